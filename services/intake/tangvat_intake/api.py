@@ -1,0 +1,265 @@
+"""HTTP routes of the intake service: thin, authenticated, each calling one service function."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.errors import InvalidInput
+from tangvat_shared.http import correlation_id_of, create_app, require_roles
+from tangvat_shared.idempotency import check_key
+from tangvat_shared.labels import sign_label, verify_label
+from tangvat_intake import service
+from tangvat_intake.csv_import import registration_from_csv
+from tangvat_intake.label_sheet import Label, qr_svg, render_sheet
+from tangvat_intake.schemas import (
+    Accepted,
+    HistoryEntry,
+    ItemCorrectionIn,
+    ItemOut,
+    ItemPage,
+    LabelCheckIn,
+    LabelCheckOut,
+    LegalStatusIn,
+    RegistrationResult,
+    SeizureCorrectionIn,
+    SeizureFields,
+    SeizureOut,
+    SeizureRegistration,
+)
+
+IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
+IntakeReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.AUDITOR))]
+LabelReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.WAREHOUSE_STAFF, Role.AUDITOR))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+router = APIRouter()
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+def _signing_key(request: Request) -> Ed25519PrivateKey:
+    key: Ed25519PrivateKey = request.app.state.signing_key
+    return key
+
+
+def _ctx(request: Request, principal: Principal) -> service.CommandContext:
+    return service.CommandContext(principal, correlation_id_of(request))
+
+
+def _row_errors(exc: ValidationError, line_of_row: Any = None) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors(include_url=False):
+        loc = list(error["loc"])
+        entry: dict[str, Any] = {"loc": loc, "message": error["msg"], "type": error["type"]}
+        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+            entry["row"] = loc[1] + 1
+            entry["field"] = str(loc[2]) if len(loc) > 2 else None
+        details.append(entry)
+    return details
+
+
+async def _register(request: Request, principal: Principal, registration: SeizureRegistration, raw: bytes,
+                    key: str | None) -> JSONResponse:
+    stored = await service.register_seizure(
+        _pool(request), _ctx(request, principal), registration,
+        request_hash=hashlib.sha256(raw).hexdigest(),
+        idempotency_key=check_key(key) if key is not None else None,
+    )
+    return JSONResponse(stored.body, status_code=stored.status_code,
+                        headers={"Location": f"/seizures/{stored.body['seizure_id']}"})
+
+
+@router.post(
+    "/seizures",
+    status_code=201,
+    response_model=RegistrationResult,
+    summary="Register a seizure with all its items (up to 100,000), all or nothing",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SeizureRegistration"}}},
+        }
+    },
+)
+async def register_seizure(request: Request, principal: IntakeOfficer, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    raw = await request.body()
+    try:
+        registration = SeizureRegistration.model_validate_json(raw)
+    except ValidationError as exc:
+        details = _row_errors(exc)
+        raise InvalidInput(f"{len(details)} problem(s) in the registration", details=details[:1000]) from None
+    return await _register(request, principal, registration, raw, idempotency_key)
+
+
+@router.post("/seizures/csv", status_code=201, response_model=RegistrationResult,
+             summary="Register a seizure whose items come as a CSV file")
+async def register_seizure_csv(
+    request: Request,
+    principal: IntakeOfficer,
+    seizure: Annotated[str, Form(description="the seizure's fields as JSON (SeizureFields)")],
+    items: Annotated[UploadFile, File(description="CSV: category,description,quantity,unit,value_vnd,label_code,warehouse_id[,brand,perishable,hazardous,condition,photos]")],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    raw_csv = await items.read()
+    try:
+        fields = SeizureFields.model_validate_json(seizure)
+    except ValidationError as exc:
+        raise InvalidInput("seizure fields are invalid", details=_row_errors(exc)) from None
+    registration = registration_from_csv(fields, raw_csv)
+    raw = seizure.encode() + b"\x1e" + raw_csv
+    return await _register(request, principal, registration, raw, idempotency_key)
+
+
+@router.get("/seizures/{seizure_id}", response_model=SeizureOut)
+async def get_seizure(request: Request, principal: IntakeReader, seizure_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_seizure(_pool(request), principal, seizure_id)
+
+
+def _item_out(row: Any, key: Ed25519PrivateKey) -> dict[str, Any]:
+    item = dict(row)
+    item["label_payload"] = sign_label(key, row["item_id"], row["label_code"])
+    return item
+
+
+@router.get("/seizures/{seizure_id}/items", response_model=ItemPage)
+async def list_items(
+    request: Request,
+    principal: IntakeReader,
+    seizure_id: uuid.UUID,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="line number to continue after")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    rows = await service.list_items(_pool(request), principal, seizure_id, category, after, limit)
+    key = _signing_key(request)
+    return {
+        "items": [_item_out(r, key) for r in rows],
+        "next_after": rows[-1]["line_no"] if len(rows) == limit else None,
+    }
+
+
+@router.get("/items/{item_id}", response_model=ItemOut)
+async def get_item(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> dict[str, Any]:
+    return _item_out(await service.get_item(_pool(request), principal, item_id), _signing_key(request))
+
+
+@router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
+async def item_history(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await service.item_history(_pool(request), principal, item_id)
+    return [
+        {
+            "event_id": r["event_id"],
+            "type": r["event_type"],
+            "sequence": r["stream_seq"],
+            "occurred_at": r["occurred_at"],
+            "actor_id": r["body"]["actorid"],
+            "actor_role": r["body"]["actorrole"],
+            "data": r["body"]["data"],
+        }
+        for r in rows
+    ]
+
+
+@router.get("/items/{item_id}/label.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}})
+async def item_label(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> Response:
+    row = await service.get_item(_pool(request), principal, item_id)
+    payload = sign_label(_signing_key(request), row["item_id"], row["label_code"])
+    return Response(qr_svg(payload), media_type="image/svg+xml")
+
+
+@router.get("/seizures/{seizure_id}/labels.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+async def label_sheet(
+    request: Request,
+    principal: IntakeReader,
+    seizure_id: uuid.UUID,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=2400)] = 240,
+) -> Response:
+    seizure, rows = await service.labels(_pool(request), principal, seizure_id, after, limit)
+    key = _signing_key(request)
+    sheet = render_sheet(
+        f"BB {seizure['record_number']}",
+        [
+            Label(sign_label(key, r["item_id"], r["label_code"]), r["label_code"],
+                  f"#{r['line_no']} {r['description']}", r["warehouse_id"])
+            for r in rows
+        ],
+    )
+    return Response(sheet, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="labels-{seizure_id}.pdf"'})
+
+
+@router.post("/labels/verify", response_model=LabelCheckOut,
+             summary="Tell a genuine label from a forged or altered one")
+async def check_label(request: Request, principal: LabelReader, body: LabelCheckIn) -> dict[str, Any]:
+    item_id, label_code = verify_label(_signing_key(request).public_key(), body.payload)
+    return {"item_id": item_id, "label_code": label_code}
+
+
+@router.post("/items/{item_id}/corrections", status_code=201, response_model=Accepted)
+async def correct_item(request: Request, principal: IntakeOfficer, item_id: uuid.UUID,
+                       body: ItemCorrectionIn) -> dict[str, Any]:
+    return {"event_id": await service.correct_item(_pool(request), _ctx(request, principal), item_id, body)}
+
+
+@router.post("/seizures/{seizure_id}/corrections", status_code=201, response_model=Accepted)
+async def correct_seizure(request: Request, principal: IntakeOfficer, seizure_id: uuid.UUID,
+                          body: SeizureCorrectionIn) -> dict[str, Any]:
+    return {"event_id": await service.correct_seizure(_pool(request), _ctx(request, principal), seizure_id, body)}
+
+
+@router.post("/seizures/{seizure_id}/legal-status", status_code=201, response_model=Accepted)
+async def record_legal_status(request: Request, principal: IntakeOfficer, seizure_id: uuid.UUID,
+                              body: LegalStatusIn) -> dict[str, Any]:
+    return {"event_id": await service.record_legal_status(_pool(request), _ctx(request, principal), seizure_id, body)}
+
+
+def build_app(dsn: str, verifier: TokenVerifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
+    from tangvat_shared.db import create_pool
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(dsn, max_size=pool_max_size)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    async def ready() -> None:
+        async with app.state.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+    app = create_app(title="Tangvat intake", version="1.0.0", token_verifier=verifier, readiness=ready,
+                     lifespan=lifespan)
+    app.state.signing_key = signing_key
+    app.include_router(router)
+    # The bulk route validates its raw body itself (fast path); publish its schema for clients.
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = original_openapi().setdefault("components", {}).setdefault("schemas", {})
+            registration = SeizureRegistration.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in registration.pop("$defs", {}).items():
+                schemas.setdefault(name, sub)
+            schemas["SeizureRegistration"] = registration
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,164 @@
+"""HTTP request and response models of the intake API (never the event models)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+
+from tangvat_shared.events.intake import Agency, Attachment, Category, LegalStatus, Offender
+from tangvat_shared.types import Code, MoneyVnd, Quantity, Sha256Hex, ShortText, Text
+
+MAX_ITEMS = 100_000
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemIn(Strict):
+    category: Category
+    description: Annotated[Text, Field(min_length=1)]
+    brand: ShortText | None = None
+    quantity: Quantity
+    unit: ShortText
+    value_vnd: MoneyVnd
+    perishable: StrictBool = False
+    hazardous: StrictBool = False
+    condition: ShortText = "intact"
+    photos: Annotated[list[Sha256Hex], Field(max_length=20)] = []
+    label_code: Code
+    warehouse_id: Code
+
+
+class SeizureFields(Strict):
+    record_number: ShortText
+    seizing_unit: Code
+    agency: Agency
+    officers: Annotated[list[ShortText], Field(min_length=1, max_length=50)]
+    seized_at: AwareDatetime
+    province: ShortText
+    address: Text
+    legal_basis: Text
+    case_id: ShortText | None = None
+    violation_categories: Annotated[list[Category], Field(min_length=1)]
+    offender: Offender | None = None
+    notes: Text | None = None
+    attachments: Annotated[list[Attachment], Field(max_length=100)] = []
+
+
+class SeizureRegistration(SeizureFields):
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class RegistrationResult(BaseModel):
+    seizure_id: uuid.UUID
+    record_number: str
+    item_count: int
+    total_value_vnd: int
+    items_url: str
+    labels_url: str
+
+
+class ItemOut(BaseModel):
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    line_no: int
+    category: Category
+    description: str
+    brand: str | None
+    quantity: int
+    unit: str
+    value_vnd: int
+    perishable: bool
+    hazardous: bool
+    condition: str
+    photos: list[str]
+    label_code: str
+    warehouse_id: str
+    label_payload: str
+
+
+class ItemPage(BaseModel):
+    items: list[ItemOut]
+    next_after: int | None = Field(description="pass as `after` to get the next page; null at the end")
+
+
+class SeizureOut(BaseModel):
+    seizure_id: uuid.UUID
+    record_number: str
+    seizing_unit: str
+    agency: Agency
+    officers: list[str]
+    seized_at: datetime
+    province: str
+    address: str
+    legal_basis: str
+    case_id: str | None
+    violation_categories: list[Category]
+    offender: Offender | None
+    notes: str | None
+    attachments: list[Attachment]
+    item_count: int
+    total_value_vnd: int
+    items_by_category: dict[str, int]
+    legal_status: LegalStatus | None
+    legal_decision: dict[str, Any] | None
+    registered_by: str
+    registered_at: datetime
+
+
+class ItemCorrectionIn(Strict):
+    description: Annotated[Text, Field(min_length=1)] | None = None
+    brand: ShortText | None = None
+    quantity: Quantity | None = None
+    unit: ShortText | None = None
+    value_vnd: MoneyVnd | None = None
+    condition: ShortText | None = None
+    category: Category | None = None
+    perishable: StrictBool | None = None
+    hazardous: StrictBool | None = None
+    reason: Annotated[Text, Field(min_length=3)]
+
+
+class SeizureCorrectionIn(Strict):
+    record_number: ShortText | None = None
+    province: ShortText | None = None
+    address: Text | None = None
+    legal_basis: Text | None = None
+    case_id: ShortText | None = None
+    notes: Text | None = None
+    reason: Annotated[Text, Field(min_length=3)]
+
+
+class LegalStatusIn(Strict):
+    status: LegalStatus
+    decision_number: ShortText
+    decided_on: date
+    issued_by: ShortText
+    note: Text | None = None
+
+
+class HistoryEntry(BaseModel):
+    event_id: uuid.UUID
+    type: str
+    sequence: int | None
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, Any]
+
+
+class LabelCheckIn(Strict):
+    payload: Annotated[str, Field(max_length=500)]
+
+
+class LabelCheckOut(BaseModel):
+    item_id: uuid.UUID
+    label_code: str
+
+
+class Accepted(BaseModel):
+    event_id: uuid.UUID

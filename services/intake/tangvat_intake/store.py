@@ -1,0 +1,119 @@
+"""All SQL of the intake service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from tangvat_intake.domain import ITEM_COLUMNS, PlannedRegistration
+
+_ITEM_FIELDS = """item_id, seizure_id, line_no, category, description, brand, quantity, unit, value_vnd,
+                  perishable, hazardous, condition, photos, label_code, warehouse_id"""
+
+
+async def label_codes_taken(conn: asyncpg.Connection, codes: list[str]) -> list[str]:
+    rows = await conn.fetch("SELECT label_code FROM item WHERE label_code = ANY($1::text[])", codes)
+    return [r["label_code"] for r in rows]
+
+
+async def record_number_taken(conn: asyncpg.Connection, unit: str, record_number: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM seizure WHERE seizing_unit = $1 AND record_number = $2)",
+            unit,
+            record_number,
+        )
+    )
+
+
+async def insert_registration(conn: asyncpg.Connection, plan: PlannedRegistration, registered_by: str,
+                              registered_at: Any) -> None:
+    s = plan.seizure
+    await conn.execute(
+        """INSERT INTO seizure (seizure_id, record_number, seizing_unit, agency, officers, seized_at, province,
+                                address, legal_basis, case_id, violation_categories, offender, notes, attachments,
+                                item_count, total_value_vnd, registered_by, registered_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)""",
+        s["seizure_id"], s["record_number"], s["seizing_unit"], s["agency"].value, s["officers"],
+        s["seized_at"], s["province"], s["address"], s["legal_basis"], s["case_id"],
+        [c.value for c in s["violation_categories"]],
+        _jsonable(s["offender"]), s["notes"], [_jsonable(a) for a in s["attachments"]],
+        s["item_count"], s["total_value_vnd"], registered_by, registered_at,
+    )
+    await conn.copy_records_to_table("item", records=plan.items, columns=ITEM_COLUMNS)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (v.value if hasattr(v, "value") else v) for k, v in value.items()}
+    return value
+
+
+async def seizure(conn: asyncpg.Connection, seizure_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM seizure WHERE seizure_id = $1{lock}", seizure_id)
+
+
+async def items_by_category(conn: asyncpg.Connection, seizure_id: uuid.UUID) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT category, count(*) AS n FROM item WHERE seizure_id = $1 GROUP BY category", seizure_id
+    )
+    return {r["category"]: r["n"] for r in rows}
+
+
+async def items_page(
+    conn: asyncpg.Connection, seizure_id: uuid.UUID, *, category: str | None, after: int, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_ITEM_FIELDS} FROM item
+             WHERE seizure_id = $1 AND ($2::text IS NULL OR category = $2) AND line_no > $3
+             ORDER BY line_no LIMIT $4""",
+        seizure_id, category, after, limit,
+    )
+
+
+async def item(conn: asyncpg.Connection, item_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(
+        f"SELECT {_ITEM_FIELDS}, (SELECT seizing_unit FROM seizure s WHERE s.seizure_id = i.seizure_id) AS seizing_unit"
+        f" FROM item i WHERE item_id = $1{lock}",
+        item_id,
+    )
+
+
+async def update_item(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    columns = list(changes)
+    assignments = ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(columns))
+    await conn.execute(f"UPDATE item SET {assignments} WHERE item_id = $1", item_id, *changes.values())
+
+
+async def update_seizure(conn: asyncpg.Connection, seizure_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    columns = list(changes)
+    assignments = ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(columns))
+    await conn.execute(f"UPDATE seizure SET {assignments} WHERE seizure_id = $1", seizure_id, *changes.values())
+
+
+async def set_legal_status(conn: asyncpg.Connection, seizure_id: uuid.UUID, status: str,
+                           decision: dict[str, Any]) -> None:
+    await conn.execute(
+        "UPDATE seizure SET legal_status = $2, legal_decision = $3 WHERE seizure_id = $1",
+        seizure_id, status, decision,
+    )
+
+
+async def subject_history(conn: asyncpg.Connection, subject: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT event_id, event_type, stream_seq, occurred_at, body FROM event
+            WHERE subject = $1 ORDER BY id""",
+        subject,
+    )
+
+
+async def labels_page(conn: asyncpg.Connection, seizure_id: uuid.UUID, after: int, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT item_id, line_no, label_code, category, description, warehouse_id FROM item
+            WHERE seizure_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3""",
+        seizure_id, after, limit,
+    )

@@ -1,0 +1,1 @@
+"""What every Tangvat service needs exactly once: events, hashing, outbox, inbox, auth, errors."""

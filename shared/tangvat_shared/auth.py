@@ -1,0 +1,126 @@
+"""Bearer tokens (JWT, EdDSA) and the principal every route acts for.
+
+Tokens are signed by the issuer's Ed25519 key; services hold only the public key. The
+algorithm, audience and issuer are fixed: `alg=none`, HMAC tricks and tokens minted for
+another audience are refused.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tangvat_shared.errors import Forbidden, Unauthenticated
+
+ALGORITHM = "EdDSA"
+AUDIENCE = "tangvat"
+ISSUER = "tangvat-auth"
+ALL = "*"
+
+
+class Role(StrEnum):
+    INTAKE_OFFICER = "intake_officer"
+    WAREHOUSE_STAFF = "warehouse_staff"
+    AUDITOR = "auditor"
+    BOARD_MEMBER = "board_member"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    roles: frozenset[Role]
+    warehouses: frozenset[str]
+    units: frozenset[str]
+
+    @property
+    def primary_role(self) -> Role:
+        for role in Role:
+            if role in self.roles:
+                return role
+        raise Forbidden("token carries no role")
+
+    def has_any(self, roles: Iterable[Role]) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def may_act_in_warehouse(self, warehouse_id: str) -> bool:
+        return Role.ADMIN in self.roles or ALL in self.warehouses or warehouse_id in self.warehouses
+
+    def may_act_for_unit(self, unit: str) -> bool:
+        return Role.ADMIN in self.roles or ALL in self.units or unit in self.units
+
+    def require_warehouse(self, warehouse_id: str) -> None:
+        if not self.may_act_in_warehouse(warehouse_id):
+            raise Forbidden(f"not allowed in warehouse {warehouse_id}", code="warehouse_scope")
+
+    def require_unit(self, unit: str) -> None:
+        if not self.may_act_for_unit(unit):
+            raise Forbidden(f"not allowed for unit {unit}", code="unit_scope")
+
+
+class TokenVerifier:
+    def __init__(self, public_key: Ed25519PublicKey, *, leeway_seconds: int = 30) -> None:
+        self._key = public_key
+        self._leeway = leeway_seconds
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("token expired", code="token_expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}", code="token_invalid") from None
+        try:
+            roles = frozenset(Role(r) for r in claims.get("roles", []))
+        except ValueError:
+            raise Unauthenticated("token names an unknown role", code="token_invalid") from None
+        if not roles:
+            raise Unauthenticated("token carries no role", code="token_invalid")
+        return Principal(
+            user_id=str(claims["sub"]),
+            roles=roles,
+            warehouses=frozenset(str(w) for w in claims.get("warehouses", [])),
+            units=frozenset(str(u) for u in claims.get("units", [])),
+        )
+
+
+def mint_token(
+    key: Ed25519PrivateKey,
+    *,
+    subject: str,
+    roles: Iterable[Role | str],
+    warehouses: Iterable[str] = (),
+    units: Iterable[str] = (),
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "roles": [Role(r).value for r in roles],
+        "warehouses": list(warehouses),
+        "units": list(units),
+        "aud": AUDIENCE,
+        "iss": ISSUER,
+        "iat": issued,
+        "exp": issued + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    claims.update(extra or {})
+    return jwt.encode(claims, key, algorithm=ALGORITHM)

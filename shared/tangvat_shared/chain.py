@@ -1,0 +1,192 @@
+"""The tamper-evident chain of a stream and its signed checkpoints.
+
+hash(n) = SHA-256(RFC 8785 JSON of event n including `sequence` and `prevhash`, without `hash`),
+prevhash(n) = hash(n-1), prevhash(1) = 64 zeros. A checkpoint signs (stream, sequence, hash)
+with the service's Ed25519 key: whoever rewrites a stream and recomputes every hash still
+cannot produce the signature an earlier checkpoint carries.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tangvat_shared.canonical import canonical_json, sha256_hex
+from tangvat_shared.envelope import GENESIS_HASH
+
+CHECKPOINT_TYPE = "tangvat.stream_checkpoint"
+
+
+def seal(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[dict[str, Any], str]:
+    """Give an unsequenced envelope body its place in the chain; return (wire body, hash)."""
+    sealed = dict(body)
+    sealed["sequence"] = sequence
+    sealed["prevhash"] = prev_hash
+    digest = sha256_hex(canonical_json(sealed))
+    sealed["hash"] = digest
+    return sealed, digest
+
+
+def recompute_hash(wire: dict[str, Any]) -> str:
+    body = {k: v for k, v in wire.items() if k != "hash"}
+    return sha256_hex(canonical_json(body))
+
+
+def _checkpoint_message(stream: str, sequence: int, digest: str) -> bytes:
+    return canonical_json({"stream": stream, "sequence": sequence, "hash": digest})
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    stream: str
+    sequence: int
+    hash: str
+    signed_at: datetime
+    key_id: str
+    signature: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "specversion": "1.0",
+            "type": CHECKPOINT_TYPE,
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"tangvat:{self.stream}:{self.sequence}")),
+            "source": self.stream,
+            "time": self.signed_at.isoformat(),
+            "data": {"stream": self.stream, "sequence": self.sequence, "hash": self.hash},
+            "keyid": self.key_id,
+            "signature": self.signature,
+        }
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> Checkpoint:
+        data = wire["data"]
+        return cls(
+            stream=data["stream"],
+            sequence=int(data["sequence"]),
+            hash=data["hash"],
+            signed_at=datetime.fromisoformat(wire["time"]),
+            key_id=wire["keyid"],
+            signature=wire["signature"],
+        )
+
+
+def sign_checkpoint(
+    key: Ed25519PrivateKey, key_id: str, stream: str, sequence: int, digest: str
+) -> Checkpoint:
+    signature = key.sign(_checkpoint_message(stream, sequence, digest))
+    return Checkpoint(
+        stream=stream,
+        sequence=sequence,
+        hash=digest,
+        signed_at=datetime.now(UTC),
+        key_id=key_id,
+        signature=base64.urlsafe_b64encode(signature).decode().rstrip("="),
+    )
+
+
+def checkpoint_signature_valid(checkpoint: Checkpoint, key: Ed25519PublicKey) -> bool:
+    padded = checkpoint.signature + "=" * (-len(checkpoint.signature) % 4)
+    try:
+        key.verify(
+            base64.urlsafe_b64decode(padded),
+            _checkpoint_message(checkpoint.stream, checkpoint.sequence, checkpoint.hash),
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ChainFinding:
+    stream: str
+    sequence: int | None
+    event_id: str | None
+    kind: str  # altered | gap | inserted | reordered | broken_link | conflicting_duplicate | checkpoint_*
+    detail: str
+
+
+def verify_chain(
+    stream: str,
+    events: Iterable[dict[str, Any]],
+    checkpoints: Iterable[Checkpoint] = (),
+    public_key: Ed25519PublicKey | None = None,
+) -> list[ChainFinding]:
+    """Check a stream's wire events (any order, duplicates allowed) against the chain rules.
+
+    Exact duplicates (a relay re-publishing after a crash) are not findings; two different
+    events claiming one sequence number are.
+    """
+    findings: list[ChainFinding] = []
+    by_seq: dict[int, dict[str, Any]] = {}
+    arrival: list[int] = []
+    for wire in events:
+        seq = wire.get("sequence")
+        if not isinstance(seq, int):
+            findings.append(ChainFinding(stream, None, wire.get("id"), "malformed", "no sequence"))
+            continue
+        if seq in by_seq:
+            if by_seq[seq].get("hash") != wire.get("hash") or by_seq[seq] != wire:
+                findings.append(
+                    ChainFinding(stream, seq, wire.get("id"), "conflicting_duplicate",
+                                 f"two different events claim sequence {seq}")
+                )
+            continue
+        by_seq[seq] = wire
+        arrival.append(seq)
+
+    for earlier, later in zip(arrival, arrival[1:], strict=False):
+        if later < earlier:
+            findings.append(
+                ChainFinding(stream, later, by_seq[later].get("id"), "reordered",
+                             f"sequence {later} arrived after {earlier}")
+            )
+
+    expected_prev = GENESIS_HASH
+    last = max(by_seq, default=0)
+    for seq in range(1, last + 1):
+        wire = by_seq.get(seq)
+        if wire is None:
+            findings.append(ChainFinding(stream, seq, None, "gap", f"sequence {seq} is missing"))
+            expected_prev = ""  # unknown: the next link cannot be checked against it
+            continue
+        recomputed = recompute_hash(wire)
+        if recomputed != wire.get("hash"):
+            findings.append(
+                ChainFinding(stream, seq, wire.get("id"), "altered",
+                             "content does not match its hash")
+            )
+        if expected_prev and wire.get("prevhash") != expected_prev:
+            findings.append(
+                ChainFinding(stream, seq, wire.get("id"), "broken_link",
+                             "prevhash does not match the previous event's hash")
+            )
+        expected_prev = str(wire.get("hash"))
+
+    for checkpoint in checkpoints:
+        if checkpoint.stream != stream:
+            continue
+        if public_key is not None and not checkpoint_signature_valid(checkpoint, public_key):
+            findings.append(
+                ChainFinding(stream, checkpoint.sequence, None, "checkpoint_forged",
+                             "checkpoint signature does not verify")
+            )
+            continue
+        wire = by_seq.get(checkpoint.sequence)
+        if wire is None:
+            findings.append(
+                ChainFinding(stream, checkpoint.sequence, None, "checkpoint_missing_event",
+                             "a signed checkpoint names an event the stream lacks")
+            )
+        elif wire.get("hash") != checkpoint.hash:
+            findings.append(
+                ChainFinding(stream, checkpoint.sequence, wire.get("id"), "checkpoint_mismatch",
+                             "the stream was rewritten after this signed checkpoint")
+            )
+    return findings

@@ -1,0 +1,237 @@
+"""The idempotent consumer: each event's effect is applied exactly once, whatever Kafka redelivers.
+
+For a batch of records the consumer claims the event ids in `inbox` and runs the handlers in
+one database transaction, then commits the Kafka offsets. A redelivered event finds its id
+already claimed and is skipped. A record that cannot be parsed, has an unknown type or
+version, fails validation, or whose handler keeps failing goes to the dead-letter topic with
+the reason, is recorded as dead-lettered, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter, Gauge
+from pydantic import BaseModel, ValidationError
+
+from tangvat_shared.chain import CHECKPOINT_TYPE
+from tangvat_shared.envelope import Envelope
+from tangvat_shared.events.registry import UnknownEventType, UnknownEventVersion, spec_for
+
+log = structlog.get_logger("tangvat.consumer")
+
+CONSUMER_LAG = Gauge("tangvat_consumer_lag", "Records behind the partition's high watermark", ["group", "topic", "partition"])
+EVENTS_APPLIED = Counter("tangvat_consumer_events_applied_total", "Events applied", ["group", "type"])
+EVENTS_DUPLICATE = Counter("tangvat_consumer_duplicates_total", "Redelivered events skipped", ["group"])
+EVENTS_DEAD = Counter("tangvat_consumer_dead_lettered_total", "Events sent to the dead-letter topic", ["group"])
+
+
+@dataclass(frozen=True)
+class Event:
+    """A consumed event: its envelope and its data parsed into the current schema."""
+
+    envelope: Envelope
+    data: BaseModel
+    topic: str
+    partition: int
+    offset: int
+
+
+Handler = Callable[[asyncpg.Connection, Sequence[Event]], Awaitable[None]]
+
+
+# Failures of the infrastructure, not of the event: retry the batch later, never dead-letter.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+class Poison(Exception):
+    """A record that can never be applied, with the reason."""
+
+
+def parse_record(record: ConsumerRecord[Any, Any]) -> Event | None:
+    """Parse one record; None for stream checkpoints (not events); raise Poison for garbage."""
+    try:
+        wire = orjson.loads(record.value)
+    except orjson.JSONDecodeError as exc:
+        raise Poison(f"invalid JSON: {exc}") from None
+    if not isinstance(wire, dict):
+        raise Poison("message is not a JSON object")
+    if wire.get("type") == CHECKPOINT_TYPE:
+        return None
+    try:
+        envelope = Envelope.model_validate(wire)
+        spec = spec_for(envelope.type)
+        data = spec.model.model_validate(spec.upcast(envelope.schemaversion, dict(envelope.data)))
+    except ValidationError as exc:
+        raise Poison(f"validation failed: {exc.errors(include_url=False)}") from None
+    except UnknownEventType as exc:
+        raise Poison(f"unknown event type {exc}") from None
+    except UnknownEventVersion as exc:
+        raise Poison(str(exc)) from None
+    return Event(envelope, data, record.topic, record.partition, record.offset)
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        consumer: AIOKafkaConsumer,
+        dlq_producer: AIOKafkaProducer,
+        *,
+        group: str,
+        dlq_topic: str,
+        handlers: Mapping[str, Handler],
+        max_records: int = 5000,
+        handler_attempts: int = 3,
+    ) -> None:
+        self._pool = pool
+        self._consumer = consumer
+        self._dlq = dlq_producer
+        self._group = group
+        self._dlq_topic = dlq_topic
+        self._handlers = handlers
+        self._max_records = max_records
+        self._attempts = handler_attempts
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
+            records = [r for batch in batches.values() for r in batch]
+            if not records:
+                continue
+            try:
+                await self.process(records)
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning("consumer.retry_batch", group=self._group, error=repr(exc))
+                for tp, batch in batches.items():
+                    self._consumer.seek(tp, batch[0].offset)
+                await asyncio.sleep(1.0)
+                continue
+            await self._consumer.commit({tp: batch[-1].offset + 1 for tp, batch in batches.items()})
+            for tp, batch in batches.items():
+                highwater = self._consumer.highwater(tp)
+                if highwater is not None:
+                    CONSUMER_LAG.labels(self._group, tp.topic, tp.partition).set(
+                        max(0, highwater - batch[-1].offset - 1)
+                    )
+
+    async def process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        """Apply a batch; returns once every record is applied, skipped or dead-lettered."""
+        events: list[Event] = []
+        for record in records:
+            try:
+                event = parse_record(record)
+            except Poison as exc:
+                await self._dead_letter(record, None, str(exc))
+                continue
+            if event is not None and event.envelope.type in self._handlers:
+                events.append(event)
+        if not events:
+            return
+        try:
+            await self._apply(events)
+        except INFRASTRUCTURE_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - isolate the culprit one event at a time
+            log.warning("consumer.batch_failed", group=self._group, error=repr(exc), size=len(events))
+            for event in events:
+                await self._apply_alone(event, records)
+
+    async def _apply(self, events: Sequence[Event]) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = await self._claim(conn, events, "applied")
+            todo = [e for e in events if e.envelope.id in fresh]
+            EVENTS_DUPLICATE.labels(self._group).inc(len(events) - len(todo))
+            # Consecutive events of one type go to their handler together (bulk effects).
+            start = 0
+            while start < len(todo):
+                end = start
+                kind = todo[start].envelope.type
+                while end < len(todo) and todo[end].envelope.type == kind:
+                    end += 1
+                await self._handlers[kind](conn, todo[start:end])
+                EVENTS_APPLIED.labels(self._group, kind).inc(end - start)
+                start = end
+
+    async def _apply_alone(self, event: Event, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        last_error = ""
+        for attempt in range(self._attempts):
+            try:
+                await self._apply([event])
+                return
+            except INFRASTRUCTURE_ERRORS:
+                raise
+            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+                last_error = repr(exc)
+                await asyncio.sleep(0.1 * (attempt + 1))
+            except Exception as exc:  # noqa: BLE001 - a handler's failure is the poison's reason
+                last_error = repr(exc)
+        raw = next((r for r in records if r.topic == event.topic and r.offset == event.offset
+                    and r.partition == event.partition), None)
+        await self._dead_letter(raw, event, f"handler failed after {self._attempts} attempts: {last_error}")
+
+    async def _claim(self, conn: asyncpg.Connection, events: Sequence[Event], outcome: str) -> set[Any]:
+        unique: dict[Any, Event] = {}
+        for e in events:
+            unique.setdefault(e.envelope.id, e)
+        rows = await conn.fetch(
+            """INSERT INTO inbox (event_id, source, event_type, topic, kafka_partition, kafka_offset, outcome)
+               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[],
+                                    $7::text[])
+               ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+            list(unique),
+            [e.envelope.source for e in unique.values()],
+            [e.envelope.type for e in unique.values()],
+            [e.topic for e in unique.values()],
+            [e.partition for e in unique.values()],
+            [e.offset for e in unique.values()],
+            [outcome] * len(unique),
+        )
+        return {r["event_id"] for r in rows}
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any] | None, event: Event | None, reason: str
+    ) -> None:
+        EVENTS_DEAD.labels(self._group).inc()
+        topic = record.topic if record else (event.topic if event else "")
+        partition = record.partition if record else (event.partition if event else -1)
+        offset = record.offset if record else (event.offset if event else -1)
+        raw: bytes | None = record.value if record else None
+        log.error("consumer.dead_lettered", group=self._group, topic=topic, partition=partition,
+                  offset=offset, reason=reason[:500])
+        async with self._pool.acquire() as conn, conn.transaction():
+            if event is not None:
+                fresh = await self._claim(conn, [event], "dead_lettered")
+                if not fresh:
+                    return  # another attempt already settled this event
+            await conn.execute(
+                """INSERT INTO dead_letter (event_id, topic, kafka_partition, kafka_offset, reason, raw)
+                   VALUES ($1, $2, $3, $4, $5, $6)""",
+                event.envelope.id if event else None, topic, partition, offset, reason, raw,
+            )
+        headers = [
+            ("tangvat-reason", reason[:1000].encode()),
+            ("tangvat-source-topic", topic.encode()),
+            ("tangvat-source-partition", str(partition).encode()),
+            ("tangvat-source-offset", str(offset).encode()),
+        ]
+        try:
+            await self._dlq.send_and_wait(self._dlq_topic, value=raw or b"", headers=headers)
+        except KafkaError as exc:
+            # The dead_letter row is the durable record; the topic is the operators' feed.
+            log.error("consumer.dlq_publish_failed", error=repr(exc))
+

@@ -1,0 +1,1 @@
+"""Event data schemas per service and the registry of event types."""

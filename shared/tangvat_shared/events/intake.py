@@ -1,0 +1,118 @@
+"""Events published by the intake service (stream `intake`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from tangvat_shared.types import Code, MoneyVnd, Quantity, Sha256Hex, ShortText, Text
+
+
+class Agency(StrEnum):
+    QLTT = "qltt"
+    CUSTOMS = "customs"
+    POLICE = "police"
+    BORDER_GUARD = "border_guard"
+
+
+class Category(StrEnum):
+    COUNTERFEIT = "counterfeit"
+    SMUGGLED = "smuggled"
+    PROHIBITED = "prohibited"
+    UNKNOWN_ORIGIN = "unknown_origin"
+    IP_INFRINGING = "ip_infringing"
+    SUBSTANDARD = "substandard"
+
+
+class OffenderKind(StrEnum):
+    PERSON = "person"
+    BUSINESS = "business"
+
+
+class LegalStatus(StrEnum):
+    CONFISCATED = "confiscated"
+    RELEASE_ORDERED = "release_ordered"
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Offender(EventData):
+    kind: OffenderKind
+    name: ShortText
+    id_number: ShortText | None = None
+    address: Text | None = None
+
+
+class Attachment(EventData):
+    sha256: Sha256Hex
+    name: ShortText
+
+
+class SeizureRegistered(EventData):
+    seizure_id: uuid.UUID
+    record_number: ShortText
+    seizing_unit: Code
+    agency: Agency
+    officers: list[ShortText]
+    seized_at: datetime
+    province: ShortText
+    address: Text
+    legal_basis: Text
+    case_id: ShortText | None
+    violation_categories: list[Category]
+    offender: Offender | None
+    notes: Text | None
+    attachments: list[Attachment]
+    item_count: int
+    total_value_vnd: MoneyVnd
+
+
+class ItemRegistered(EventData):
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    seizing_unit: Code
+    category: Category
+    description: Text
+    brand: ShortText | None
+    quantity: Quantity
+    unit: ShortText
+    value_vnd: MoneyVnd
+    perishable: bool
+    hazardous: bool
+    condition: ShortText
+    photos: list[Sha256Hex]
+    label_code: Code
+    warehouse_id: Code
+
+
+class FieldChange(EventData):
+    field: str
+    old: str | int | bool | None
+    new: str | int | bool | None
+
+
+class ItemCorrected(EventData):
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    changes: list[FieldChange]
+    reason: Text
+
+
+class SeizureCorrected(EventData):
+    seizure_id: uuid.UUID
+    changes: list[FieldChange]
+    reason: Text
+
+
+class LegalStatusRecorded(EventData):
+    seizure_id: uuid.UUID
+    status: LegalStatus
+    decision_number: ShortText
+    decided_on: date
+    issued_by: ShortText
+    note: Text | None

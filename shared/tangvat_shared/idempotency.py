@@ -1,0 +1,57 @@
+"""HTTP idempotency keys: a retried command replays its first answer; a reused key with a
+different request is a conflict. Checked and recorded inside the command's own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from tangvat_shared.errors import Conflict, InvalidInput
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def check_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput("Idempotency-Key must be 1-200 printable characters", code="bad_idempotency_key")
+    return key
+
+
+async def replay_or_lock(
+    conn: asyncpg.Connection, principal: str, key: str, request_hash: str
+) -> StoredResponse | None:
+    """Serialise commands with the same key; return the stored answer if one exists."""
+    # Two concurrent retries of one command: the second waits here, then replays the first.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{principal}\x1f{key}")
+    row = await conn.fetchrow(
+        "SELECT request_hash, status_code, response FROM idempotency_key WHERE principal = $1 AND key = $2",
+        principal,
+        key,
+    )
+    if row is None:
+        return None
+    if row["request_hash"] != request_hash:
+        raise Conflict("Idempotency-Key was already used for a different request", code="idempotency_key_reused")
+    return StoredResponse(row["status_code"], row["response"])
+
+
+async def remember(
+    conn: asyncpg.Connection, principal: str, key: str, request_hash: str, status_code: int, body: dict[str, Any]
+) -> None:
+    await conn.execute(
+        """INSERT INTO idempotency_key (key, principal, request_hash, status_code, response)
+           VALUES ($1, $2, $3, $4, $5)""",
+        key,
+        principal,
+        request_hash,
+        status_code,
+        body,
+    )

@@ -1,0 +1,47 @@
+"""Signed item labels: the QR payload carries the item id and label code, signed by intake.
+
+Payload: `TV1.<item uuid hex>.<label code>.<base64url Ed25519 signature>`. A scanner holding
+intake's public key can tell a genuine label from a forged or altered one, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tangvat_shared.errors import RuleViolation
+
+PREFIX = "TV1"
+
+
+class InvalidLabel(RuleViolation):
+    code = "invalid_label"
+
+
+def _signed_part(item_id: uuid.UUID, label_code: str) -> str:
+    return f"{PREFIX}.{item_id.hex}.{label_code}"
+
+
+def sign_label(key: Ed25519PrivateKey, item_id: uuid.UUID, label_code: str) -> str:
+    signed = _signed_part(item_id, label_code)
+    signature = base64.urlsafe_b64encode(key.sign(signed.encode())).decode().rstrip("=")
+    return f"{signed}.{signature}"
+
+
+def verify_label(key: Ed25519PublicKey, payload: str) -> tuple[uuid.UUID, str]:
+    """Return (item id, label code) of a genuine label; raise InvalidLabel otherwise."""
+    parts = payload.strip().split(".")
+    if len(parts) < 4 or parts[0] != PREFIX:
+        raise InvalidLabel("not a Tangvat label")
+    item_hex, signature = parts[1], parts[-1]
+    label_code = ".".join(parts[2:-1])
+    try:
+        item_id = uuid.UUID(hex=item_hex)
+        raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        key.verify(raw, _signed_part(item_id, label_code).encode())
+    except (ValueError, InvalidSignature):
+        raise InvalidLabel("label signature does not verify: forged or altered") from None
+    return item_id, label_code

@@ -1,0 +1,57 @@
+"""Writing events into the service's stream table, inside the caller's transaction.
+
+The row is the outbox: it commits or rolls back with the state change that caused it.
+Sequence numbers and hashes are left empty; the relay assigns them in publication order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from tangvat_shared.envelope import Envelope
+
+_COLUMNS = ("event_id", "event_type", "subject", "occurred_at", "correlation_id", "body")
+_COPY_THRESHOLD = 64
+
+
+def outbox_record(body: dict[str, Any], occurred_at: datetime) -> tuple[Any, ...]:
+    """The `event` row of an unsequenced envelope body (see envelope.envelope_body)."""
+    correlation = body.get("correlationid")
+    return (
+        uuid.UUID(body["id"]),
+        body["type"],
+        body["subject"],
+        occurred_at,
+        uuid.UUID(correlation) if correlation else None,
+        body,
+    )
+
+
+def _record(envelope: Envelope) -> tuple[Any, ...]:
+    body = envelope.model_dump(mode="json", exclude={"sequence", "prevhash", "hash"})
+    return outbox_record(body, envelope.time)
+
+
+async def append_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
+    """Record events in the current transaction (the caller must hold one)."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("events must be appended inside the state change's transaction")
+    records = [_record(e) for e in envelopes]
+    await append_records(conn, records)
+
+
+async def append_records(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+    """Bulk path for callers that build (event_id, type, subject, time, correlation, body) rows."""
+    if len(records) >= _COPY_THRESHOLD:
+        await conn.copy_records_to_table("event", records=records, columns=_COLUMNS)
+    elif records:
+        await conn.executemany(
+            "INSERT INTO event (event_id, event_type, subject, occurred_at, correlation_id, body)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            records,
+        )

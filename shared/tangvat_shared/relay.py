@@ -1,0 +1,271 @@
+"""The outbox relay: orders a service's stream, publishes it, and records what Kafka acknowledged.
+
+One relay per stream is active at a time, holding a lease in `stream_head`. Every write the
+relay makes first re-checks its lease token under the row lock, so a relay that was paused
+past its lease (GC, SIGSTOP) cannot sequence or mark anything after another took over.
+
+Nothing is skipped when transactions commit out of id order: the relay never advances a
+cursor over ids. It claims *unsequenced* rows (whatever is visible now), gives them the next
+sequence numbers, and publishes by sequence; a row that becomes visible later simply gets a
+later number. Rows are marked published only after the broker acknowledged them; a crash in
+between re-publishes the same bytes, which consumers drop by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from prometheus_client import Counter, Gauge
+
+from tangvat_shared.canonical import canonical_json
+from tangvat_shared.chain import Checkpoint, seal, sign_checkpoint
+from tangvat_shared.keys import key_id
+
+log = structlog.get_logger("tangvat.relay")
+
+EVENTS_PUBLISHED = Counter("tangvat_relay_events_published_total", "Events acknowledged by Kafka", ["stream"])
+RELAY_BACKLOG = Gauge("tangvat_relay_backlog", "Events written but not yet acknowledged", ["stream"])
+
+
+class LeaseLost(RuntimeError):
+    """Another relay holds the stream now; this one must stop writing."""
+
+
+@dataclass
+class RelayConfig:
+    stream: str
+    topic: str
+    batch_size: int = 5000
+    lease_seconds: float = 10.0
+    idle_poll_seconds: float = 0.05
+    checkpoint_every: int = 1000
+    checkpoint_interval_seconds: float = 30.0
+
+
+class Relay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        config: RelayConfig,
+        signing_key: Ed25519PrivateKey,
+        *,
+        holder: str | None = None,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._config = config
+        self._key = signing_key
+        self._key_id = key_id(signing_key.public_key())
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._token: int | None = None
+        self._last_checkpoint_at = 0.0
+        self._unchecked = True  # published something (or just started) since the last checkpoint look
+
+    @property
+    def has_lease(self) -> bool:
+        return self._token is not None
+
+    async def ensure_stream(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO stream_head (stream) VALUES ($1) ON CONFLICT DO NOTHING", self._config.stream
+            )
+
+    async def try_acquire(self) -> bool:
+        """Take the lease if free or expired; a new token fences every earlier holder."""
+        async with self._pool.acquire() as conn:
+            token = await conn.fetchval(
+                """UPDATE stream_head
+                      SET relay_holder = $2, relay_token = relay_token + 1,
+                          relay_expires_at = now() + make_interval(secs => $3)
+                    WHERE stream = $1
+                      AND (relay_holder IS NULL OR relay_holder = $2 OR relay_expires_at < now())
+                RETURNING relay_token""",
+                self._config.stream,
+                self.holder,
+                self._config.lease_seconds,
+            )
+        self._token = token
+        self._unchecked = True
+        if token is not None:
+            log.info("relay.lease_acquired", stream=self._config.stream, holder=self.holder, token=token)
+        return token is not None
+
+    async def _lock_head(self, conn: asyncpg.Connection) -> asyncpg.Record:
+        head = await conn.fetchrow(
+            """UPDATE stream_head SET relay_expires_at = now() + make_interval(secs => $4)
+                WHERE stream = $1 AND relay_holder = $2 AND relay_token = $3
+                  AND relay_expires_at > now()
+            RETURNING last_seq, last_hash, published_seq""",
+            self._config.stream,
+            self.holder,
+            self._token,
+            self._config.lease_seconds,
+        )
+        if head is None:
+            self._token = None
+            raise LeaseLost(self._config.stream)
+        return head
+
+    async def _claim(self) -> tuple[list[tuple[str, bytes]], int]:
+        """Return the next messages to publish (key, value) and the last sequence among them."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            head = await self._lock_head(conn)
+            if head["published_seq"] < head["last_seq"]:
+                # Sequenced earlier but never acknowledged (crash, broker outage): same bytes again.
+                rows = await conn.fetch(
+                    """SELECT subject, body, stream_seq, prev_hash, hash FROM event
+                        WHERE stream_seq > $1 ORDER BY stream_seq LIMIT $2""",
+                    head["published_seq"],
+                    self._config.batch_size,
+                )
+                messages = []
+                for row in rows:
+                    wire = dict(row["body"])
+                    wire["sequence"] = row["stream_seq"]
+                    wire["prevhash"] = row["prev_hash"]
+                    wire["hash"] = row["hash"]
+                    messages.append((row["subject"], canonical_json(wire)))
+                return messages, rows[-1]["stream_seq"] if rows else head["published_seq"]
+
+            rows = await conn.fetch(
+                "SELECT id, subject, body FROM event WHERE stream_seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE",
+                self._config.batch_size,
+            )
+            if not rows:
+                return [], head["last_seq"]
+            seq = head["last_seq"]
+            prev = head["last_hash"]
+            ids: list[int] = []
+            seqs: list[int] = []
+            prevs: list[str] = []
+            hashes: list[str] = []
+            messages = []
+            for row in rows:
+                seq += 1
+                wire, digest = seal(row["body"], seq, prev)
+                ids.append(row["id"])
+                seqs.append(seq)
+                prevs.append(prev)
+                hashes.append(digest)
+                messages.append((row["subject"], canonical_json(wire)))
+                prev = digest
+            await conn.execute(
+                """UPDATE event AS e SET stream_seq = u.seq, prev_hash = u.prev, hash = u.hash
+                     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, seq, prev, hash)
+                    WHERE e.id = u.id""",
+                ids,
+                seqs,
+                prevs,
+                hashes,
+            )
+            await conn.execute(
+                "UPDATE stream_head SET last_seq = $2, last_hash = $3 WHERE stream = $1",
+                self._config.stream,
+                seq,
+                prev,
+            )
+            return messages, seq
+
+    async def _publish(self, messages: list[tuple[str, bytes]]) -> None:
+        futures = []
+        for key, value in messages:
+            futures.append(await self._producer.send(self._config.topic, value=value, key=key.encode()))
+        await asyncio.gather(*futures)
+
+    async def _mark_published(self, up_to: int) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            head = await self._lock_head(conn)
+            if up_to <= head["published_seq"]:
+                return
+            await conn.execute(
+                "UPDATE stream_head SET published_seq = $2 WHERE stream = $1", self._config.stream, up_to
+            )
+            backlog = head["last_seq"] - up_to
+        EVENTS_PUBLISHED.labels(self._config.stream).inc(up_to - head["published_seq"])
+        RELAY_BACKLOG.labels(self._config.stream).set(backlog)
+
+    async def _maybe_checkpoint(self, force: bool = False) -> None:
+        now = time.monotonic()
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                head = await self._lock_head(conn)
+                last_cp = await conn.fetchval(
+                    "SELECT coalesce(max(seq), 0) FROM stream_checkpoint WHERE stream = $1",
+                    self._config.stream,
+                )
+                published = head["published_seq"]
+                due = published - last_cp >= self._config.checkpoint_every or (
+                    published > last_cp
+                    and (force or now - self._last_checkpoint_at >= self._config.checkpoint_interval_seconds)
+                )
+                if due:
+                    digest = await conn.fetchval("SELECT hash FROM event WHERE stream_seq = $1", published)
+                    cp = sign_checkpoint(self._key, self._key_id, self._config.stream, published, digest)
+                    await conn.execute(
+                        """INSERT INTO stream_checkpoint (stream, seq, hash, signed_at, key_id, signature)
+                           VALUES ($1, $2, $3, $4, $5, $6)""",
+                        cp.stream, cp.sequence, cp.hash, cp.signed_at, cp.key_id, cp.signature,
+                    )
+                    self._last_checkpoint_at = now
+            pending = await conn.fetch(
+                """SELECT stream, seq, hash, signed_at, key_id, signature FROM stream_checkpoint
+                    WHERE stream = $1 AND published_at IS NULL ORDER BY seq""",
+                self._config.stream,
+            )
+            if not pending:
+                return
+            for row in pending:
+                cp = Checkpoint(row["stream"], row["seq"], row["hash"], row["signed_at"], row["key_id"], row["signature"])
+                await (await self._producer.send(
+                    self._config.topic, value=canonical_json(cp.to_wire()), key=f"checkpoint/{cp.stream}".encode()
+                ))
+            await conn.execute(
+                "UPDATE stream_checkpoint SET published_at = now() WHERE stream = $1 AND seq = ANY($2::bigint[])",
+                self._config.stream,
+                [row["seq"] for row in pending],
+            )
+
+    async def run_once(self) -> int:
+        """Claim, publish and mark one batch; return how many events it published."""
+        if self._token is None and not await self.try_acquire():
+            return 0
+        messages, last = await self._claim()
+        if messages:
+            await self._publish(messages)
+            await self._mark_published(last)
+            self._unchecked = True
+        if self._unchecked:
+            await self._maybe_checkpoint(force=not messages)
+            self._unchecked = bool(messages)
+        return len(messages)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.ensure_stream()
+        while not stop.is_set():
+            try:
+                published = await self.run_once()
+            except LeaseLost:
+                log.warning("relay.lease_lost", stream=self._config.stream, holder=self.holder)
+                published = 0
+            except (OSError, KafkaError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("relay.retry", stream=self._config.stream, error=repr(exc))
+                await asyncio.sleep(1.0)
+                continue
+            if published == 0:
+                wait = self._config.idle_poll_seconds if self.has_lease else self._config.lease_seconds / 3
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                except TimeoutError:
+                    pass
+

@@ -1,0 +1,92 @@
+"""Process entry points every service shares: run the API, the relay, or a consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+
+import structlog
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from prometheus_client import start_http_server
+
+from tangvat_shared.auth import TokenVerifier
+from tangvat_shared.consumer import Handler, IdempotentConsumer
+from tangvat_shared.db import SHARED_MIGRATIONS, create_pool, migrate
+from tangvat_shared.kafka import dead_letter_topic, event_topic, make_consumer, make_producer
+from tangvat_shared.keys import load_private_key, load_public_key
+from tangvat_shared.relay import Relay, RelayConfig
+from tangvat_shared.settings import PlatformSettings, ServiceSettings
+
+log = structlog.get_logger("tangvat.runtime")
+
+
+def token_verifier(platform: PlatformSettings) -> TokenVerifier:
+    return TokenVerifier(load_public_key(Path(platform.auth_public_key_file).read_bytes()))
+
+
+def signing_key(service: str, platform: PlatformSettings, settings: ServiceSettings) -> Ed25519PrivateKey:
+    path = settings.signing_key_file or Path(platform.keys_dir) / f"{service}.pem"
+    return load_private_key(Path(path).read_bytes())
+
+
+def run_migrations(service: str, settings: ServiceSettings) -> None:
+    applied = asyncio.run(migrate(settings.database_url, [SHARED_MIGRATIONS, (service, f"tangvat_{service}.migrations")]))
+    log.info("migrations.applied", service=service, applied=applied)
+
+
+def serve_api(app: FastAPI, settings: ServiceSettings) -> None:
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
+                access_log=False, loop="uvloop", http="httptools")
+
+
+async def _until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await main(stop)
+
+
+def run_relay(service: str, platform: PlatformSettings, settings: ServiceSettings) -> None:
+    key = signing_key(service, platform, settings)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=settings.http_host)
+
+    async def main(stop: asyncio.Event) -> None:
+        pool = await create_pool(settings.database_url, max_size=3)
+        producer = make_producer(platform.kafka_bootstrap, client_id=f"{service}-relay")
+        await producer.start()
+        try:
+            await Relay(pool, producer, RelayConfig(stream=service, topic=event_topic(service)), key).run(stop)
+        finally:
+            await producer.stop()
+            await pool.close()
+
+    asyncio.run(_until_signalled(main))
+
+
+def run_consumer(service: str, platform: PlatformSettings, settings: ServiceSettings, *,
+                 sources: list[str], handlers: Mapping[str, Handler]) -> None:
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port + 1, addr=settings.http_host)
+
+    async def main(stop: asyncio.Event) -> None:
+        pool = await create_pool(settings.database_url, max_size=3)
+        consumer = make_consumer(platform.kafka_bootstrap, group_id=service,
+                                 topics=[event_topic(s) for s in sources], client_id=f"{service}-consumer")
+        dlq = make_producer(platform.kafka_bootstrap, client_id=f"{service}-dlq")
+        await consumer.start()
+        await dlq.start()
+        try:
+            await IdempotentConsumer(pool, consumer, dlq, group=service, dlq_topic=dead_letter_topic(service),
+                                     handlers=handlers).run(stop)
+        finally:
+            await consumer.stop()
+            await dlq.stop()
+            await pool.close()
+
+    asyncio.run(_until_signalled(main))

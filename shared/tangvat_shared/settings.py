@@ -1,0 +1,29 @@
+"""Settings read from the environment; each service subclasses with its own prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformSettings(BaseSettings):
+    """What all services share: where Kafka is and whose tokens and labels to trust."""
+
+    model_config = SettingsConfigDict(env_prefix="TANGVAT_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    auth_public_key_file: Path = Path(".run/keys/auth.pub.pem")
+    keys_dir: Path = Path(".run/keys")
+    log_level: str = "INFO"
+
+
+class ServiceSettings(BaseSettings):
+    """Per-service settings; subclasses set env_prefix (TANGVAT_INTAKE_, ...)."""
+
+    database_url: str
+    http_host: str = "127.0.0.1"
+    http_port: int
+    metrics_port: int | None = None
+    signing_key_file: Path | None = None
+    pool_max_size: int = 10

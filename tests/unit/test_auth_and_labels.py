@@ -1,0 +1,75 @@
+"""Token verification and signed labels, without any server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+
+from tangvat_shared.auth import Role, TokenVerifier, mint_token
+from tangvat_shared.errors import Forbidden, Unauthenticated
+from tangvat_shared.keys import generate_private_key
+from tangvat_shared.labels import InvalidLabel, sign_label, verify_label
+
+KEY = generate_private_key()
+VERIFIER = TokenVerifier(KEY.public_key())
+
+
+def test_a_valid_token_yields_its_principal_and_scopes() -> None:
+    token = mint_token(KEY, subject="u1", roles=[Role.WAREHOUSE_STAFF], warehouses=["KHO-1"])
+    principal = VERIFIER.verify(token)
+    assert principal.user_id == "u1"
+    assert principal.may_act_in_warehouse("KHO-1")
+    assert not principal.may_act_in_warehouse("KHO-2")
+    with pytest.raises(Forbidden):
+        principal.require_warehouse("KHO-2")
+
+
+def test_an_expired_token_is_refused() -> None:
+    token = mint_token(KEY, subject="u1", roles=[Role.AUDITOR], now=time.time() - 7200, ttl_seconds=60)
+    with pytest.raises(Unauthenticated) as caught:
+        VERIFIER.verify(token)
+    assert caught.value.code == "token_expired"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        jwt.encode({"sub": "u", "roles": ["admin"], "aud": "tangvat", "iss": "tangvat-auth",
+                    "iat": int(time.time()), "exp": int(time.time()) + 60}, None, algorithm="none"),
+        jwt.encode({"sub": "u", "roles": ["admin"], "aud": "tangvat", "iss": "tangvat-auth",
+                    "iat": int(time.time()), "exp": int(time.time()) + 60}, "a-shared-secret-long-enough-for-hs256!", algorithm="HS256"),
+        mint_token(generate_private_key(), subject="u", roles=[Role.ADMIN]),
+        mint_token(KEY, subject="u", roles=[Role.ADMIN], extra={"aud": "other"}),
+        mint_token(KEY, subject="u", roles=[Role.ADMIN], extra={"iss": "someone"}),
+        "not-a-token",
+    ],
+    ids=["alg-none", "hmac", "wrong-key", "wrong-audience", "wrong-issuer", "garbage"],
+)
+def test_forged_tokens_are_refused(token: str) -> None:
+    with pytest.raises(Unauthenticated):
+        VERIFIER.verify(token)
+
+
+def test_a_token_with_an_unknown_role_is_refused() -> None:
+    token = mint_token(KEY, subject="u", roles=[Role.ADMIN], extra={"roles": ["superuser"]})
+    with pytest.raises(Unauthenticated):
+        VERIFIER.verify(token)
+
+
+def test_a_genuine_label_verifies_and_names_its_item() -> None:
+    item_id = uuid.uuid4()
+    payload = sign_label(KEY, item_id, "BN.2022-000001")
+    assert verify_label(KEY.public_key(), payload) == (item_id, "BN.2022-000001")
+
+
+def test_an_altered_or_forged_label_is_refused() -> None:
+    item_id = uuid.uuid4()
+    payload = sign_label(KEY, item_id, "BN-1")
+    altered = payload.replace("BN-1", "BN-2")
+    forged = sign_label(generate_private_key(), item_id, "BN-1")
+    for bad in (altered, forged, "TV1.nonsense", "hello", payload[:-3]):
+        with pytest.raises(InvalidLabel):
+            verify_label(KEY.public_key(), bad)
