@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -112,21 +112,28 @@ class ChainFinding:
     detail: str
 
 
+def in_one_lane(events: Iterable[dict[str, Any]]) -> list[tuple[Hashable, dict[str, Any]]]:
+    """Events read from one ordered source (a table by sequence, a one-partition topic)."""
+    return [(0, e) for e in events]
+
+
 def verify_chain(
     stream: str,
-    events: Iterable[dict[str, Any]],
+    records: Iterable[tuple[Hashable, dict[str, Any]]],
     checkpoints: Iterable[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
 ) -> list[ChainFinding]:
-    """Check a stream's wire events (any order, duplicates allowed) against the chain rules.
+    """Check a stream's wire events against the chain rules.
 
-    Exact duplicates (a relay re-publishing after a crash) are not findings; two different
-    events claiming one sequence number are.
+    `records` are (lane, event) in arrival order; a lane is an ordered source such as a Kafka
+    partition, and only within a lane must sequences rise. Exact duplicates (a relay
+    re-publishing after a crash) are not findings; two different events claiming one
+    sequence number are.
     """
     findings: list[ChainFinding] = []
     by_seq: dict[int, dict[str, Any]] = {}
-    arrival: list[int] = []
-    for wire in events:
+    arrival: dict[Hashable, list[int]] = {}
+    for lane, wire in records:
         seq = wire.get("sequence")
         if not isinstance(seq, int):
             findings.append(ChainFinding(stream, None, wire.get("id"), "malformed", "no sequence"))
@@ -139,14 +146,15 @@ def verify_chain(
                 )
             continue
         by_seq[seq] = wire
-        arrival.append(seq)
+        arrival.setdefault(lane, []).append(seq)
 
-    for earlier, later in zip(arrival, arrival[1:], strict=False):
-        if later < earlier:
-            findings.append(
-                ChainFinding(stream, later, by_seq[later].get("id"), "reordered",
-                             f"sequence {later} arrived after {earlier}")
-            )
+    for order in arrival.values():
+        for earlier, later in zip(order, order[1:], strict=False):
+            if later < earlier:
+                findings.append(
+                    ChainFinding(stream, later, by_seq[later].get("id"), "reordered",
+                                 f"sequence {later} arrived after {earlier}")
+                )
 
     expected_prev = GENESIS_HASH
     last = max(by_seq, default=0)

@@ -154,7 +154,12 @@ class IdempotentConsumer:
     async def _apply(self, events: Sequence[Event]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             fresh = await self._claim(conn, events, "applied")
-            todo = [e for e in events if e.envelope.id in fresh]
+            # A batch may hold the same event twice (a relay re-published it): apply it once.
+            todo = []
+            for e in events:
+                if e.envelope.id in fresh:
+                    fresh.discard(e.envelope.id)
+                    todo.append(e)
             EVENTS_DUPLICATE.labels(self._group).inc(len(events) - len(todo))
             # Consecutive events of one type go to their handler together (bulk effects).
             start = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tangvat_shared.chain import Checkpoint, seal, sign_checkpoint, verify_chain
+from tangvat_shared.chain import Checkpoint, in_one_lane, seal, sign_checkpoint
 from tangvat_shared.envelope import GENESIS_HASH
 from tangvat_shared.keys import generate_private_key, key_id
 
@@ -17,6 +17,12 @@ def _stream(n: int) -> list[dict[str, Any]]:
         wire, prev = seal({"id": f"e{i}", "type": "t", "data": {"n": i}}, i, prev)
         events.append(wire)
     return events
+
+
+def verify_chain(stream: str, events: list[dict[str, Any]], *args: Any) -> list[Any]:
+    from tangvat_shared.chain import verify_chain as verify
+
+    return verify(stream, in_one_lane(events), *args)
 
 
 def _kinds(findings: list[Any]) -> set[str]:
@@ -91,3 +97,13 @@ def test_checkpoints_survive_their_wire_form() -> None:
     key = generate_private_key()
     checkpoint = sign_checkpoint(key, key_id(key.public_key()), "custody", 42, "a" * 64)
     assert Checkpoint.from_wire(checkpoint.to_wire()) == checkpoint
+
+
+def test_order_is_only_checked_within_a_lane() -> None:
+    from tangvat_shared.chain import verify_chain as verify
+
+    events = _stream(6)
+    interleaved = [(0, events[1]), (1, events[0]), (0, events[3]), (1, events[2]), (0, events[5]), (1, events[4])]
+    assert verify("intake", interleaved) == []
+    swapped = [(0, events[3]), (0, events[1]), (1, events[0]), (1, events[2]), (1, events[4]), (1, events[5])]
+    assert [(f.kind, f.sequence) for f in verify("intake", swapped)] == [("reordered", 2)]

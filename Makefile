@@ -1,0 +1,64 @@
+# Tangvat — the front door. `make up` runs the system; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SITE = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+
+.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake clean
+
+help:
+	@echo "make up       install what is missing, start Kafka, PostgreSQL and every service"
+	@echo "make demo     register a realistic demo seizure (after make up)"
+	@echo "make test     run the whole test suite on throwaway infrastructure"
+	@echo "make down | status | logs | token ROLE=warehouse_staff | lint | bench | bench-intake"
+
+$(STAMP): requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "python3 is required"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@printf '%s\n' $(CURDIR)/shared $(CURDIR)/services/intake $(CURDIR)/services/custody \
+		$(CURDIR)/services/disposal $(CURDIR)/deploy > "$(SITE)/tangvat.pth"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+up: install
+	$(PY) deploy/stack.py up
+
+down:
+	@test -x $(PY) && $(PY) deploy/stack.py down || true
+
+status: install
+	$(PY) deploy/stack.py status
+
+logs: install
+	$(PY) deploy/stack.py logs
+
+demo: install
+	$(PY) deploy/stack.py demo
+
+ROLE ?= intake_officer
+token: install
+	@$(PY) deploy/stack.py token --role $(ROLE)
+
+test: install
+	$(PY) -m pytest -p no:cacheprovider -q -ra --durations=15
+
+test-unit: install
+	$(PY) -m pytest -p no:cacheprovider -q tests/unit
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services deploy bench
+
+bench: bench-intake
+
+bench-intake: install
+	$(PY) bench/bench_intake.py
+
+clean:
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

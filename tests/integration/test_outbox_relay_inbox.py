@@ -1,0 +1,223 @@
+"""The outbox relay and the idempotent consumer against the real broker and database:
+crash windows, out-of-order commits, lease fencing and poison messages."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from tangvat_shared.chain import verify_chain
+from tangvat_shared.consumer import Event, IdempotentConsumer
+from tangvat_shared.db import create_pool
+from tangvat_shared.envelope import Actor, Envelope, new_envelope
+from tangvat_shared.kafka import make_consumer, make_producer
+from tangvat_shared.keys import generate_private_key
+from tangvat_shared.outbox import append_events
+from tangvat_shared.relay import LeaseLost, Relay, RelayConfig
+from tests.support.databases import migrated_database
+from tests.support.kafka_reader import read_lanes, read_raw
+from tests.support.topics import new_topics
+from tests.support.waiting import eventually
+
+ACTOR = Actor(user_id="tester", role="admin")
+
+
+def item_event(n: int) -> Envelope:
+    item_id = uuid.uuid4()
+    return new_envelope(
+        source="relaytest", type="intake.item_registered", schemaversion=1, subject=f"item/{item_id}", actor=ACTOR,
+        data={
+            "item_id": str(item_id), "seizure_id": str(uuid.uuid4()), "seizing_unit": "QLTT-BN",
+            "category": "counterfeit", "description": f"item {n}", "brand": None, "quantity": 1, "unit": "cái",
+            "value_vnd": 1000, "perishable": False, "hazardous": False, "condition": "intact", "photos": [],
+            "label_code": f"T-{n}", "warehouse_id": "KHO-1",
+        },
+    )
+
+
+@pytest.fixture
+async def stream_db(infra: Any) -> AsyncIterator[asyncpg.Pool]:
+    dsn = await migrated_database(infra.pg_admin_dsn, f"relay_{uuid.uuid4().hex[:8]}", None)
+    pool = await create_pool(dsn, max_size=6)
+    async with pool.acquire() as conn:
+        await conn.execute("CREATE TABLE effect (event_id uuid NOT NULL, applied_at timestamptz DEFAULT now())")
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def producer(infra: Any) -> AsyncIterator[AIOKafkaProducer]:
+    p = make_producer(infra.kafka_bootstrap, client_id="test-relay")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+def relay(pool: asyncpg.Pool, producer: AIOKafkaProducer, topic: str, holder: str, **config: Any) -> Relay:
+    return Relay(pool, producer, RelayConfig(stream="relaytest", topic=topic, **config), generate_private_key(),
+                 holder=holder)
+
+
+async def write_events(pool: asyncpg.Pool, n: int) -> list[Envelope]:
+    events = [item_event(i) for i in range(n)]
+    async with pool.acquire() as conn, conn.transaction():
+        await append_events(conn, events)
+    return events
+
+
+async def expire_lease(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE stream_head SET relay_expires_at = now() - interval '1 second'")
+
+
+async def record_effect(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    await conn.executemany("INSERT INTO effect (event_id) VALUES ($1)", [(e.envelope.id,) for e in events])
+
+
+async def consume_until(pool: asyncpg.Pool, bootstrap: str, topic: str, dlq: str, done: Any,
+                        handlers: dict[str, Any] | None = None) -> None:
+    consumer = make_consumer(bootstrap, group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topic], client_id="test")
+    dlq_producer = make_producer(bootstrap, client_id="test-dlq")
+    await consumer.start()
+    await dlq_producer.start()
+    stop = asyncio.Event()
+    idempotent = IdempotentConsumer(pool, consumer, dlq_producer, group="test", dlq_topic=dlq,
+                                    handlers=handlers or {"intake.item_registered": record_effect}, handler_attempts=2)
+    task = asyncio.create_task(idempotent.run(stop))
+    try:
+        await eventually(done, timeout=60, what="consumer to settle")
+    finally:
+        stop.set()
+        await task
+        await consumer.stop()
+        await dlq_producer.stop()
+
+
+async def test_a_relay_killed_after_the_ack_republishes_and_the_consumer_applies_once(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    topic, dlq = await new_topics(infra.kafka_bootstrap, "relaytest.events", "relaytest.dlq")
+    written = await write_events(stream_db, 40)
+    first = relay(stream_db, producer, topic, "relay-a")
+    await first.ensure_stream()
+    assert await first.try_acquire()
+    messages, _ = await first._claim()
+    await first._publish(messages)  # the broker has them; the relay dies before marking them published
+    await expire_lease(stream_db)
+
+    second = relay(stream_db, producer, topic, "relay-b")
+    assert await second.run_once() == 40  # the same 40 again: a duplicate on the wire
+    assert await second.run_once() == 0
+
+    lanes = await read_lanes(infra.kafka_bootstrap, topic)
+    assert len(lanes) == 80
+    assert len({r["id"] for _, r in lanes}) == 40
+    assert verify_chain("relaytest", lanes) == []  # duplicates are byte-identical, not conflicts
+
+    async def settled() -> bool:
+        async with stream_db.acquire() as conn:
+            return bool(await conn.fetchval("SELECT count(*) FROM inbox") == 40)
+
+    await consume_until(stream_db, infra.kafka_bootstrap, topic, dlq, settled)
+    async with stream_db.acquire() as conn:
+        counts = await conn.fetch("SELECT event_id, count(*) AS n FROM effect GROUP BY event_id")
+    assert {r["event_id"] for r in counts} == {e.id for e in written}
+    assert {r["n"] for r in counts} == {1}
+
+
+async def test_transactions_committing_out_of_id_order_are_not_skipped(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    (topic,) = await new_topics(infra.kafka_bootstrap, "relaytest.events")
+    the_relay = relay(stream_db, producer, topic, "relay-a")
+    await the_relay.ensure_stream()
+    slow = await stream_db.acquire()
+    fast = await stream_db.acquire()
+    try:
+        slow_tx = slow.transaction()
+        await slow_tx.start()
+        early = item_event(1)
+        await append_events(slow, [early])  # takes the lower id, commits last
+        async with fast.transaction():
+            late = item_event(2)
+            await append_events(fast, [late])
+        assert await the_relay.run_once() == 1
+        await slow_tx.commit()
+        assert await the_relay.run_once() == 1
+    finally:
+        await stream_db.release(slow)
+        await stream_db.release(fast)
+    lanes = await read_lanes(infra.kafka_bootstrap, topic)
+    assert [(r["id"], r["sequence"]) for _, r in sorted(lanes, key=lambda pr: pr[1]["sequence"])] == [
+        (str(late.id), 1), (str(early.id), 2)]
+    assert verify_chain("relaytest", lanes) == []
+
+
+async def test_a_relay_that_lost_its_lease_cannot_sequence_or_mark(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    (topic,) = await new_topics(infra.kafka_bootstrap, "relaytest.events")
+    old = relay(stream_db, producer, topic, "relay-old")
+    new = relay(stream_db, producer, topic, "relay-new")
+    await old.ensure_stream()
+    assert await old.try_acquire()
+    assert not await new.try_acquire()  # one active relay per stream
+    await expire_lease(stream_db)  # the old relay was paused (SIGSTOP, GC) past its lease
+    assert await new.try_acquire()
+    await write_events(stream_db, 5)
+    with pytest.raises(LeaseLost):
+        await old.run_once()
+    async with stream_db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM event WHERE stream_seq IS NOT NULL") == 0
+    assert await new.run_once() == 5
+    async with stream_db.acquire() as conn:
+        head = await conn.fetchrow("SELECT last_seq, published_seq, relay_holder FROM stream_head")
+    assert dict(head) == {"last_seq": 5, "published_seq": 5, "relay_holder": "relay-new"}
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes_on(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    topic, dlq = await new_topics(infra.kafka_bootstrap, "relaytest.events", "relaytest.dlq")
+    good = item_event(1)
+    unknown = new_envelope(source="relaytest", type="intake.no_such_event", schemaversion=1, subject="x/1",
+                           actor=ACTOR, data={})
+    invalid = new_envelope(source="relaytest", type="intake.item_registered", schemaversion=1, subject="x/2",
+                           actor=ACTOR, data={"item_id": "not-a-uuid"})
+    failing = item_event(2)
+    for value in (b"{not json", unknown.wire_bytes(), invalid.wire_bytes(), failing.wire_bytes(), good.wire_bytes()):
+        await producer.send_and_wait(topic, value=value, key=b"k")
+
+    async def handler(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+        if any(e.envelope.id == failing.id for e in events):
+            raise RuntimeError("handler bug on this event")
+        await record_effect(conn, events)
+
+    async def settled() -> bool:
+        async with stream_db.acquire() as conn:
+            dead = await conn.fetchval("SELECT count(*) FROM dead_letter")
+            applied = await conn.fetchval("SELECT count(*) FROM effect")
+        return bool(dead == 4 and applied == 1)
+
+    await consume_until(stream_db, infra.kafka_bootstrap, topic, dlq, settled,
+                        handlers={"intake.item_registered": handler})
+    async with stream_db.acquire() as conn:
+        reasons = [r["reason"] for r in await conn.fetch("SELECT reason FROM dead_letter ORDER BY kafka_offset")]
+        assert await conn.fetchval("SELECT event_id FROM effect") == good.id
+        assert await conn.fetchval("SELECT outcome FROM inbox WHERE event_id = $1", failing.id) == "dead_lettered"
+    assert reasons[0].startswith("invalid JSON")
+    assert "unknown event type" in reasons[1]
+    assert reasons[2].startswith("validation failed")
+    assert reasons[3].startswith("handler failed")
+
+    dead_letters = await read_raw(infra.kafka_bootstrap, dlq)
+    assert len(dead_letters) == 4
+    assert all(dict(r.headers)["tangvat-source-topic"] == topic.encode() for r in dead_letters)
+    first = min(dead_letters, key=lambda r: int(dict(r.headers)["tangvat-source-offset"]))
+    assert first.value == b"{not json"
