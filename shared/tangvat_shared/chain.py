@@ -34,6 +34,32 @@ def seal(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[dict[str,
     return sealed, digest
 
 
+_ID_KEY = b',"id":"'
+
+
+def seal_to_wire(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[bytes, str]:
+    """`seal`, returning the wire bytes (canonical JSON with the hash) from one canonicalisation.
+
+    In canonical form the envelope's top-level keys are sorted, "hash" falls just before "id",
+    and every top-level member after "id" is a scalar; so the last `,"id":"` in the bytes is the
+    top-level key (inside strings a quote is always escaped). The hash member goes right there.
+    tests/unit/test_chain.py holds this equal to canonical_json of the sealed body.
+    """
+    sealed = dict(body)
+    sealed["sequence"] = sequence
+    sealed["prevhash"] = prev_hash
+    unhashed = canonical_json(sealed)
+    digest = sha256_hex(unhashed)
+    at = unhashed.rfind(_ID_KEY)
+    spliceable = at > 0 and "id" in sealed and not any(
+        isinstance(v, dict | list) for k, v in sealed.items() if k > "id"
+    )
+    if not spliceable:
+        sealed["hash"] = digest
+        return canonical_json(sealed), digest
+    return unhashed[:at] + b',"hash":"' + digest.encode() + b'"' + unhashed[at:], digest
+
+
 def recompute_hash(wire: dict[str, Any]) -> str:
     body = {k: v for k, v in wire.items() if k != "hash"}
     return sha256_hex(canonical_json(body))

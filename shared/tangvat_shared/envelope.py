@@ -94,7 +94,7 @@ def chain_hash(body: dict[str, Any]) -> str:
 
 def envelope_body(
     *,
-    event_id: uuid.UUID,
+    event_id: uuid.UUID | str,
     source: str,
     type: str,
     schemaversion: int,

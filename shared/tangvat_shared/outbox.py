@@ -6,7 +6,6 @@ Sequence numbers and hashes are left empty; the relay assigns them in publicatio
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,15 +20,8 @@ _COPY_THRESHOLD = 64
 
 def outbox_record(body: dict[str, Any], occurred_at: datetime) -> tuple[Any, ...]:
     """The `event` row of an unsequenced envelope body (see envelope.envelope_body)."""
-    correlation = body.get("correlationid")
-    return (
-        uuid.UUID(body["id"]),
-        body["type"],
-        body["subject"],
-        occurred_at,
-        uuid.UUID(correlation) if correlation else None,
-        body,
-    )
+    # asyncpg encodes uuid columns from their canonical strings; no UUID objects needed.
+    return (body["id"], body["type"], body["subject"], occurred_at, body.get("correlationid"), body)
 
 
 def _record(envelope: Envelope) -> tuple[Any, ...]:

@@ -107,3 +107,16 @@ def test_order_is_only_checked_within_a_lane() -> None:
     assert verify("intake", interleaved) == []
     swapped = [(0, events[3]), (0, events[1]), (1, events[0]), (1, events[2]), (1, events[4]), (1, events[5])]
     assert [(f.kind, f.sequence) for f in verify("intake", swapped)] == [("reordered", 2)]
+
+
+def test_sealing_straight_to_wire_bytes_equals_canonicalising_the_sealed_event() -> None:
+    from tangvat_shared.canonical import canonical_json
+    from tangvat_shared.chain import seal_to_wire
+
+    tricky = {"id": "e1", "type": "t", "datacontenttype": "application/json", "subject": 'item/,"id":"x',
+              "data": {"id": "inner", "nested": {"id": "deeper"}, "text": ',"id":"sneaky'}, "time": "2026"}
+    for body in (tricky, {"id": "only"}, {"a": 1, "id": "x", "z": [1, {"id": "y"}]}):
+        wire, digest = seal_to_wire(body, 7, "f" * 64)
+        sealed, expected = seal(body, 7, "f" * 64)
+        assert digest == expected
+        assert wire == canonical_json(sealed)

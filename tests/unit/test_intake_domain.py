@@ -40,24 +40,43 @@ def registration(n_items: int = 3, **overrides: Any) -> SeizureRegistration:
     return SeizureRegistration.model_validate(body)
 
 
+def _rows(plan: domain.PlannedRegistration, chunk: int = domain.CHUNK) -> tuple[list[Any], list[Any]]:
+    items: list[Any] = []
+    events: list[Any] = [plan.seizure_event()]
+    for item_rows, event_rows in plan.chunks(chunk):
+        items += item_rows
+        events += event_rows
+    return items, events
+
+
 def test_a_registration_yields_one_event_per_item_plus_the_seizure() -> None:
     ids = (uuid.UUID(int=i) for i in itertools.count(1))
     plan = domain.plan_registration(registration(3), actor=ACTOR, now=NOW, correlation_id=None,
                                     new_id=lambda: next(ids))
-    assert len(plan.items) == 3
-    assert [e[1] for e in plan.events] == ["intake.seizure_registered"] + ["intake.item_registered"] * 3
+    items, events = _rows(plan)
+    assert len(items) == 3
+    assert [e[1] for e in events] == ["intake.seizure_registered"] + ["intake.item_registered"] * 3
     assert plan.total_value_vnd == 100_000 + 200_000 + 300_000
+
+
+def test_chunks_cover_every_item_once_in_line_order() -> None:
+    plan = domain.plan_registration(registration(7), actor=ACTOR, now=NOW, correlation_id=None)
+    items, events = _rows(plan, chunk=3)
+    assert [row[2] for row in items] == [1, 2, 3, 4, 5, 6, 7]
+    assert len({row[0] for row in items}) == 7
+    assert [e[-1]["data"]["item_id"] for e in events[1:]] == [row[0] for row in items]
 
 
 def test_planned_events_match_their_published_schemas() -> None:
     plan = domain.plan_registration(registration(2), actor=ACTOR, now=NOW, correlation_id=uuid.uuid4())
-    seizure_body, *item_bodies = [e[-1] for e in plan.events]
+    seizure_body, *item_bodies = [e[-1] for e in _rows(plan)[1]]
     SeizureRegistered.model_validate(Envelope.model_validate(seizure_body).data)
     for body in item_bodies:
         envelope = Envelope.model_validate(body)
         item = ItemRegistered.model_validate(envelope.data)
         assert envelope.subject == f"item/{item.item_id}"
         assert item.seizure_id == plan.seizure_id
+        assert uuid.UUID(envelope.data["item_id"]).version == 4
 
 
 def test_duplicate_label_codes_are_reported_row_by_row() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from tangvat_shared.envelope import Actor, envelope_body
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.intake import FieldChange, LegalStatus
+from tangvat_shared.ids import uuid4_strings
 from tangvat_shared.outbox import outbox_record
 from tangvat_intake import SERVICE
 from tangvat_intake.schemas import ItemIn, LegalStatusIn, SeizureFields, SeizureRegistration
@@ -37,13 +38,53 @@ class EventDraft:
     data: dict[str, Any]
 
 
+CHUNK = 5000  # rows per COPY: bounds the memory a 100,000-item registration holds at once
+
+
 @dataclass(frozen=True)
 class PlannedRegistration:
+    """A registration decided on; its rows are produced chunk by chunk (see `chunks`)."""
+
     seizure_id: uuid.UUID
     seizure: dict[str, Any]
-    items: list[tuple[Any, ...]]
-    events: list[tuple[Any, ...]]
+    registration: SeizureRegistration
+    actor: Actor
+    now: datetime
+    correlation_id: uuid.UUID | None
     total_value_vnd: int
+
+    def seizure_event(self) -> tuple[Any, ...]:
+        (event_id,) = uuid4_strings(1)
+        data = _seizure_data(self.seizure_id, self.registration, len(self.registration.items), self.total_value_vnd)
+        return self._event(event_id, "intake.seizure_registered", seizure_subject(self.seizure_id), data)
+
+    def _event(self, event_id: str, event_type: str, subject: str, data: dict[str, Any]) -> tuple[Any, ...]:
+        body = envelope_body(
+            event_id=event_id, source=SERVICE, type=event_type, schemaversion=1, subject=subject, data=data,
+            actor=self.actor, time=self.now, correlation_id=self.correlation_id,
+        )
+        return outbox_record(body, self.now)
+
+    def chunks(self, size: int = CHUNK) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+        """(item rows, event rows) for `size` items at a time, in line order."""
+        seizure_id = str(self.seizure_id)
+        unit = self.registration.seizing_unit
+        items = self.registration.items
+        for start in range(0, len(items), size):
+            batch = items[start : start + size]
+            ids = uuid4_strings(2 * len(batch))
+            item_rows: list[tuple[Any, ...]] = []
+            events: list[tuple[Any, ...]] = []
+            for offset, item in enumerate(batch):
+                item_id, event_id = ids[2 * offset], ids[2 * offset + 1]
+                item_rows.append((
+                    item_id, seizure_id, start + offset + 1, item.category.value, item.description, item.brand,
+                    item.quantity, item.unit, item.value_vnd, item.perishable, item.hazardous,
+                    item.condition, item.photos, item.label_code, item.warehouse_id, self.now,
+                ))
+                events.append(self._event(event_id, "intake.item_registered", f"item/{item_id}",
+                                          _item_data(item_id, seizure_id, unit, item)))
+            yield item_rows, events
 
 
 ITEM_COLUMNS = (
@@ -75,10 +116,10 @@ def _seizure_data(seizure_id: uuid.UUID, fields: SeizureFields, item_count: int,
     return data
 
 
-def _item_data(item_id: uuid.UUID, seizure_id: uuid.UUID, unit: str, item: ItemIn) -> dict[str, Any]:
+def _item_data(item_id: str, seizure_id: str, unit: str, item: ItemIn) -> dict[str, Any]:
     return {
-        "item_id": str(item_id),
-        "seizure_id": str(seizure_id),
+        "item_id": item_id,
+        "seizure_id": seizure_id,
         "seizing_unit": unit,
         "category": item.category.value,
         "description": item.description,
@@ -89,7 +130,7 @@ def _item_data(item_id: uuid.UUID, seizure_id: uuid.UUID, unit: str, item: ItemI
         "perishable": item.perishable,
         "hazardous": item.hazardous,
         "condition": item.condition,
-        "photos": list(item.photos),
+        "photos": item.photos,
         "label_code": item.label_code,
         "warehouse_id": item.warehouse_id,
     }
@@ -105,39 +146,14 @@ def plan_registration(
 ) -> PlannedRegistration:
     """A seizure and all its items, and one event for each, all or nothing."""
     check_registration(registration, now)
-    seizure_id = new_id()
     total = sum(item.value_vnd for item in registration.items)
     if total > 2**53 - 1:
         raise InvalidInput("total value is out of range", details=[{"row": None, "field": "value_vnd",
                                                                     "message": "sum exceeds 2^53-1 VND"}])
-    item_rows: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
-
-    def record(event_type: str, subject: str, data: dict[str, Any]) -> None:
-        body = envelope_body(
-            event_id=new_id(), source=SERVICE, type=event_type, schemaversion=1, subject=subject,
-            data=data, actor=actor, time=now, correlation_id=correlation_id,
-        )
-        events.append(outbox_record(body, now))
-
-    record(
-        "intake.seizure_registered",
-        seizure_subject(seizure_id),
-        _seizure_data(seizure_id, registration, len(registration.items), total),
-    )
-    unit = registration.seizing_unit
-    for line_no, item in enumerate(registration.items, start=1):
-        item_id = new_id()
-        item_rows.append((
-            item_id, seizure_id, line_no, item.category.value, item.description, item.brand,
-            item.quantity, item.unit, item.value_vnd, item.perishable, item.hazardous,
-            item.condition, list(item.photos), item.label_code, item.warehouse_id, now,
-        ))
-        record("intake.item_registered", item_subject(item_id), _item_data(item_id, seizure_id, unit, item))
-
+    seizure_id = new_id()
     seizure = registration.model_dump(exclude={"items"})
-    seizure.update(seizure_id=seizure_id, item_count=len(item_rows), total_value_vnd=total)
-    return PlannedRegistration(seizure_id, seizure, item_rows, events, total)
+    seizure.update(seizure_id=seizure_id, item_count=len(registration.items), total_value_vnd=total)
+    return PlannedRegistration(seizure_id, seizure, registration, actor, now, correlation_id, total)
 
 
 ITEM_NULLABLE = frozenset({"brand"})

@@ -77,12 +77,15 @@ async def register_seizure(
                 if i.label_code in taken
             ]
             raise Conflict(f"{len(rows)} label code(s) already in use", code="duplicate_label", details=rows[:1000])
-        await store.insert_registration(conn, plan, ctx.principal.user_id, now)
-        await append_records(conn, plan.events)
+        await store.insert_seizure(conn, plan, ctx.principal.user_id, now)
+        await append_records(conn, [plan.seizure_event()])
+        for item_rows, events in plan.chunks():
+            await store.insert_items(conn, item_rows)
+            await append_records(conn, events)
         body = {
             "seizure_id": str(plan.seizure_id),
             "record_number": registration.record_number,
-            "item_count": len(plan.items),
+            "item_count": len(registration.items),
             "total_value_vnd": plan.total_value_vnd,
             "items_url": f"/seizures/{plan.seizure_id}/items",
             "labels_url": f"/seizures/{plan.seizure_id}/labels.pdf",

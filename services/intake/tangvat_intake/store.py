@@ -28,8 +28,8 @@ async def record_number_taken(conn: asyncpg.Connection, unit: str, record_number
     )
 
 
-async def insert_registration(conn: asyncpg.Connection, plan: PlannedRegistration, registered_by: str,
-                              registered_at: Any) -> None:
+async def insert_seizure(conn: asyncpg.Connection, plan: PlannedRegistration, registered_by: str,
+                         registered_at: Any) -> None:
     s = plan.seizure
     await conn.execute(
         """INSERT INTO seizure (seizure_id, record_number, seizing_unit, agency, officers, seized_at, province,
@@ -42,7 +42,10 @@ async def insert_registration(conn: asyncpg.Connection, plan: PlannedRegistratio
         _jsonable(s["offender"]), s["notes"], [_jsonable(a) for a in s["attachments"]],
         s["item_count"], s["total_value_vnd"], registered_by, registered_at,
     )
-    await conn.copy_records_to_table("item", records=plan.items, columns=ITEM_COLUMNS)
+
+
+async def insert_items(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    await conn.copy_records_to_table("item", records=rows, columns=ITEM_COLUMNS)
 
 
 def _jsonable(value: Any) -> Any:

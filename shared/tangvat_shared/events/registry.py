@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tangvat_shared.events import intake
+from tangvat_shared.events import custody, disposal, intake
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -75,5 +75,15 @@ for _type, _model in {
     "intake.item_corrected": intake.ItemCorrected,
     "intake.seizure_corrected": intake.SeizureCorrected,
     "intake.legal_status_recorded": intake.LegalStatusRecorded,
+}.items():
+    register(EventSpec(type=_type, version=1, model=_model))
+
+for _type, _model in {**custody.ITEM_EVENTS, **custody.OTHER_EVENTS}.items():
+    register(EventSpec(type=_type, version=1, model=_model))
+
+for _type, _model in {
+    "disposal.reservation_requested": disposal.ReservationRequested,
+    "disposal.batch_cancelled": disposal.BatchCancelled,
+    "disposal.items_executed": disposal.ItemsExecuted,
 }.items():
     register(EventSpec(type=_type, version=1, model=_model))

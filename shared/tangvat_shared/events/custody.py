@@ -1,0 +1,287 @@
+"""Events published by the custody service (stream `custody`).
+
+Item events have subject `item/<item_id>`; every event that moves an item carries
+`location_code`, the item's location *after* the event (None when it left the shelves), so
+"what was in location L at time T" is answered by folding the stream.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tangvat_shared.types import Code, MoneyVnd, Quantity, ShortText, Text
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HolderKind(StrEnum):
+    COURT = "court"
+    LAB = "lab"
+    APPRAISAL = "appraisal"
+    AGENCY = "agency"
+
+
+class UnavailableReason(StrEnum):
+    CHECKED_OUT = "checked_out"
+    ON_HOLD = "on_hold"
+    IN_TRANSIT = "in_transit"
+    MISSING = "missing"
+    NOT_IN_STORAGE = "not_in_storage"
+    UNKNOWN_ITEM = "unknown_item"
+    NOT_RESERVED = "not_reserved"
+
+
+class DiscrepancyKind(StrEnum):
+    QUANTITY = "quantity"
+    CONDITION = "condition"
+    SEAL_BROKEN = "seal_broken"
+    WRONG_WAREHOUSE = "wrong_warehouse"
+    NOT_RECEIVED = "not_received"
+    UNEXPECTED = "unexpected"
+
+
+class ItemAwaitingReceipt(EventData):
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    label_code: Code
+    warehouse_id: Code
+    category: str
+    quantity: Quantity
+    value_vnd: MoneyVnd
+    perishable: bool
+    hazardous: bool
+    location_code: None = None
+
+
+class ItemReceived(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    location_code: Code
+    quantity_expected: int
+    quantity_counted: int
+    condition: ShortText
+    seal_intact: bool
+
+
+class DiscrepancyRecorded(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    kind: DiscrepancyKind
+    expected: str | int | bool | None
+    observed: str | int | bool | None
+    context: str  # receipt | transfer | count
+    reference_id: uuid.UUID | None = None
+    note: Text | None = None
+
+
+class ItemMoved(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    from_location_code: Code | None
+    location_code: Code
+    container_id: uuid.UUID | None = None
+
+
+class ItemPacked(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    container_id: uuid.UUID
+    location_code: Code | None
+
+
+class ItemUnpacked(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    container_id: uuid.UUID
+    location_code: Code | None
+
+
+class ItemTransferDispatched(EventData):
+    item_id: uuid.UUID
+    transfer_id: uuid.UUID
+    from_warehouse_id: Code
+    to_warehouse_id: Code
+    from_location_code: Code | None
+    carrier: ShortText | None
+    requested_by: str | None = None
+    confirmed_by: str | None = None
+    location_code: None = None
+
+
+class ItemTransferReceived(EventData):
+    item_id: uuid.UUID
+    transfer_id: uuid.UUID
+    warehouse_id: Code
+    location_code: Code
+
+
+class ItemCheckedOut(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    holder: ShortText
+    holder_kind: HolderKind
+    purpose: Text
+    due_at: datetime
+    from_location_code: Code | None
+    requested_by: str | None = None
+    confirmed_by: str | None = None
+    location_code: None = None
+
+
+class ItemReturned(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    holder: ShortText
+    location_code: Code
+    condition: ShortText
+
+
+class ItemMissing(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    context: str  # count | transfer
+    reference_id: uuid.UUID
+    last_location_code: Code | None
+    location_code: None = None
+
+
+class ItemFound(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    reference_id: uuid.UUID | None
+    location_code: Code
+
+
+class ItemReserved(EventData):
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+    warehouse_id: Code
+
+
+class ItemUnavailable(EventData):
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+    reason: UnavailableReason
+
+
+class ReservationReleased(EventData):
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+
+
+class ItemDisposed(EventData):
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+    method: ShortText
+    warehouse_id: Code
+    location_code: None = None
+
+
+class ItemReleased(EventData):
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+    method: ShortText
+    warehouse_id: Code
+    location_code: None = None
+
+
+class LegalHoldPlaced(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    reason: Text
+
+
+class LegalHoldLifted(EventData):
+    item_id: uuid.UUID
+    warehouse_id: Code
+    reason: Text
+
+
+class WarehouseRegistered(EventData):
+    warehouse_id: Code
+    name: ShortText
+
+
+class LocationCreated(EventData):
+    warehouse_id: Code
+    location_code: Code
+    kind: str
+    parent_code: Code | None
+    name: ShortText | None
+
+
+class ContainerCreated(EventData):
+    container_id: uuid.UUID
+    warehouse_id: Code
+    container_code: Code
+    location_code: Code | None
+
+
+class TransferClosed(EventData):
+    transfer_id: uuid.UUID
+    from_warehouse_id: Code
+    to_warehouse_id: Code
+    dispatched: int
+    received: int
+    not_received: list[uuid.UUID] = Field(max_length=100_000)
+
+
+class CountOpened(EventData):
+    count_id: uuid.UUID
+    warehouse_id: Code
+    location_code: Code | None
+    blind: bool
+    expected: int
+
+
+class CountClosed(EventData):
+    count_id: uuid.UUID
+    warehouse_id: Code
+    location_code: Code | None
+    expected: int
+    found: int
+    unexpected: int
+    missing: int
+
+
+ITEM_EVENTS: dict[str, type[EventData]] = {
+    "custody.item_awaiting_receipt": ItemAwaitingReceipt,
+    "custody.item_received": ItemReceived,
+    "custody.item_moved": ItemMoved,
+    "custody.item_packed": ItemPacked,
+    "custody.item_unpacked": ItemUnpacked,
+    "custody.item_transfer_dispatched": ItemTransferDispatched,
+    "custody.item_transfer_received": ItemTransferReceived,
+    "custody.item_checked_out": ItemCheckedOut,
+    "custody.item_returned": ItemReturned,
+    "custody.item_missing": ItemMissing,
+    "custody.item_found": ItemFound,
+    "custody.item_reserved": ItemReserved,
+    "custody.reservation_released": ReservationReleased,
+    "custody.item_disposed": ItemDisposed,
+    "custody.item_released": ItemReleased,
+    "custody.legal_hold_placed": LegalHoldPlaced,
+    "custody.legal_hold_lifted": LegalHoldLifted,
+    "custody.discrepancy_recorded": DiscrepancyRecorded,
+    "custody.item_unavailable": ItemUnavailable,
+}
+
+OTHER_EVENTS: dict[str, type[EventData]] = {
+    "custody.warehouse_registered": WarehouseRegistered,
+    "custody.location_created": LocationCreated,
+    "custody.container_created": ContainerCreated,
+    "custody.transfer_closed": TransferClosed,
+    "custody.count_opened": CountOpened,
+    "custody.count_closed": CountClosed,
+}
+
+# Item events after which `data.location_code` is where the item is (None: on no shelf).
+LOCATION_EVENTS: frozenset[str] = frozenset(
+    t for t, model in ITEM_EVENTS.items() if "location_code" in model.model_fields
+)
