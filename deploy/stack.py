@@ -243,7 +243,7 @@ class Stack:
         rows = [("kafka", self.infra.kafka.pid), ("postgres", self.infra.postgres.pid)]
         rows += [(p.name, p.pid) for p in self.processes()]
         for name, pid in rows:
-            print(f"{name:<18} {'up (pid %d)' % pid if pid else 'down'}")
+            print(f"{name:<18} {f'up (pid {pid})' if pid else 'down'}")
             down += pid is None
         return 1 if down else 0
 

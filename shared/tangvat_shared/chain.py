@@ -9,6 +9,7 @@ cannot produce the signature an earlier checkpoint carries.
 from __future__ import annotations
 
 import base64
+import itertools
 import uuid
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -175,7 +176,7 @@ def verify_chain(
         arrival.setdefault(lane, []).append(seq)
 
     for order in arrival.values():
-        for earlier, later in zip(order, order[1:], strict=False):
+        for earlier, later in itertools.pairwise(order):
             if later < earlier:
                 findings.append(
                     ChainFinding(stream, later, by_seq[later].get("id"), "reordered",
@@ -185,23 +186,23 @@ def verify_chain(
     expected_prev = GENESIS_HASH
     last = max(by_seq, default=0)
     for seq in range(1, last + 1):
-        wire = by_seq.get(seq)
-        if wire is None:
+        found = by_seq.get(seq)
+        if found is None:
             findings.append(ChainFinding(stream, seq, None, "gap", f"sequence {seq} is missing"))
             expected_prev = ""  # unknown: the next link cannot be checked against it
             continue
-        recomputed = recompute_hash(wire)
-        if recomputed != wire.get("hash"):
+        recomputed = recompute_hash(found)
+        if recomputed != found.get("hash"):
             findings.append(
-                ChainFinding(stream, seq, wire.get("id"), "altered",
+                ChainFinding(stream, seq, found.get("id"), "altered",
                              "content does not match its hash")
             )
-        if expected_prev and wire.get("prevhash") != expected_prev:
+        if expected_prev and found.get("prevhash") != expected_prev:
             findings.append(
-                ChainFinding(stream, seq, wire.get("id"), "broken_link",
+                ChainFinding(stream, seq, found.get("id"), "broken_link",
                              "prevhash does not match the previous event's hash")
             )
-        expected_prev = str(wire.get("hash"))
+        expected_prev = str(found.get("hash"))
 
     for checkpoint in checkpoints:
         if checkpoint.stream != stream:
@@ -212,15 +213,15 @@ def verify_chain(
                              "checkpoint signature does not verify")
             )
             continue
-        wire = by_seq.get(checkpoint.sequence)
-        if wire is None:
+        covered = by_seq.get(checkpoint.sequence)
+        if covered is None:
             findings.append(
                 ChainFinding(stream, checkpoint.sequence, None, "checkpoint_missing_event",
                              "a signed checkpoint names an event the stream lacks")
             )
-        elif wire.get("hash") != checkpoint.hash:
+        elif covered.get("hash") != checkpoint.hash:
             findings.append(
-                ChainFinding(stream, checkpoint.sequence, wire.get("id"), "checkpoint_mismatch",
+                ChainFinding(stream, checkpoint.sequence, covered.get("id"), "checkpoint_mismatch",
                              "the stream was rewritten after this signed checkpoint")
             )
     return findings

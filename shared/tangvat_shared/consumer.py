@@ -28,7 +28,9 @@ from tangvat_shared.events.registry import UnknownEventType, UnknownEventVersion
 
 log = structlog.get_logger("tangvat.consumer")
 
-CONSUMER_LAG = Gauge("tangvat_consumer_lag", "Records behind the partition's high watermark", ["group", "topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "tangvat_consumer_lag", "Records behind the partition's high watermark", ["group", "topic", "partition"]
+)
 EVENTS_APPLIED = Counter("tangvat_consumer_events_applied_total", "Events applied", ["group", "type"])
 EVENTS_DUPLICATE = Counter("tangvat_consumer_duplicates_total", "Redelivered events skipped", ["group"])
 EVENTS_DEAD = Counter("tangvat_consumer_dead_lettered_total", "Events sent to the dead-letter topic", ["group"])

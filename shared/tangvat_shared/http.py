@@ -54,7 +54,7 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 def _status_for(exc: DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS_OF:
-            return STATUS_OF[kind]  # type: ignore[index]
+            return STATUS_OF[kind]
     return 400
 
 

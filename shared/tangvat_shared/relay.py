@@ -14,12 +14,14 @@ between re-publishes the same bytes, which consumers drop by event id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
 import uuid
 import zlib
 from dataclasses import dataclass
+
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -138,11 +140,11 @@ class Relay:
                 )
                 messages = []
                 for row in rows:
-                    wire = dict(row["body"])
-                    wire["sequence"] = row["stream_seq"]
-                    wire["prevhash"] = row["prev_hash"]
-                    wire["hash"] = row["hash"]
-                    messages.append((row["subject"], canonical_json(wire)))
+                    sealed = dict(row["body"])
+                    sealed["sequence"] = row["stream_seq"]
+                    sealed["prevhash"] = row["prev_hash"]
+                    sealed["hash"] = row["hash"]
+                    messages.append((row["subject"], canonical_json(sealed)))
                 return messages, rows[-1]["stream_seq"] if rows else head["published_seq"]
 
             rows = await conn.fetch(
@@ -247,7 +249,9 @@ class Relay:
             if not pending:
                 return
             for row in pending:
-                cp = Checkpoint(row["stream"], row["seq"], row["hash"], row["signed_at"], row["key_id"], row["signature"])
+                cp = Checkpoint(
+                    row["stream"], row["seq"], row["hash"], row["signed_at"], row["key_id"], row["signature"]
+                )
                 await (await self._producer.send(
                     self._config.topic, value=canonical_json(cp.to_wire()), key=f"checkpoint/{cp.stream}".encode()
                 ))
@@ -285,8 +289,6 @@ class Relay:
                 continue
             if published == 0:
                 wait = self._config.idle_poll_seconds if self.has_lease else self._config.lease_seconds / 3
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=wait)
-                except TimeoutError:
-                    pass
 

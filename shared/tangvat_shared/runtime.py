@@ -34,7 +34,8 @@ def signing_key(service: str, platform: PlatformSettings, settings: ServiceSetti
 
 
 def run_migrations(service: str, settings: ServiceSettings) -> None:
-    applied = asyncio.run(migrate(settings.database_url, [SHARED_MIGRATIONS, (service, f"tangvat_{service}.migrations")]))
+    components = [SHARED_MIGRATIONS, (service, f"tangvat_{service}.migrations")]
+    applied = asyncio.run(migrate(settings.database_url, components))
     log.info("migrations.applied", service=service, applied=applied)
 
 

@@ -10,16 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tangvat_intake.api import build_app
 from tangvat_shared.auth import Role, TokenVerifier, mint_token
 from tangvat_shared.db import create_pool
 from tangvat_shared.kafka import event_topic, make_producer
 from tangvat_shared.keys import ensure_key_pair, load_private_key
 from tangvat_shared.relay import Relay, RelayConfig
-from tangvat_intake.api import build_app
 from tests.support.databases import migrated_database
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @pytest.fixture(scope="session")

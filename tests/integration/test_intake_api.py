@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import asyncpg
+import demo_data as factories
 import httpx
 import pytest
 
@@ -14,9 +15,7 @@ from tangvat_shared.chain import Checkpoint, verify_chain
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.relay import Relay
 from tests.integration.conftest import TokenFactory, bearer
-import demo_data as factories
 from tests.support.kafka_reader import events_only, read_lanes, read_topic
-from tests.support.waiting import eventually
 
 
 async def _counts(dsn: str) -> tuple[int, int, int]:

@@ -15,6 +15,7 @@ from tangvat_shared.labels import InvalidLabel, sign_label, verify_label
 
 KEY = generate_private_key()
 VERIFIER = TokenVerifier(KEY.public_key())
+HMAC_SECRET = "a-shared-secret-long-enough-for-hs256!"
 
 
 def test_a_valid_token_yields_its_principal_and_scopes() -> None:
@@ -40,7 +41,7 @@ def test_an_expired_token_is_refused() -> None:
         jwt.encode({"sub": "u", "roles": ["admin"], "aud": "tangvat", "iss": "tangvat-auth",
                     "iat": int(time.time()), "exp": int(time.time()) + 60}, None, algorithm="none"),
         jwt.encode({"sub": "u", "roles": ["admin"], "aud": "tangvat", "iss": "tangvat-auth",
-                    "iat": int(time.time()), "exp": int(time.time()) + 60}, "a-shared-secret-long-enough-for-hs256!", algorithm="HS256"),
+                    "iat": int(time.time()), "exp": int(time.time()) + 60}, HMAC_SECRET, algorithm="HS256"),
         mint_token(generate_private_key(), subject="u", roles=[Role.ADMIN]),
         mint_token(KEY, subject="u", roles=[Role.ADMIN], extra={"aud": "other"}),
         mint_token(KEY, subject="u", roles=[Role.ADMIN], extra={"iss": "someone"}),

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from tangvat_intake import domain
+from tangvat_intake.schemas import ItemCorrectionIn, LegalStatusIn, SeizureRegistration
 from tangvat_shared.envelope import Actor, Envelope
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.intake import ItemRegistered, LegalStatus, SeizureRegistered
-from tangvat_intake import domain
-from tangvat_intake.schemas import ItemCorrectionIn, LegalStatusIn, SeizureRegistration
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 ACTOR = Actor(user_id="officer-1", role="intake_officer")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from tangvat_intake import SERVICE
+from tangvat_intake.settings import IntakeSettings
 from tangvat_shared import runtime
 from tangvat_shared.logs import configure_logging
 from tangvat_shared.settings import PlatformSettings
-from tangvat_intake import SERVICE
-from tangvat_intake.settings import IntakeSettings
 
 cli = typer.Typer(add_completion=False, help="Tangvat intake service")
 

@@ -14,11 +14,6 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Requ
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from tangvat_shared.auth import Principal, Role, TokenVerifier
-from tangvat_shared.errors import InvalidInput
-from tangvat_shared.http import correlation_id_of, create_app, require_roles
-from tangvat_shared.idempotency import check_key
-from tangvat_shared.labels import sign_label, verify_label
 from tangvat_intake import service
 from tangvat_intake.csv_import import registration_from_csv
 from tangvat_intake.label_sheet import Label, qr_svg, render_sheet
@@ -37,6 +32,11 @@ from tangvat_intake.schemas import (
     SeizureOut,
     SeizureRegistration,
 )
+from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.errors import InvalidInput
+from tangvat_shared.http import correlation_id_of, create_app, require_roles
+from tangvat_shared.idempotency import check_key
+from tangvat_shared.labels import sign_label, verify_label
 
 IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
 IntakeReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.AUDITOR))]
@@ -44,6 +44,10 @@ LabelReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Ro
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 router = APIRouter()
+CSV_COLUMNS_HELP = (
+    "CSV with a header: category,description,quantity,unit,value_vnd,label_code,warehouse_id"
+    "[,brand,perishable,hazardous,condition,photos]"
+)
 
 
 def _pool(request: Request) -> asyncpg.Pool:
@@ -95,7 +99,9 @@ async def _register(request: Request, principal: Principal, registration: Seizur
         }
     },
 )
-async def register_seizure(request: Request, principal: IntakeOfficer, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def register_seizure(
+    request: Request, principal: IntakeOfficer, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     raw = await request.body()
     try:
         registration = SeizureRegistration.model_validate_json(raw)
@@ -111,7 +117,7 @@ async def register_seizure_csv(
     request: Request,
     principal: IntakeOfficer,
     seizure: Annotated[str, Form(description="the seizure's fields as JSON (SeizureFields)")],
-    items: Annotated[UploadFile, File(description="CSV: category,description,quantity,unit,value_vnd,label_code,warehouse_id[,brand,perishable,hazardous,condition,photos]")],
+    items: Annotated[UploadFile, File(description=CSV_COLUMNS_HELP)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     raw_csv = await items.read()

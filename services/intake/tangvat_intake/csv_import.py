@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tangvat_shared.errors import InvalidInput
 from tangvat_intake.schemas import MAX_ITEMS, SeizureFields, SeizureRegistration
+from tangvat_shared.errors import InvalidInput
 
 REQUIRED = ("category", "description", "quantity", "unit", "value_vnd", "label_code", "warehouse_id")
 OPTIONAL = ("brand", "perishable", "hazardous", "condition", "photos")
@@ -102,4 +102,6 @@ def registration_from_csv(fields: SeizureFields, raw: bytes) -> SeizureRegistrat
                 details.append(_problem(lines[loc[1]], field, error["msg"]))
             else:
                 details.append(_problem(None, ".".join(map(str, loc)), error["msg"]))
-        raise InvalidInput(f"{len(details)} problem(s) in the CSV", code="invalid_csv", details=details[:1000]) from None
+        raise InvalidInput(
+            f"{len(details)} problem(s) in the CSV", code="invalid_csv", details=details[:1000]
+        ) from None

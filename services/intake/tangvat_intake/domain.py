@@ -10,13 +10,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tangvat_intake import SERVICE
+from tangvat_intake.schemas import ItemIn, LegalStatusIn, SeizureFields, SeizureRegistration
 from tangvat_shared.envelope import Actor, envelope_body
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.intake import FieldChange, LegalStatus
 from tangvat_shared.ids import uuid4_strings
 from tangvat_shared.outbox import outbox_record
-from tangvat_intake import SERVICE
-from tangvat_intake.schemas import ItemIn, LegalStatusIn, SeizureFields, SeizureRegistration
 
 CLOCK_SKEW = timedelta(minutes=10)
 

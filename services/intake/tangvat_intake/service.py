@@ -9,12 +9,6 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_shared.auth import Principal
-from tangvat_shared.envelope import Actor, envelope_body
-from tangvat_shared.errors import Conflict, NotFound
-from tangvat_shared.events.intake import LegalStatus
-from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
-from tangvat_shared.outbox import append_records, outbox_record
 from tangvat_intake import SERVICE, domain, store
 from tangvat_intake.schemas import (
     ItemCorrectionIn,
@@ -22,6 +16,12 @@ from tangvat_intake.schemas import (
     SeizureCorrectionIn,
     SeizureRegistration,
 )
+from tangvat_shared.auth import Principal
+from tangvat_shared.envelope import Actor, envelope_body
+from tangvat_shared.errors import Conflict, NotFound
+from tangvat_shared.events.intake import LegalStatus
+from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
+from tangvat_shared.outbox import append_records, outbox_record
 
 
 def actor_of(principal: Principal) -> Actor:

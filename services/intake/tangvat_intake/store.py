@@ -54,7 +54,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-async def seizure(conn: asyncpg.Connection, seizure_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+async def seizure(
+    conn: asyncpg.Connection, seizure_id: uuid.UUID, *, for_update: bool = False
+) -> asyncpg.Record | None:
     lock = " FOR UPDATE" if for_update else ""
     return await conn.fetchrow(f"SELECT * FROM seizure WHERE seizure_id = $1{lock}", seizure_id)
 

@@ -6,6 +6,7 @@ replaying years of log) only ever handles current shapes.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 class EventSpec:
     type: str
     version: int
-    model: type[BaseModel]
+    model: builtins.type[BaseModel]
     upcasters: dict[int, Upcaster] = field(default_factory=dict)
 
     def upcast(self, version: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -69,21 +70,19 @@ def spec_of_model(model: type[BaseModel]) -> EventSpec:
     raise UnknownEventType(model.__name__)
 
 
-for _type, _model in {
+_INTAKE_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "intake.seizure_registered": intake.SeizureRegistered,
     "intake.item_registered": intake.ItemRegistered,
     "intake.item_corrected": intake.ItemCorrected,
     "intake.seizure_corrected": intake.SeizureCorrected,
     "intake.legal_status_recorded": intake.LegalStatusRecorded,
-}.items():
-    register(EventSpec(type=_type, version=1, model=_model))
-
-for _type, _model in {**custody.ITEM_EVENTS, **custody.OTHER_EVENTS}.items():
-    register(EventSpec(type=_type, version=1, model=_model))
-
-for _type, _model in {
+}
+# The disposal events custody consumes; the disposal service owns and publishes them.
+_DISPOSAL_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "disposal.reservation_requested": disposal.ReservationRequested,
     "disposal.batch_cancelled": disposal.BatchCancelled,
     "disposal.items_executed": disposal.ItemsExecuted,
-}.items():
+}
+
+for _type, _model in {**_INTAKE_EVENTS, **custody.ITEM_EVENTS, **custody.OTHER_EVENTS, **_DISPOSAL_EVENTS}.items():
     register(EventSpec(type=_type, version=1, model=_model))
