@@ -1,0 +1,328 @@
+"""HTTP routes of the custody service: thin, authenticated, each calling one service function."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from tangvat_custody import service
+from tangvat_custody.schemas import (
+    AgeBucket,
+    CheckInIn,
+    CheckOutIn,
+    CommandOut,
+    ContainerIn,
+    CountIn,
+    CountScanIn,
+    CustodyAt,
+    HistoryEntry,
+    HoldIn,
+    ItemOut,
+    ItemPage,
+    LabelsIn,
+    LocationIn,
+    LocationItemsAt,
+    MoveIn,
+    ReturnIn,
+    TransferIn,
+    TransferReceiptIn,
+    WarehouseIn,
+    WarehouseSummary,
+)
+from tangvat_custody.service import CommandContext, Custody
+from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.http import correlation_id_of, create_app, require_roles
+from tangvat_shared.idempotency import StoredResponse, check_key
+from tangvat_shared.types import Code
+
+WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
+HoldAuthority = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
+Admin = Annotated[Principal, Depends(require_roles())]
+CustodyReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+WarehouseId = Annotated[str, Code]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+router = APIRouter()
+
+
+def _custody(request: Request) -> Custody:
+    custody: Custody = request.app.state.custody
+    return custody
+
+
+async def _ctx(request: Request, principal: Principal, key: str | None) -> CommandContext:
+    raw = await request.body()
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
+    return CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None,
+                          digest)
+
+
+def _answer(stored: StoredResponse) -> JSONResponse:
+    return JSONResponse(stored.body, status_code=stored.status_code)
+
+
+Command = Callable[[Custody, CommandContext], Awaitable[StoredResponse]]
+
+
+async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
+    return _answer(await command(_custody(request), await _ctx(request, principal, key)))
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "outside the caller's warehouses"}, 404: {"description": "unknown item or place"},
+    409: {"description": "conflict"}, 422: {"description": "rule violated or bad input"}}
+
+
+# --- warehouses, locations, containers -------------------------------------------------------
+
+@router.post("/warehouses", status_code=201, response_model=CommandOut, responses=ERRORS)
+async def register_warehouse(request: Request, principal: Admin, body: WarehouseIn,
+                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.register_warehouse(c, x, body))
+
+
+@router.post("/warehouses/{warehouse_id}/locations", status_code=201, response_model=CommandOut, responses=ERRORS)
+async def create_location(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId, body: LocationIn,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.create_location(c, x, warehouse_id, body))
+
+
+@router.get("/warehouses/{warehouse_id}/locations")
+async def list_locations(request: Request, principal: CustodyReader, warehouse_id: WarehouseId
+                         ) -> list[dict[str, Any]]:
+    return await service.locations(_custody(request), principal, warehouse_id)
+
+
+@router.post("/warehouses/{warehouse_id}/containers", status_code=201, response_model=CommandOut, responses=ERRORS)
+async def create_container(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId,
+                           body: ContainerIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.create_container(c, x, warehouse_id, body))
+
+
+@router.post("/containers/{container_code}/pack", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def pack(request: Request, principal: WarehouseStaff, container_code: Code, body: LabelsIn,
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.pack(c, x, container_code, body))
+
+
+@router.post("/containers/{container_code}/unpack", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def unpack(request: Request, principal: WarehouseStaff, container_code: Code, body: LabelsIn,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.unpack(c, x, container_code, body))
+
+
+# --- scans ------------------------------------------------------------------------------------
+
+@router.post("/scans/check-in", status_code=200, summary="Receive an item: scan its label, put it away", response_model=CommandOut, responses=ERRORS)
+async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(c, x, body))
+
+
+@router.post("/scans/move", status_code=200, summary="Move an item or a container to a location", response_model=CommandOut, responses=ERRORS)
+async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.move(c, x, body))
+
+
+# --- transfers --------------------------------------------------------------------------------
+
+@router.post("/transfers", status_code=201, summary="Dispatch items to another warehouse", response_model=CommandOut, responses=ERRORS)
+async def dispatch_transfer(request: Request, principal: WarehouseStaff, body: TransferIn,
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.dispatch_transfer(c, x, body))
+
+
+@router.get("/transfers/{transfer_id}")
+async def get_transfer(request: Request, principal: CustodyReader, transfer_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_transfer(_custody(request), principal, transfer_id)
+
+
+@router.post("/transfers/{transfer_id}/receive", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def receive_transfer(request: Request, principal: WarehouseStaff, transfer_id: uuid.UUID,
+                           body: TransferReceiptIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.receive_transfer(c, x, transfer_id, body))
+
+
+@router.post("/transfers/{transfer_id}/close", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def close_transfer(request: Request, principal: WarehouseStaff, transfer_id: uuid.UUID,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.close_transfer(c, x, transfer_id))
+
+
+# --- check-out, holds, approvals ---------------------------------------------------------------
+
+@router.post("/items/{item_id}/check-out", status_code=201, response_model=CommandOut, responses=ERRORS)
+async def check_out(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: CheckOutIn,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body))
+
+
+@router.post("/items/{item_id}/return", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def return_item(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: ReturnIn,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.return_item(c, x, item_id, body))
+
+
+@router.post("/items/{item_id}/legal-hold", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def place_hold(request: Request, principal: HoldAuthority, item_id: uuid.UUID, body: HoldIn,
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.set_hold(c, x, item_id, body, place=True))
+
+
+@router.post("/items/{item_id}/legal-hold/lift", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def lift_hold(request: Request, principal: HoldAuthority, item_id: uuid.UUID, body: HoldIn,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.set_hold(c, x, item_id, body, place=False))
+
+
+@router.get("/warehouses/{warehouse_id}/approvals")
+async def pending_approvals(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId
+                            ) -> list[dict[str, Any]]:
+    return await service.pending_approvals(_custody(request), principal, warehouse_id)
+
+
+@router.post("/approvals/{approval_id}/confirm", status_code=200, summary="Second person confirms", response_model=CommandOut, responses=ERRORS)
+async def confirm_approval(request: Request, principal: WarehouseStaff, approval_id: uuid.UUID,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.confirm_approval(c, x, approval_id))
+
+
+@router.post("/approvals/{approval_id}/reject", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def reject_approval(request: Request, principal: WarehouseStaff, approval_id: uuid.UUID,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.reject_approval(c, x, approval_id))
+
+
+# --- inventory counts ----------------------------------------------------------------------------
+
+@router.post("/counts", status_code=201, summary="Open an inventory count (kiểm kê)", response_model=CommandOut, responses=ERRORS)
+async def open_count(request: Request, principal: WarehouseStaff, body: CountIn,
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.open_count(c, x, body))
+
+
+@router.post("/counts/{count_id}/scans", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def scan_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID, body: CountScanIn,
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.scan_count(c, x, count_id, body))
+
+
+@router.post("/counts/{count_id}/close", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def close_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.close_count(c, x, count_id))
+
+
+@router.get("/counts/{count_id}")
+async def get_count(request: Request, principal: CustodyReader, count_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_count(_custody(request), principal, count_id)
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+@router.get("/items/{item_id}", response_model=ItemOut, summary="Where is item X now")
+async def get_item(request: Request, principal: CustodyReader, item_id: uuid.UUID) -> Any:
+    return dict(await service.get_item(_custody(request), principal, item_id))
+
+
+@router.get("/labels/lookup", response_model=ItemOut, summary="The item a scanned label names")
+async def item_by_label(request: Request, principal: CustodyReader,
+                        label: Annotated[str, Query(min_length=1, max_length=400)]) -> Any:
+    return dict(await service.item_by_label(_custody(request), principal, label))
+
+
+@router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
+async def item_history(request: Request, principal: CustodyReader, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await service.item_history(_custody(request), principal, item_id)
+    return [{"event_id": r["event_id"], "type": r["event_type"], "sequence": r["stream_seq"],
+             "occurred_at": r["occurred_at"], "actor_id": r["body"]["actorid"], "actor_role": r["body"]["actorrole"],
+             "data": r["body"]["data"]} for r in rows]
+
+
+@router.get("/items/{item_id}/custody", response_model=CustodyAt, summary="Who held item X at time T (from events)")
+async def custody_at(request: Request, principal: CustodyReader, item_id: uuid.UUID,
+                     at: Annotated[datetime, Query()]) -> dict[str, Any]:
+    return await service.custody_at(_custody(request), principal, item_id, at)
+
+
+@router.get("/locations/{location_code}/items", response_model=LocationItemsAt,
+            summary="What is in location L now, or at time T (from events)")
+async def items_at_location(request: Request, principal: CustodyReader, location_code: Code,
+                            at: Annotated[datetime | None, Query()] = None) -> dict[str, Any]:
+    ids = await service.items_at_location(_custody(request), principal, location_code, at)
+    return {"location_code": location_code, "at": at, "item_ids": ids}
+
+
+@router.get("/warehouses/{warehouse_id}/summary", response_model=WarehouseSummary)
+async def warehouse_summary(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
+    return await service.warehouse_summary(_custody(request), principal, warehouse_id)
+
+
+@router.get("/warehouses/{warehouse_id}/items", response_model=ItemPage)
+async def warehouse_items(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
+                          state: Annotated[str | None, Query(max_length=32)] = None,
+                          after: Annotated[str, Query(max_length=64)] = "", limit: Limit = 100) -> Any:
+    rows = await service.warehouse_items(_custody(request), principal, warehouse_id, state, after, limit)
+    return {"items": [dict(r) for r in rows], "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
+
+
+@router.get("/warehouses/{warehouse_id}/storage-age", response_model=list[AgeBucket])
+async def storage_age(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
+    return await service.storage_age(_custody(request), principal, warehouse_id)
+
+
+@router.get("/warehouses/{warehouse_id}/perishables-past-limit", response_model=list[ItemOut])
+async def perishables(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
+                      limit: Limit = 100) -> Any:
+    rows = await service.perishables_past_limit(_custody(request), principal, warehouse_id, limit)
+    return [dict(r) for r in rows]
+
+
+@router.get("/warehouses/{warehouse_id}/overdue", response_model=list[ItemOut], summary="Checked out past due")
+async def overdue(request: Request, principal: CustodyReader, warehouse_id: WarehouseId, limit: Limit = 100) -> Any:
+    return [dict(r) for r in await service.overdue(_custody(request), principal, warehouse_id, limit)]
+
+
+@router.get("/warehouses/{warehouse_id}/discrepancies")
+async def discrepancies(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
+                        limit: Limit = 100) -> list[dict[str, Any]]:
+    return await service.discrepancies(_custody(request), principal, warehouse_id, limit)
+
+
+def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
+              two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30) -> FastAPI:
+    from tangvat_shared.db import create_pool
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(dsn, max_size=pool_max_size)
+        app.state.custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    async def ready() -> None:
+        async with app.state.custody.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+    app = create_app(title="Tangvat custody", version="1.0.0", token_verifier=verifier, readiness=ready,
+                     lifespan=lifespan)
+    app.include_router(router)
+    return app

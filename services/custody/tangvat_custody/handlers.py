@@ -1,0 +1,170 @@
+"""What custody does with the events it consumes (intake's and disposal's), in bulk.
+
+Each handler runs inside the IdempotentConsumer's transaction, after the batch's event ids were
+claimed in the inbox: the effects, custody's own answering events and the claim commit together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from tangvat_custody import SERVICE, domain, store
+from tangvat_custody.domain import Draft
+from tangvat_custody.service import emit
+from tangvat_shared.consumer import Event, Handler
+from tangvat_shared.envelope import Actor, envelope_body
+from tangvat_shared.events import disposal, intake
+from tangvat_shared.events.custody import UnavailableReason
+from tangvat_shared.outbox import append_records, outbox_record
+from tangvat_shared.transitions import ItemState
+
+CONSUMER_ACTOR = Actor(user_id="custody-consumer", role="system")
+
+# Intake fields custody keeps a copy of; warehouse only while the item has not arrived.
+_CORRECTABLE = {"category", "description", "quantity", "unit", "value_vnd", "perishable", "hazardous", "condition",
+                "label_code"}
+
+
+async def item_registered(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    now = datetime.now(UTC)
+    rows = []
+    for event in events:
+        d = event.data
+        assert isinstance(d, intake.ItemRegistered)
+        rows.append((d.item_id, d.seizure_id, d.label_code, d.category.value, d.description, d.quantity, d.unit,
+                     d.value_vnd, d.perishable, d.hazardous, d.condition, d.warehouse_id, event.envelope.time))
+    inserted = {r["item_id"] for r in await store.insert_awaiting(conn, rows)}
+    # Custody's own stream starts each item's chain, so the auditor can replay it from its birth.
+    records = []
+    for event in events:
+        d = event.data
+        assert isinstance(d, intake.ItemRegistered)
+        if d.item_id not in inserted:
+            continue
+        inserted.discard(d.item_id)
+        body = envelope_body(
+            event_id=uuid.uuid4(), source=SERVICE, type="custody.item_awaiting_receipt", schemaversion=1,
+            subject=f"item/{d.item_id}", actor=CONSUMER_ACTOR, time=now,
+            correlation_id=event.envelope.correlationid, causation_id=event.envelope.id,
+            data={"item_id": str(d.item_id), "seizure_id": str(d.seizure_id), "label_code": d.label_code,
+                  "warehouse_id": d.warehouse_id, "category": d.category.value, "quantity": d.quantity,
+                  "value_vnd": d.value_vnd, "perishable": d.perishable, "hazardous": d.hazardous,
+                  "location_code": None},
+        )
+        records.append(outbox_record(body, now))
+    await append_records(conn, records)
+
+
+async def item_corrected(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    for event in events:
+        d = event.data
+        assert isinstance(d, intake.ItemCorrected)
+        item = await store.item(conn, d.item_id, for_update=True)
+        if item is None:
+            continue  # never registered here: nothing to correct
+        changes: dict[str, Any] = {c.field: c.new for c in d.changes if c.field in _CORRECTABLE}
+        moved = next((c.new for c in d.changes if c.field == "warehouse_id"), None)
+        if moved is not None and item["state"] == ItemState.AWAITING_RECEIPT:
+            changes["warehouse_id"] = moved
+        if changes:
+            await store.apply_correction(conn, d.item_id, changes)
+
+
+async def legal_status_recorded(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    latest: dict[uuid.UUID, intake.LegalStatusRecorded] = {}
+    for event in events:
+        assert isinstance(event.data, intake.LegalStatusRecorded)
+        latest[event.data.seizure_id] = event.data
+    await store.record_legal_status(
+        conn, list(latest), [d.status.value for d in latest.values()],
+        [d.model_dump(mode="json") for d in latest.values()],
+    )
+
+
+async def reservation_requested(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """Answer every item: reserved for the batch, or unavailable with the reason."""
+    now = datetime.now(UTC)
+    for event in events:
+        d = event.data
+        assert isinstance(d, disposal.ReservationRequested)
+        known = await store.items(conn, d.item_ids, for_update=True)
+        drafts: list[Draft] = []
+        reserved: list[uuid.UUID] = []
+        for item_id in dict.fromkeys(d.item_ids):
+            item = known.get(item_id)
+            if item is not None and item["batch_id"] == d.batch_id and item["state"] == "reserved_for_disposal":
+                continue  # already answered for this batch (a re-sent request)
+            reason = domain.unavailable_reason(item)
+            if reason is None and item is not None:
+                drafts.append(domain.item_event(item, "custody.item_reserved", batch_id=d.batch_id,
+                                                warehouse_id=item["warehouse_id"])[1])
+                reserved.append(item_id)
+            else:
+                drafts.append(_unavailable(item_id, d.batch_id, reason or UnavailableReason.NOT_IN_STORAGE))
+        await store.update_items(conn, reserved, now, state="reserved_for_disposal", batch_id=d.batch_id)
+        await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
+                   causation_id=event.envelope.id)
+
+
+def _unavailable(item_id: uuid.UUID, batch_id: uuid.UUID, reason: UnavailableReason) -> Draft:
+    return Draft("custody.item_unavailable", domain.item_subject(item_id),
+                 {"item_id": str(item_id), "batch_id": str(batch_id), "reason": reason.value})
+
+
+async def batch_cancelled(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    now = datetime.now(UTC)
+    for event in events:
+        d = event.data
+        assert isinstance(d, disposal.BatchCancelled)
+        items = await store.items_of_batch(conn, d.batch_id)
+        drafts = [domain.item_event(item, "custody.reservation_released", batch_id=d.batch_id)[1] for item in items]
+        await store.update_items(conn, [i["item_id"] for i in items], now, state="in_storage", batch_id=None)
+        await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
+                   causation_id=event.envelope.id)
+
+
+async def items_executed(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """Disposed or released as the disposal service executed; anything else is refused per item."""
+    now = datetime.now(UTC)
+    for event in events:
+        d = event.data
+        assert isinstance(d, disposal.ItemsExecuted)
+        event_type = "custody.item_disposed" if d.outcome is disposal.ExecutionOutcome.DISPOSED \
+            else "custody.item_released"
+        known = await store.items(conn, d.item_ids, for_update=True)
+        drafts: list[Draft] = []
+        done: list[uuid.UUID] = []
+        for item_id in dict.fromkeys(d.item_ids):
+            item = known.get(item_id)
+            if item is None:
+                drafts.append(_unavailable(item_id, d.batch_id, UnavailableReason.UNKNOWN_ITEM))
+            elif item["state"] == d.outcome.value and item["batch_id"] == d.batch_id:
+                continue  # already executed (a re-sent chunk)
+            elif item["on_hold"]:
+                drafts.append(_unavailable(item_id, d.batch_id, UnavailableReason.ON_HOLD))
+            elif item["state"] != "reserved_for_disposal" or item["batch_id"] != d.batch_id:
+                drafts.append(_unavailable(item_id, d.batch_id, UnavailableReason.NOT_RESERVED))
+            else:
+                drafts.append(domain.item_event(item, event_type, batch_id=d.batch_id, method=d.method,
+                                                warehouse_id=item["warehouse_id"])[1])
+                done.append(item_id)
+        await store.update_items(conn, done, now, state=d.outcome.value, location_code=None, container_id=None)
+        await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
+                   causation_id=event.envelope.id)
+
+
+SOURCES = ["intake", "disposal"]
+
+HANDLERS: dict[str, Handler] = {
+    "intake.item_registered": item_registered,
+    "intake.item_corrected": item_corrected,
+    "intake.legal_status_recorded": legal_status_recorded,
+    "disposal.reservation_requested": reservation_requested,
+    "disposal.batch_cancelled": batch_cancelled,
+    "disposal.items_executed": items_executed,
+}

@@ -1,0 +1,196 @@
+"""HTTP request and response models of the custody service (never the event models)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tangvat_shared.events.custody import HolderKind
+from tangvat_shared.types import Code, ShortText, Text
+
+LabelPayload = str
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Label = Field(min_length=1, max_length=400, description="the signed QR payload of an intake label")
+
+
+class WarehouseIn(Input):
+    warehouse_id: Code
+    name: ShortText
+
+
+class LocationIn(Input):
+    location_code: Code
+    kind: Literal["zone", "shelf", "bin"]
+    parent_code: Code | None = None
+    name: ShortText | None = None
+
+
+class ContainerIn(Input):
+    container_code: Code
+    location_code: Code | None = None
+
+
+class LabelsIn(Input):
+    labels: list[str] = Field(min_length=1, max_length=2000)
+
+
+class CheckInIn(Input):
+    label: str = Label
+    location_code: Code
+    quantity_counted: int | None = Field(default=None, ge=0, le=10**9)
+    condition: ShortText | None = None
+    seal_intact: bool = True
+    note: Text | None = None
+
+
+class MoveIn(Input):
+    label: str | None = Field(default=None, min_length=1, max_length=400)
+    container_code: Code | None = None
+    location_code: Code
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> MoveIn:
+        if (self.label is None) == (self.container_code is None):
+            raise ValueError("give exactly one of label or container_code")
+        return self
+
+
+class TransferIn(Input):
+    from_warehouse_id: Code
+    to_warehouse_id: Code
+    item_ids: list[uuid.UUID] = Field(min_length=1, max_length=2000)
+    carrier: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _two_warehouses(self) -> TransferIn:
+        if self.from_warehouse_id == self.to_warehouse_id:
+            raise ValueError("a transfer goes between two different warehouses")
+        if len(set(self.item_ids)) != len(self.item_ids):
+            raise ValueError("item_ids must not repeat")
+        return self
+
+
+class TransferReceiptIn(Input):
+    labels: list[str] = Field(min_length=1, max_length=2000)
+    location_code: Code
+
+
+class CheckOutIn(Input):
+    holder: ShortText
+    holder_kind: HolderKind
+    purpose: Text
+    due_at: datetime
+
+
+class ReturnIn(Input):
+    location_code: Code
+    condition: ShortText | None = None
+
+
+class HoldIn(Input):
+    reason: Text = Field(min_length=1)
+
+
+class CountIn(Input):
+    warehouse_id: Code
+    location_code: Code | None = None
+    blind: bool = False
+
+
+class CountScanIn(Input):
+    label: str = Label
+    location_code: Code | None = None
+
+
+class CommandOut(BaseModel):
+    """What a command answers: what changed, and the events it recorded."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    event_ids: list[uuid.UUID] = []
+
+
+class ItemOut(BaseModel):
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    label_code: str
+    category: str
+    description: str
+    quantity: int
+    unit: str
+    value_vnd: int
+    perishable: bool
+    hazardous: bool
+    condition: str
+    warehouse_id: str
+    state: str
+    on_hold: bool
+    hold_reason: str | None
+    legal_status: str | None
+    location_code: str | None
+    container_id: uuid.UUID | None
+    holder: str | None
+    holder_kind: str | None
+    purpose: str | None
+    due_at: datetime | None
+    transfer_id: uuid.UUID | None
+    batch_id: uuid.UUID | None
+    registered_at: datetime
+    received_at: datetime | None
+    state_changed_at: datetime
+
+
+class ItemPage(BaseModel):
+    items: list[ItemOut]
+    next_after: str | None
+
+
+class HistoryEntry(BaseModel):
+    event_id: uuid.UUID
+    type: str
+    sequence: int | None
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, Any]
+
+
+class CustodyAt(BaseModel):
+    item_id: uuid.UUID
+    at: datetime
+    state: str | None
+    on_hold: bool
+    warehouse_id: str | None
+    location_code: str | None
+    holder: str | None
+    holder_kind: str | None
+    last_event_type: str | None
+    last_event_at: datetime | None
+    last_actor_id: str | None
+
+
+class LocationItemsAt(BaseModel):
+    location_code: str
+    at: datetime | None
+    item_ids: list[uuid.UUID]
+
+
+class WarehouseSummary(BaseModel):
+    warehouse_id: str
+    states: dict[str, int]
+    on_hold: int
+
+
+class AgeBucket(BaseModel):
+    bucket: str
+    items: int
+    oldest_received_at: datetime | None

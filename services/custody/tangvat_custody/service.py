@@ -1,0 +1,801 @@
+"""Custody commands and queries: one function per command, one transaction each."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from tangvat_custody import SERVICE, domain, store
+from tangvat_custody.domain import Draft
+from tangvat_custody.schemas import (
+    CheckInIn,
+    CheckOutIn,
+    ContainerIn,
+    CountIn,
+    CountScanIn,
+    HoldIn,
+    LabelsIn,
+    LocationIn,
+    MoveIn,
+    ReturnIn,
+    TransferIn,
+    TransferReceiptIn,
+    WarehouseIn,
+)
+from tangvat_shared.auth import Principal
+from tangvat_shared.envelope import Actor, envelope_body
+from tangvat_shared.errors import Conflict, NotFound, RuleViolation
+from tangvat_shared.events.custody import DiscrepancyKind
+from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
+from tangvat_shared.labels import InvalidLabel, verify_label
+from tangvat_shared.outbox import append_records, outbox_record
+from tangvat_shared.transitions import ItemStatus, fold, guard
+
+Result = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Custody:
+    """What every command needs: the database, intake's label key, and the configured limits."""
+
+    pool: asyncpg.Pool
+    label_key: Ed25519PublicKey
+    two_person_threshold_vnd: int = 100_000_000
+    perishable_limit_days: int = 30
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    principal: Principal
+    correlation_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+
+    @property
+    def user(self) -> str:
+        return self.principal.user_id
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(user_id=principal.user_id, role=principal.primary_role.value)
+
+
+async def _command(custody: Custody, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
+                   ) -> StoredResponse:
+    """One transaction: idempotency replay, the command, its events, the remembered answer."""
+    async with custody.pool.acquire() as conn, conn.transaction():
+        if ctx.idempotency_key:
+            stored = await replay_or_lock(conn, ctx.user, ctx.idempotency_key, ctx.request_hash)
+            if stored is not None:
+                return stored
+        status, body = await work(conn)
+        if ctx.idempotency_key:
+            await remember(conn, ctx.user, ctx.idempotency_key, ctx.request_hash, status, body)
+    return StoredResponse(status, body)
+
+
+async def emit(conn: asyncpg.Connection, actor: Actor, drafts: Sequence[Draft], now: datetime, *,
+               correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
+    records, ids = [], []
+    for draft in drafts:
+        event_id = uuid.uuid4()
+        body = envelope_body(event_id=event_id, source=SERVICE, type=draft.type, schemaversion=1,
+                             subject=draft.subject, data=draft.data, actor=actor, time=now,
+                             correlation_id=correlation_id, causation_id=causation_id)
+        records.append(outbox_record(body, now))
+        ids.append(str(event_id))
+    await append_records(conn, records)
+    return ids
+
+
+async def _emit(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft], now: datetime) -> list[str]:
+    await store.insert_discrepancies(conn, [
+        (uuid.UUID(d.data["item_id"]), d.data["warehouse_id"], d.data["kind"], d.data["expected"],
+         d.data["observed"], d.data["context"], _uuid(d.data.get("reference_id")), d.data.get("note"), ctx.user, now)
+        for d in drafts if d.type == "custody.discrepancy_recorded"
+    ])
+    return await emit(conn, actor_of(ctx.principal), drafts, now, correlation_id=ctx.correlation_id)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID) -> asyncpg.Record:
+    item = await store.item(conn, item_id, for_update=True)
+    if item is None:
+        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
+    ctx.principal.require_warehouse(item["warehouse_id"])
+    return item
+
+
+async def _scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str) -> asyncpg.Record:
+    """The item a scanned label names, locked; a forged or altered label never reaches the database."""
+    item_id, label_code = verify_label(custody.label_key, label)
+    item = await _item(conn, ctx, item_id)
+    if item["label_code"] != label_code:
+        raise InvalidLabel("the label's code is not this item's label")
+    return item
+
+
+async def _location(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> asyncpg.Record:
+    location = await store.location(conn, code)
+    if location is None:
+        raise NotFound(f"location {code} not found", code="unknown_location")
+    ctx.principal.require_warehouse(location["warehouse_id"])
+    return location
+
+
+def _out(status: str, event_ids: list[str], **fields: Any) -> dict[str, Any]:
+    return {"status": status, "event_ids": event_ids, **{k: domain._json(v) for k, v in fields.items()}}
+
+
+# --- warehouses, locations, containers -------------------------------------------------------
+
+
+async def register_warehouse(custody: Custody, ctx: CommandContext, body: WarehouseIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        if not await store.insert_warehouse(conn, body.warehouse_id, body.name):
+            raise Conflict(f"warehouse {body.warehouse_id} exists", code="warehouse_exists")
+        draft = Draft("custody.warehouse_registered", f"warehouse/{body.warehouse_id}", body.model_dump())
+        return 201, _out("registered", await _emit(conn, ctx, [draft], _now()), warehouse_id=body.warehouse_id)
+
+    return await _command(custody, ctx, work)
+
+
+async def create_location(custody: Custody, ctx: CommandContext, warehouse_id: str, body: LocationIn
+                          ) -> StoredResponse:
+    ctx.principal.require_warehouse(warehouse_id)
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        if await store.warehouse(conn, warehouse_id) is None:
+            raise NotFound(f"warehouse {warehouse_id} not found", code="unknown_warehouse")
+        if body.parent_code is not None:
+            parent = await _location(conn, ctx, body.parent_code)
+            if parent["warehouse_id"] != warehouse_id:
+                raise RuleViolation("the parent location is in another warehouse", code="wrong_warehouse")
+            order = ["zone", "shelf", "bin"]
+            if order.index(parent["kind"]) >= order.index(body.kind):
+                raise RuleViolation(f"a {body.kind} cannot be inside a {parent['kind']}", code="bad_hierarchy")
+        elif body.kind != "zone":
+            raise RuleViolation("only a zone may have no parent", code="bad_hierarchy")
+        if await store.location(conn, body.location_code) is not None:
+            raise Conflict(f"location {body.location_code} exists", code="location_exists")
+        await store.insert_location(conn, body.location_code, warehouse_id, body.kind, body.parent_code, body.name)
+        draft = Draft("custody.location_created", f"location/{body.location_code}",
+                      {"warehouse_id": warehouse_id, **body.model_dump()})
+        return 201, _out("created", await _emit(conn, ctx, [draft], _now()), location_code=body.location_code)
+
+    return await _command(custody, ctx, work)
+
+
+async def create_container(custody: Custody, ctx: CommandContext, warehouse_id: str, body: ContainerIn
+                           ) -> StoredResponse:
+    ctx.principal.require_warehouse(warehouse_id)
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        if await store.warehouse(conn, warehouse_id) is None:
+            raise NotFound(f"warehouse {warehouse_id} not found", code="unknown_warehouse")
+        if body.location_code is not None:
+            location = await _location(conn, ctx, body.location_code)
+            if location["warehouse_id"] != warehouse_id:
+                raise RuleViolation("the location is in another warehouse", code="wrong_warehouse")
+        if await store.container(conn, body.container_code) is not None:
+            raise Conflict(f"container {body.container_code} exists", code="container_exists")
+        container_id = uuid.uuid4()
+        await store.insert_container(conn, container_id, body.container_code, warehouse_id, body.location_code)
+        draft = Draft("custody.container_created", f"container/{container_id}", {
+            "container_id": str(container_id), "warehouse_id": warehouse_id, **body.model_dump()})
+        return 201, _out("created", await _emit(conn, ctx, [draft], _now()), container_id=container_id)
+
+    return await _command(custody, ctx, work)
+
+
+async def _container(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> asyncpg.Record:
+    container = await store.container(conn, code, for_update=True)
+    if container is None:
+        raise NotFound(f"container {code} not found", code="unknown_container")
+    ctx.principal.require_warehouse(container["warehouse_id"])
+    return container
+
+
+async def pack(custody: Custody, ctx: CommandContext, code: str, body: LabelsIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        container = await _container(conn, ctx, code)
+        drafts: list[Draft] = []
+        for label in body.labels:
+            item = await _scanned(conn, custody, ctx, label)
+            if item["warehouse_id"] != container["warehouse_id"]:
+                raise Conflict("item and container are in different warehouses", code="wrong_warehouse")
+            if item["container_id"] is not None:
+                raise Conflict(f"item {item['item_id']} is already packed", code="already_packed")
+            where = container["location_code"] or item["location_code"]
+            _, draft = domain.item_event(item, "custody.item_packed", warehouse_id=item["warehouse_id"],
+                                         container_id=container["container_id"], location_code=where)
+            drafts.append(draft)
+            await store.update_item(conn, item["item_id"], now, container_id=container["container_id"],
+                                    location_code=where)
+        return 200, _out("packed", await _emit(conn, ctx, drafts, now), items=len(drafts))
+
+    return await _command(custody, ctx, work)
+
+
+async def unpack(custody: Custody, ctx: CommandContext, code: str, body: LabelsIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        container = await _container(conn, ctx, code)
+        drafts: list[Draft] = []
+        for label in body.labels:
+            item = await _scanned(conn, custody, ctx, label)
+            if item["container_id"] != container["container_id"]:
+                raise Conflict(f"item {item['item_id']} is not in container {code}", code="not_in_container")
+            _, draft = domain.item_event(item, "custody.item_unpacked", warehouse_id=item["warehouse_id"],
+                                         container_id=container["container_id"], location_code=item["location_code"])
+            drafts.append(draft)
+            await store.update_item(conn, item["item_id"], now, container_id=None)
+        return 200, _out("unpacked", await _emit(conn, ctx, drafts, now), items=len(drafts))
+
+    return await _command(custody, ctx, work)
+
+
+# --- receipt and moves -------------------------------------------------------------------------
+
+
+async def check_in(custody: Custody, ctx: CommandContext, body: CheckInIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        item = await _scanned(conn, custody, ctx, body.label)
+        location = await _location(conn, ctx, body.location_code)
+        drafts = domain.check_in(
+            item, location,
+            quantity_counted=item["quantity"] if body.quantity_counted is None else body.quantity_counted,
+            condition=body.condition or item["condition"], seal_intact=body.seal_intact, note=body.note,
+        )
+        await store.update_item(conn, item["item_id"], now, state="in_storage",
+                                location_code=location["location_code"], received_at=now)
+        ids = await _emit(conn, ctx, drafts, now)
+        return 200, _out("in_storage", ids, item_id=item["item_id"], location_code=location["location_code"],
+                         discrepancies=[d.data["kind"] for d in drafts[1:]])
+
+    return await _command(custody, ctx, work)
+
+
+async def move(custody: Custody, ctx: CommandContext, body: MoveIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        location = await _location(conn, ctx, body.location_code)
+        if body.label is not None:
+            item = await _scanned(conn, custody, ctx, body.label)
+            draft = domain.move(item, location)
+            await store.update_item(conn, item["item_id"], now, location_code=location["location_code"])
+            ids = await _emit(conn, ctx, [draft], now)
+            return 200, _out("moved", ids, item_id=item["item_id"], location_code=location["location_code"])
+        assert body.container_code is not None
+        container = await _container(conn, ctx, body.container_code)
+        if container["warehouse_id"] != location["warehouse_id"]:
+            raise Conflict("the container is in another warehouse", code="wrong_warehouse")
+        # Moving a container moves every item in it: one event per item keeps each item's trail whole.
+        packed = await store.items_in_container(conn, container["container_id"])
+        drafts = [domain.move(item, location, container["container_id"]) for item in packed
+                  if item["location_code"] != location["location_code"]]
+        await store.update_items(conn, [i["item_id"] for i in packed], now, location_code=location["location_code"])
+        await store.set_container_location(conn, container["container_id"], location["location_code"])
+        ids = await _emit(conn, ctx, drafts, now)
+        return 200, _out("moved", ids, container_id=container["container_id"], items=len(packed),
+                         location_code=location["location_code"])
+
+    return await _command(custody, ctx, work)
+
+
+# --- two-person rule ---------------------------------------------------------------------------
+
+
+async def _pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, warehouse_id: str,
+                   payload: dict[str, Any], value_vnd: int) -> Result:
+    approval_id = uuid.uuid4()
+    await store.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, _now())
+    return 202, _out("pending_confirmation", [], approval_id=approval_id, value_vnd=value_vnd,
+                     confirm_url=f"/approvals/{approval_id}/confirm")
+
+
+async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        approval = await _approval(conn, ctx, approval_id)
+        domain.require_second_person(approval["requested_by"], ctx.user)
+        payload = approval["payload"]
+        if approval["kind"] == "check_out":
+            result = await _execute_check_out(conn, custody, ctx, uuid.UUID(payload["item_id"]),
+                                              CheckOutIn.model_validate(payload["request"]), approval["requested_by"])
+        else:
+            result = await _execute_dispatch(conn, ctx, TransferIn.model_validate(payload["request"]),
+                                             approval["requested_by"])
+        await store.decide_approval(conn, approval_id, "confirmed", ctx.user, _now(), result[1])
+        return result
+
+    return await _command(custody, ctx, work)
+
+
+async def reject_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        await _approval(conn, ctx, approval_id)
+        await store.decide_approval(conn, approval_id, "rejected", ctx.user, _now(), None)
+        return 200, _out("rejected", [], approval_id=approval_id)
+
+    return await _command(custody, ctx, work)
+
+
+async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: uuid.UUID) -> asyncpg.Record:
+    approval = await store.approval(conn, approval_id, for_update=True)
+    if approval is None:
+        raise NotFound(f"approval {approval_id} not found")
+    ctx.principal.require_warehouse(approval["warehouse_id"])
+    if approval["status"] != "pending":
+        raise Conflict(f"approval is already {approval['status']}", code=f"approval_{approval['status']}")
+    return approval
+
+
+async def pending_approvals(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return [dict(r) for r in await store.pending_approvals(conn, warehouse_id)]
+
+
+# --- transfers ---------------------------------------------------------------------------------
+
+
+async def dispatch_transfer(custody: Custody, ctx: CommandContext, body: TransferIn) -> StoredResponse:
+    ctx.principal.require_warehouse(body.from_warehouse_id)
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        items = await _transfer_items(conn, ctx, body)
+        value = sum(i["value_vnd"] for i in items)
+        if domain.needs_second_person(value, custody.two_person_threshold_vnd):
+            return await _pending(conn, ctx, "transfer_dispatch", body.from_warehouse_id,
+                                  {"request": body.model_dump(mode="json")}, value)
+        return await _execute_dispatch(conn, ctx, body, None)
+
+    return await _command(custody, ctx, work)
+
+
+async def _transfer_items(conn: asyncpg.Connection, ctx: CommandContext, body: TransferIn) -> list[asyncpg.Record]:
+    if await store.warehouse(conn, body.to_warehouse_id) is None:
+        raise NotFound(f"warehouse {body.to_warehouse_id} not found", code="unknown_warehouse")
+    found = await store.items(conn, body.item_ids, for_update=True)
+    unknown = [str(i) for i in body.item_ids if i not in found]
+    if unknown:
+        raise NotFound(f"{len(unknown)} item(s) unknown", code="unknown_item", details=unknown[:100])
+    for item in found.values():
+        if item["warehouse_id"] != body.from_warehouse_id:
+            raise Conflict(f"item {item['item_id']} is not in {body.from_warehouse_id}", code="wrong_warehouse")
+        guard("custody.item_transfer_dispatched", domain.status_of(item))
+    return list(found.values())
+
+
+async def _execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, body: TransferIn,
+                            requested_by: str | None) -> Result:
+    now = _now()
+    items = await _transfer_items(conn, ctx, body)  # again: the items may have changed while waiting
+    transfer_id = uuid.uuid4()
+    dispatcher = requested_by or ctx.user
+    confirmer = ctx.user if requested_by else None
+    await store.insert_transfer(conn, transfer_id, body.from_warehouse_id, body.to_warehouse_id, body.carrier,
+                                dispatcher, confirmer, now, [i["item_id"] for i in items])
+    drafts = [
+        domain.item_event(item, "custody.item_transfer_dispatched", transfer_id=transfer_id,
+                          from_warehouse_id=body.from_warehouse_id, to_warehouse_id=body.to_warehouse_id,
+                          from_location_code=item["location_code"], carrier=body.carrier,
+                          requested_by=requested_by, confirmed_by=confirmer)[1]
+        for item in items
+    ]
+    await store.update_items(conn, [i["item_id"] for i in items], now, state="in_transit",
+                             warehouse_id=body.to_warehouse_id, location_code=None, container_id=None,
+                             transfer_id=transfer_id)
+    ids = await _emit(conn, ctx, drafts, now)
+    return 201, _out("in_transit", ids, transfer_id=transfer_id, items=len(items))
+
+
+async def _open_transfer(conn: asyncpg.Connection, ctx: CommandContext, transfer_id: uuid.UUID) -> asyncpg.Record:
+    transfer = await store.transfer(conn, transfer_id, for_update=True)
+    if transfer is None:
+        raise NotFound(f"transfer {transfer_id} not found")
+    ctx.principal.require_warehouse(transfer["to_warehouse_id"])
+    if transfer["closed_at"] is not None:
+        raise Conflict("the transfer is closed", code="transfer_closed")
+    if ctx.user in (transfer["dispatched_by"], transfer["confirmed_by"]):
+        raise RuleViolation("dispatch and receipt must be done by different people", code="two_person_rule")
+    return transfer
+
+
+async def receive_transfer(custody: Custody, ctx: CommandContext, transfer_id: uuid.UUID,
+                           body: TransferReceiptIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        transfer = await _open_transfer(conn, ctx, transfer_id)
+        location = await _location(conn, ctx, body.location_code)
+        members = {r["item_id"] for r in await store.transfer_items(conn, transfer_id)}
+        drafts, received = [], []
+        for label in body.labels:
+            item = await _scanned(conn, custody, ctx, label)
+            if item["item_id"] not in members:
+                raise Conflict(f"item {item['item_id']} is not part of this transfer", code="not_in_transfer")
+            domain.require_same_warehouse(item, location)
+            drafts.append(domain.item_event(item, "custody.item_transfer_received", transfer_id=transfer_id,
+                                            warehouse_id=transfer["to_warehouse_id"],
+                                            location_code=location["location_code"])[1])
+            received.append(item["item_id"])
+        await store.update_items(conn, received, now, state="in_storage", location_code=location["location_code"],
+                                 transfer_id=None, received_at=now)
+        await store.mark_transfer_received(conn, transfer_id, received, ctx.user, now)
+        ids = await _emit(conn, ctx, drafts, now)
+        return 200, _out("received", ids, transfer_id=transfer_id, items=len(received))
+
+    return await _command(custody, ctx, work)
+
+
+async def close_transfer(custody: Custody, ctx: CommandContext, transfer_id: uuid.UUID) -> StoredResponse:
+    """Items dispatched but never received become discrepancies, and missing."""
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        transfer = await _open_transfer(conn, ctx, transfer_id)
+        members = await store.transfer_items(conn, transfer_id)
+        unreceived = [r["item_id"] for r in members if r["received_at"] is None]
+        drafts: list[Draft] = []
+        missing = []
+        for item in (await store.items(conn, unreceived, for_update=True)).values():
+            if item["state"] != "in_transit" or item["transfer_id"] != transfer_id:
+                continue
+            drafts.append(domain.discrepancy(item, DiscrepancyKind.NOT_RECEIVED, "received", "not received",
+                                             "transfer", transfer_id))
+            drafts.append(domain.item_event(item, "custody.item_missing", warehouse_id=item["warehouse_id"],
+                                            context="transfer", reference_id=transfer_id,
+                                            last_location_code=None)[1])
+            missing.append(item["item_id"])
+        await store.update_items(conn, missing, now, state="missing", transfer_id=None)
+        await store.close_transfer(conn, transfer_id, ctx.user, now)
+        drafts.append(Draft("custody.transfer_closed", f"transfer/{transfer_id}", {
+            "transfer_id": str(transfer_id), "from_warehouse_id": transfer["from_warehouse_id"],
+            "to_warehouse_id": transfer["to_warehouse_id"], "dispatched": len(members),
+            "received": len(members) - len(unreceived), "not_received": [str(i) for i in unreceived]}))
+        ids = await _emit(conn, ctx, drafts, now)
+        return 200, _out("closed", ids, transfer_id=transfer_id, dispatched=len(members),
+                         received=len(members) - len(unreceived), not_received=unreceived)
+
+    return await _command(custody, ctx, work)
+
+
+async def get_transfer(custody: Custody, principal: Principal, transfer_id: uuid.UUID) -> dict[str, Any]:
+    async with custody.pool.acquire() as conn:
+        transfer = await store.transfer(conn, transfer_id)
+        if transfer is None:
+            raise NotFound(f"transfer {transfer_id} not found")
+        if not (principal.may_act_in_warehouse(transfer["from_warehouse_id"])
+                or principal.may_act_in_warehouse(transfer["to_warehouse_id"])):
+            principal.require_warehouse(transfer["to_warehouse_id"])
+        members = await store.transfer_items(conn, transfer_id)
+    return {**dict(transfer), "items": [dict(m) for m in members]}
+
+
+# --- check-out and return ----------------------------------------------------------------------
+
+
+async def check_out(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, body: CheckOutIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        item = await _item(conn, ctx, item_id)
+        guard("custody.item_checked_out", domain.status_of(item))
+        if body.due_at <= _now():
+            raise RuleViolation("the due date must be in the future", code="due_in_past")
+        if domain.needs_second_person(item["value_vnd"], custody.two_person_threshold_vnd):
+            return await _pending(conn, ctx, "check_out", item["warehouse_id"],
+                                  {"item_id": str(item_id), "request": body.model_dump(mode="json")},
+                                  item["value_vnd"])
+        return await _execute_check_out(conn, custody, ctx, item_id, body, None)
+
+    return await _command(custody, ctx, work)
+
+
+async def _execute_check_out(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, item_id: uuid.UUID,
+                             body: CheckOutIn, requested_by: str | None) -> Result:
+    now = _now()
+    item = await _item(conn, ctx, item_id)
+    _, draft = domain.item_event(
+        item, "custody.item_checked_out", warehouse_id=item["warehouse_id"], holder=body.holder,
+        holder_kind=body.holder_kind, purpose=body.purpose, due_at=body.due_at,
+        from_location_code=item["location_code"], requested_by=requested_by,
+        confirmed_by=ctx.user if requested_by else None,
+    )
+    await store.update_item(conn, item_id, now, state="checked_out", holder=body.holder,
+                            holder_kind=body.holder_kind.value, purpose=body.purpose, due_at=body.due_at,
+                            location_code=None, container_id=None)
+    return 201, _out("checked_out", await _emit(conn, ctx, [draft], now), item_id=item_id, due_at=body.due_at)
+
+
+async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, body: ReturnIn) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        item = await _item(conn, ctx, item_id)
+        location = await _location(conn, ctx, body.location_code)
+        domain.require_same_warehouse(item, location)
+        condition = body.condition or item["condition"]
+        _, draft = domain.item_event(item, "custody.item_returned", warehouse_id=item["warehouse_id"],
+                                     holder=item["holder"] or "unknown", location_code=location["location_code"],
+                                     condition=condition)
+        drafts = [draft]
+        if condition != item["condition"]:
+            drafts.append(domain.discrepancy(item, DiscrepancyKind.CONDITION, item["condition"], condition,
+                                             "return", None))
+        await store.update_item(conn, item_id, now, state="in_storage", location_code=location["location_code"],
+                                holder=None, holder_kind=None, purpose=None, due_at=None)
+        return 200, _out("in_storage", await _emit(conn, ctx, drafts, now), item_id=item_id)
+
+    return await _command(custody, ctx, work)
+
+
+# --- legal hold ----------------------------------------------------------------------------------
+
+
+async def set_hold(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, body: HoldIn, place: bool
+                   ) -> StoredResponse:
+    event_type = "custody.legal_hold_placed" if place else "custody.legal_hold_lifted"
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        item = await _item(conn, ctx, item_id)
+        _, draft = domain.item_event(item, event_type, warehouse_id=item["warehouse_id"], reason=body.reason)
+        await store.update_item(conn, item_id, now, on_hold=place, hold_reason=body.reason if place else None)
+        return 200, _out("on_hold" if place else "hold_lifted", await _emit(conn, ctx, [draft], now),
+                         item_id=item_id)
+
+    return await _command(custody, ctx, work)
+
+
+# --- inventory counts -----------------------------------------------------------------------------
+
+
+async def open_count(custody: Custody, ctx: CommandContext, body: CountIn) -> StoredResponse:
+    ctx.principal.require_warehouse(body.warehouse_id)
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        if await store.warehouse(conn, body.warehouse_id) is None:
+            raise NotFound(f"warehouse {body.warehouse_id} not found", code="unknown_warehouse")
+        if body.location_code is not None:
+            location = await _location(conn, ctx, body.location_code)
+            if location["warehouse_id"] != body.warehouse_id:
+                raise RuleViolation("the location is in another warehouse", code="wrong_warehouse")
+        count_id = uuid.uuid4()
+        expected = await store.open_count(conn, count_id, body.warehouse_id, body.location_code, body.blind,
+                                          ctx.user, now)
+        draft = Draft("custody.count_opened", f"count/{count_id}", {
+            "count_id": str(count_id), "warehouse_id": body.warehouse_id, "location_code": body.location_code,
+            "blind": body.blind, "expected": expected})
+        fields: dict[str, Any] = {"count_id": count_id, "blind": body.blind}
+        if not body.blind:
+            fields["expected"] = expected
+        return 201, _out("open", await _emit(conn, ctx, [draft], now), **fields)
+
+    return await _command(custody, ctx, work)
+
+
+async def _open_count(conn: asyncpg.Connection, ctx: CommandContext, count_id: uuid.UUID, lock: bool
+                      ) -> asyncpg.Record:
+    count = await store.stock_count(conn, count_id, for_update=lock)
+    if count is None:
+        raise NotFound(f"count {count_id} not found")
+    ctx.principal.require_warehouse(count["warehouse_id"])
+    if count["closed_at"] is not None:
+        raise Conflict("the count is closed", code="count_closed")
+    return count
+
+
+async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID, body: CountScanIn
+                     ) -> StoredResponse:
+    async def work(conn: asyncpg.Connection) -> Result:
+        count = await _open_count(conn, ctx, count_id, lock=False)
+        item_id, label_code = verify_label(custody.label_key, body.label)
+        item = await store.item(conn, item_id)
+        if item is not None and item["label_code"] != label_code:
+            raise InvalidLabel("the label's code is not this item's label")
+        where = body.location_code or count["location_code"]
+        new = await store.record_count_scan(conn, count_id, item_id, where, ctx.user, _now())
+        fields: dict[str, Any] = {"count_id": count_id, "item_id": item_id, "first_scan": new}
+        if not count["blind"]:  # blind counts never tell the counter what was expected
+            fields["expected"] = await store.is_expected(conn, count_id, item_id)
+        return 200, _out("scanned", [], **fields)
+
+    return await _command(custody, ctx, work)
+
+
+async def get_count(custody: Custody, principal: Principal, count_id: uuid.UUID) -> dict[str, Any]:
+    async with custody.pool.acquire() as conn:
+        count = await store.stock_count(conn, count_id)
+        if count is None:
+            raise NotFound(f"count {count_id} not found")
+        principal.require_warehouse(count["warehouse_id"])
+        scans = await store.count_scans(conn, count_id)
+        out: dict[str, Any] = {k: count[k] for k in ("count_id", "warehouse_id", "location_code", "blind",
+                                                      "opened_by", "opened_at", "closed_by", "closed_at")}
+        out["scanned"] = len(scans)
+        if count["closed_at"] is not None:
+            out["report"] = count["report"]
+        elif not count["blind"]:
+            expected = await store.count_expected(conn, count_id)
+            out["expected_item_ids"] = sorted(str(i) for i in expected)
+    return out
+
+
+async def close_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID) -> StoredResponse:
+    """The report; items expected but not found are flagged missing, missing items found come back."""
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        now = _now()
+        count = await _open_count(conn, ctx, count_id, lock=True)
+        expected = await store.count_expected(conn, count_id)
+        scans = await store.count_scans(conn, count_id)
+        report = domain.count_report(expected, scans)
+        drafts: list[Draft] = []
+        flagged, left = [], []
+        missing_ids = [uuid.UUID(i) for i in report["missing"]]
+        for item in (await store.items(conn, missing_ids, for_update=True)).values():
+            try:
+                drafts.append(domain.item_event(item, "custody.item_missing", warehouse_id=item["warehouse_id"],
+                                                context="count", reference_id=count_id,
+                                                last_location_code=item["location_code"])[1])
+            except Conflict:  # it left the shelves during the count (checked out, dispatched)
+                left.append(str(item["item_id"]))
+                continue
+            flagged.append(item["item_id"])
+        await store.update_items(conn, flagged, now, state="missing", location_code=None, container_id=None,
+                                 batch_id=None)
+        found_again = []
+        unexpected_ids = [uuid.UUID(i) for i in report["unexpected"]]
+        for item in (await store.items(conn, unexpected_ids, for_update=True)).values():
+            where = scans[item["item_id"]]
+            if item["state"] == "missing" and item["warehouse_id"] == count["warehouse_id"] and where:
+                drafts.append(domain.item_event(item, "custody.item_found", warehouse_id=item["warehouse_id"],
+                                                reference_id=count_id, location_code=where)[1])
+                await store.update_item(conn, item["item_id"], now, state="in_storage", location_code=where)
+                found_again.append(str(item["item_id"]))
+            elif item["state"] not in ("disposed", "released"):
+                drafts.append(domain.discrepancy(item, DiscrepancyKind.UNEXPECTED, item["location_code"], where,
+                                                 "count", count_id))
+        report.update(flagged_missing=[str(i) for i in flagged], left_during_count=left, found_again=found_again)
+        await store.close_count(conn, count_id, ctx.user, now, report)
+        drafts.append(Draft("custody.count_closed", f"count/{count_id}", {
+            "count_id": str(count_id), "warehouse_id": count["warehouse_id"],
+            "location_code": count["location_code"], "expected": report["expected"],
+            "found": len(report["found"]), "unexpected": len(report["unexpected"]),
+            "missing": len(report["missing"])}))
+        ids = await _emit(conn, ctx, drafts, now)
+        return 200, _out("closed", ids, count_id=count_id, report=report)
+
+    return await _command(custody, ctx, work)
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+async def get_item(custody: Custody, principal: Principal, item_id: uuid.UUID) -> asyncpg.Record:
+    async with custody.pool.acquire() as conn:
+        item = await store.item(conn, item_id)
+    if item is None:
+        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
+    principal.require_warehouse(item["warehouse_id"])
+    return item
+
+
+async def item_by_label(custody: Custody, principal: Principal, label: str) -> asyncpg.Record:
+    item_id, label_code = verify_label(custody.label_key, label)
+    item = await get_item(custody, principal, item_id)
+    if item["label_code"] != label_code:
+        raise InvalidLabel("the label's code is not this item's label")
+    return item
+
+
+async def item_history(custody: Custody, principal: Principal, item_id: uuid.UUID) -> list[asyncpg.Record]:
+    await get_item(custody, principal, item_id)
+    async with custody.pool.acquire() as conn:
+        return await store.item_events(conn, item_id)
+
+
+async def custody_at(custody: Custody, principal: Principal, item_id: uuid.UUID, at: datetime) -> dict[str, Any]:
+    """Who held the item, where, in what state at time `at`: a fold of its custody events."""
+    await get_item(custody, principal, item_id)
+    async with custody.pool.acquire() as conn:
+        events = await store.item_events(conn, item_id, until=at)
+    status = ItemStatus(None)
+    out: dict[str, Any] = {"item_id": item_id, "at": at, "state": None, "on_hold": False, "warehouse_id": None,
+                           "location_code": None, "holder": None, "holder_kind": None, "last_event_type": None,
+                           "last_event_at": None, "last_actor_id": None}
+    for event in events:
+        data = event["body"]["data"]
+        status = fold([event["event_type"]], status)
+        if "location_code" in data:
+            out["location_code"] = data["location_code"]
+        warehouse = data.get("warehouse_id") or data.get("to_warehouse_id")
+        if warehouse:
+            out["warehouse_id"] = warehouse
+        if event["event_type"] == "custody.item_checked_out":
+            out["holder"], out["holder_kind"] = data["holder"], data["holder_kind"]
+        elif event["event_type"] == "custody.item_returned":
+            out["holder"], out["holder_kind"] = None, None
+        if event["event_type"] != "custody.item_unavailable":
+            out.update(last_event_type=event["event_type"], last_event_at=event["occurred_at"],
+                       last_actor_id=event["body"]["actorid"])
+    if status.state is not None:
+        out["state"], out["on_hold"] = status.state.value, status.on_hold
+        if out["holder"] is None and status.state.value in ("in_storage", "reserved_for_disposal",
+                                                            "awaiting_receipt"):
+            out["holder"], out["holder_kind"] = out["warehouse_id"], "warehouse"
+    return out
+
+
+async def items_at_location(custody: Custody, principal: Principal, code: str, at: datetime | None
+                            ) -> list[uuid.UUID]:
+    async with custody.pool.acquire() as conn:
+        location = await store.location(conn, code)
+        if location is None:
+            raise NotFound(f"location {code} not found", code="unknown_location")
+        principal.require_warehouse(location["warehouse_id"])
+        if at is None:
+            return [r["item_id"] for r in await store.items_at(conn, code)]
+        return [r["item_id"] for r in await store.items_at_time(conn, code, at)]
+
+
+async def warehouse_summary(custody: Custody, principal: Principal, warehouse_id: str) -> dict[str, Any]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return {"warehouse_id": warehouse_id, "states": await store.state_counts(conn, warehouse_id),
+                "on_hold": await store.on_hold_count(conn, warehouse_id)}
+
+
+async def storage_age(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        rows = await store.storage_age(conn, warehouse_id, _now())
+    return [{"bucket": r["bucket"], "items": r["n"], "oldest_received_at": r["oldest"]} for r in rows]
+
+
+async def perishables_past_limit(custody: Custody, principal: Principal, warehouse_id: str, limit: int
+                                 ) -> list[asyncpg.Record]:
+    principal.require_warehouse(warehouse_id)
+    cutoff = _now() - timedelta(days=custody.perishable_limit_days)
+    async with custody.pool.acquire() as conn:
+        return await store.perishables_past(conn, warehouse_id, cutoff, limit)
+
+
+async def overdue(custody: Custody, principal: Principal, warehouse_id: str, limit: int) -> list[asyncpg.Record]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return await store.overdue(conn, warehouse_id, _now(), limit)
+
+
+async def warehouse_items(custody: Custody, principal: Principal, warehouse_id: str, state: str | None,
+                          after: str, limit: int) -> list[asyncpg.Record]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return await store.items_in_state(conn, warehouse_id, state, after, limit)
+
+
+async def discrepancies(custody: Custody, principal: Principal, warehouse_id: str, limit: int
+                        ) -> list[dict[str, Any]]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return [dict(r) for r in await store.discrepancies(conn, warehouse_id, limit)]
+
+
+async def locations(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return [dict(r) for r in await store.locations(conn, warehouse_id)]

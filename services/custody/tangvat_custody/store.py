@@ -1,0 +1,391 @@
+"""All SQL of the custody service (asyncpg)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from tangvat_shared.events.custody import LOCATION_EVENTS
+
+# --- warehouses, locations, containers -------------------------------------------------------
+
+
+async def insert_warehouse(conn: asyncpg.Connection, warehouse_id: str, name: str) -> bool:
+    status = await conn.execute(
+        "INSERT INTO warehouse (warehouse_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING", warehouse_id, name
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def warehouse(conn: asyncpg.Connection, warehouse_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM warehouse WHERE warehouse_id = $1", warehouse_id)
+
+
+async def insert_location(conn: asyncpg.Connection, code: str, warehouse_id: str, kind: str, parent: str | None,
+                          name: str | None) -> None:
+    await conn.execute(
+        "INSERT INTO location (location_code, warehouse_id, kind, parent_code, name) VALUES ($1, $2, $3, $4, $5)",
+        code, warehouse_id, kind, parent, name,
+    )
+
+
+async def location(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM location WHERE location_code = $1", code)
+
+
+async def locations(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM location WHERE warehouse_id = $1 ORDER BY location_code", warehouse_id)
+
+
+async def insert_container(conn: asyncpg.Connection, container_id: uuid.UUID, code: str, warehouse_id: str,
+                           location_code: str | None) -> None:
+    await conn.execute(
+        """INSERT INTO container (container_id, container_code, warehouse_id, location_code)
+           VALUES ($1, $2, $3, $4)""",
+        container_id, code, warehouse_id, location_code,
+    )
+
+
+async def container(conn: asyncpg.Connection, code: str, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM container WHERE container_code = $1{lock}", code)
+
+
+async def set_container_location(conn: asyncpg.Connection, container_id: uuid.UUID, location_code: str) -> None:
+    await conn.execute("UPDATE container SET location_code = $2 WHERE container_id = $1", container_id,
+                       location_code)
+
+
+# --- items ------------------------------------------------------------------------------------
+
+_ITEM_INSERT_COLUMNS = ("item_id", "seizure_id", "label_code", "category", "description", "quantity", "unit",
+                        "value_vnd", "perishable", "hazardous", "condition", "warehouse_id", "registered_at")
+
+
+async def insert_awaiting(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> list[asyncpg.Record]:
+    """Items registered at intake, awaiting receipt; returns the ones not already known."""
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _ITEM_INSERT_COLUMNS]
+    return await conn.fetch(
+        """INSERT INTO item (item_id, seizure_id, label_code, category, description, quantity, unit, value_vnd,
+                             perishable, hazardous, condition, warehouse_id, registered_at, state,
+                             state_changed_at, legal_status)
+           SELECT u.*, 'awaiting_receipt', u.registered_at, s.status
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+                         $8::bigint[], $9::bool[], $10::bool[], $11::text[], $12::text[], $13::timestamptz[])
+                  AS u(item_id, seizure_id, label_code, category, description, quantity, unit, value_vnd,
+                       perishable, hazardous, condition, warehouse_id, registered_at)
+             LEFT JOIN seizure_legal_status s ON s.seizure_id = u.seizure_id
+           ON CONFLICT (item_id) DO NOTHING
+           RETURNING item_id""",
+        *[list(c) for c in columns],
+    )
+
+
+async def item(conn: asyncpg.Connection, item_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM item WHERE item_id = $1{lock}", item_id)
+
+
+async def items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], *, for_update: bool = False
+                ) -> dict[uuid.UUID, asyncpg.Record]:
+    # Locks in id order, so two bulk commands over overlapping items cannot deadlock.
+    lock = " FOR UPDATE" if for_update else ""
+    rows = await conn.fetch(
+        f"SELECT * FROM item WHERE item_id = ANY($1::uuid[]) ORDER BY item_id{lock}", list(item_ids)
+    )
+    return {r["item_id"]: r for r in rows}
+
+
+async def items_of_batch(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM item WHERE batch_id = $1 AND state = 'reserved_for_disposal' ORDER BY item_id FOR UPDATE",
+        batch_id,
+    )
+
+
+async def update_item(conn: asyncpg.Connection, item_id: uuid.UUID, now: datetime, **changes: Any) -> None:
+    """Write an item's new fields; state changes also stamp state_changed_at."""
+    if "state" in changes:
+        changes["state_changed_at"] = now
+    columns = list(changes)
+    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    await conn.execute(
+        f"UPDATE item SET {assignments}, version = version + 1 WHERE item_id = $1", item_id, *changes.values()
+    )
+
+
+async def update_items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], now: datetime,
+                       **changes: Any) -> None:
+    """The same new fields for many items (bulk answers to disposal)."""
+    if not item_ids:
+        return
+    if "state" in changes:
+        changes["state_changed_at"] = now
+    columns = list(changes)
+    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    await conn.execute(
+        f"UPDATE item SET {assignments}, version = version + 1 WHERE item_id = ANY($1::uuid[])",
+        list(item_ids), *changes.values(),
+    )
+
+
+async def apply_correction(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    columns = list(changes)
+    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    await conn.execute(f"UPDATE item SET {assignments} WHERE item_id = $1", item_id, *changes.values())
+
+
+async def record_legal_status(conn: asyncpg.Connection, seizure_ids: list[uuid.UUID], statuses: list[str],
+                              decisions: list[dict[str, Any]]) -> None:
+    await conn.execute(
+        """INSERT INTO seizure_legal_status (seizure_id, status, decision)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])
+           ON CONFLICT (seizure_id) DO UPDATE SET status = excluded.status, decision = excluded.decision""",
+        seizure_ids, statuses, decisions,
+    )
+    await conn.execute(
+        """UPDATE item i SET legal_status = u.status
+             FROM unnest($1::uuid[], $2::text[]) AS u(seizure_id, status) WHERE i.seizure_id = u.seizure_id""",
+        seizure_ids, statuses,
+    )
+
+
+async def items_in_container(conn: asyncpg.Connection, container_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM item WHERE container_id = $1 ORDER BY item_id FOR UPDATE", container_id)
+
+
+# --- discrepancies, transfers, counts, approvals ---------------------------------------------
+
+
+async def insert_discrepancies(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        await conn.executemany(
+            """INSERT INTO discrepancy (item_id, warehouse_id, kind, expected, observed, context, reference_id,
+                                        note, recorded_by, recorded_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+            rows,
+        )
+
+
+async def discrepancies(conn: asyncpg.Connection, warehouse_id: str, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM discrepancy WHERE warehouse_id = $1 ORDER BY id DESC LIMIT $2", warehouse_id, limit
+    )
+
+
+async def insert_transfer(conn: asyncpg.Connection, transfer_id: uuid.UUID, source: str, target: str,
+                          carrier: str | None, dispatched_by: str, confirmed_by: str | None, now: datetime,
+                          item_ids: list[uuid.UUID]) -> None:
+    await conn.execute(
+        """INSERT INTO transfer (transfer_id, from_warehouse_id, to_warehouse_id, carrier, dispatched_by,
+                                 confirmed_by, dispatched_at) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        transfer_id, source, target, carrier, dispatched_by, confirmed_by, now,
+    )
+    await conn.execute(
+        "INSERT INTO transfer_item (transfer_id, item_id) SELECT $1, unnest($2::uuid[])", transfer_id, item_ids
+    )
+
+
+async def transfer(conn: asyncpg.Connection, transfer_id: uuid.UUID, *, for_update: bool = False
+                   ) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM transfer WHERE transfer_id = $1{lock}", transfer_id)
+
+
+async def transfer_items(conn: asyncpg.Connection, transfer_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM transfer_item WHERE transfer_id = $1 ORDER BY item_id", transfer_id
+    )
+
+
+async def mark_transfer_received(conn: asyncpg.Connection, transfer_id: uuid.UUID, item_ids: list[uuid.UUID],
+                                 by: str, now: datetime) -> None:
+    await conn.execute(
+        """UPDATE transfer_item SET received_at = $3, received_by = $4
+            WHERE transfer_id = $1 AND item_id = ANY($2::uuid[])""",
+        transfer_id, item_ids, now, by,
+    )
+
+
+async def close_transfer(conn: asyncpg.Connection, transfer_id: uuid.UUID, by: str, now: datetime) -> None:
+    await conn.execute("UPDATE transfer SET closed_at = $2, received_by = $3 WHERE transfer_id = $1",
+                       transfer_id, now, by)
+
+
+async def open_count(conn: asyncpg.Connection, count_id: uuid.UUID, warehouse_id: str, location_code: str | None,
+                     blind: bool, by: str, now: datetime) -> int:
+    await conn.execute(
+        """INSERT INTO stock_count (count_id, warehouse_id, location_code, blind, opened_by, opened_at)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        count_id, warehouse_id, location_code, blind, by, now,
+    )
+    # Items on the shelves of the warehouse, or of the location and everything under it.
+    status = await conn.execute(
+        """WITH RECURSIVE scope(code) AS (
+               SELECT $3::text WHERE $3::text IS NOT NULL
+               UNION ALL SELECT l.location_code FROM location l JOIN scope s ON l.parent_code = s.code)
+           INSERT INTO count_expected (count_id, item_id, location_code)
+           SELECT $1, i.item_id, i.location_code FROM item i
+            WHERE i.warehouse_id = $2 AND i.state IN ('in_storage', 'reserved_for_disposal')
+              AND ($3::text IS NULL OR i.location_code IN (SELECT code FROM scope))""",
+        count_id, warehouse_id, location_code,
+    )
+    return int(status.split()[-1])
+
+
+async def stock_count(conn: asyncpg.Connection, count_id: uuid.UUID, *, for_update: bool = False
+                      ) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM stock_count WHERE count_id = $1{lock}", count_id)
+
+
+async def record_count_scan(conn: asyncpg.Connection, count_id: uuid.UUID, item_id: uuid.UUID,
+                            location_code: str | None, by: str, now: datetime) -> bool:
+    status = await conn.execute(
+        """INSERT INTO count_scan (count_id, item_id, location_code, scanned_by, scanned_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+        count_id, item_id, location_code, by, now,
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def count_expected(conn: asyncpg.Connection, count_id: uuid.UUID) -> dict[uuid.UUID, str | None]:
+    rows = await conn.fetch("SELECT item_id, location_code FROM count_expected WHERE count_id = $1", count_id)
+    return {r["item_id"]: r["location_code"] for r in rows}
+
+
+async def count_scans(conn: asyncpg.Connection, count_id: uuid.UUID) -> dict[uuid.UUID, str | None]:
+    rows = await conn.fetch("SELECT item_id, location_code FROM count_scan WHERE count_id = $1", count_id)
+    return {r["item_id"]: r["location_code"] for r in rows}
+
+
+async def is_expected(conn: asyncpg.Connection, count_id: uuid.UUID, item_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM count_expected WHERE count_id = $1 AND item_id = $2)", count_id, item_id))
+
+
+async def close_count(conn: asyncpg.Connection, count_id: uuid.UUID, by: str, now: datetime,
+                      report: dict[str, Any]) -> None:
+    await conn.execute("UPDATE stock_count SET closed_by = $2, closed_at = $3, report = $4 WHERE count_id = $1",
+                       count_id, by, now, report)
+
+
+async def insert_approval(conn: asyncpg.Connection, approval_id: uuid.UUID, kind: str, warehouse_id: str,
+                          payload: dict[str, Any], value_vnd: int, by: str, now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO approval (approval_id, kind, warehouse_id, payload, value_vnd, requested_by, requested_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        approval_id, kind, warehouse_id, payload, value_vnd, by, now,
+    )
+
+
+async def approval(conn: asyncpg.Connection, approval_id: uuid.UUID, *, for_update: bool = False
+                   ) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM approval WHERE approval_id = $1{lock}", approval_id)
+
+
+async def decide_approval(conn: asyncpg.Connection, approval_id: uuid.UUID, status: str, by: str, now: datetime,
+                          result: dict[str, Any] | None) -> None:
+    await conn.execute(
+        "UPDATE approval SET status = $2, decided_by = $3, decided_at = $4, result = $5 WHERE approval_id = $1",
+        approval_id, status, by, now, result,
+    )
+
+
+async def pending_approvals(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM approval WHERE warehouse_id = $1 AND status = 'pending' ORDER BY requested_at",
+        warehouse_id,
+    )
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+async def items_at(conn: asyncpg.Connection, location_code: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM item WHERE location_code = $1 ORDER BY label_code", location_code
+    )
+
+
+async def items_at_time(conn: asyncpg.Connection, location_code: str, at: datetime) -> list[asyncpg.Record]:
+    """Items whose last placing event at or before `at` put them at the location (from the stream)."""
+    return await conn.fetch(
+        """SELECT item_id, event_type, occurred_at FROM (
+               SELECT DISTINCT ON (subject) (body -> 'data' ->> 'item_id')::uuid AS item_id, event_type,
+                      occurred_at, body -> 'data' ->> 'location_code' AS location_code
+                 FROM event
+                WHERE subject LIKE 'item/%' AND occurred_at <= $2 AND event_type = ANY($3::text[])
+                ORDER BY subject, id DESC) last
+            WHERE location_code = $1 ORDER BY item_id""",
+        location_code, at, sorted(LOCATION_EVENTS),
+    )
+
+
+async def item_events(conn: asyncpg.Connection, item_id: uuid.UUID, until: datetime | None = None
+                      ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT event_id, event_type, stream_seq, occurred_at, body FROM event
+            WHERE subject = $1 AND ($2::timestamptz IS NULL OR occurred_at <= $2) ORDER BY id""",
+        f"item/{item_id}", until,
+    )
+
+
+async def state_counts(conn: asyncpg.Connection, warehouse_id: str) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT state, count(*) AS n FROM item WHERE warehouse_id = $1 GROUP BY state", warehouse_id
+    )
+    return {r["state"]: r["n"] for r in rows}
+
+
+async def on_hold_count(conn: asyncpg.Connection, warehouse_id: str) -> int:
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM item WHERE warehouse_id = $1 AND on_hold", warehouse_id) or 0)
+
+
+async def storage_age(conn: asyncpg.Connection, warehouse_id: str, now: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT bucket, count(*) AS n, min(received_at) AS oldest FROM (
+               SELECT received_at, CASE
+                   WHEN $2 - received_at < interval '30 days' THEN '0-29d'
+                   WHEN $2 - received_at < interval '90 days' THEN '30-89d'
+                   WHEN $2 - received_at < interval '365 days' THEN '90-364d'
+                   ELSE '365d+' END AS bucket
+                 FROM item WHERE warehouse_id = $1 AND state IN ('in_storage', 'reserved_for_disposal')
+                  AND received_at IS NOT NULL) aged
+           GROUP BY bucket ORDER BY min(received_at)""",
+        warehouse_id, now,
+    )
+
+
+async def perishables_past(conn: asyncpg.Connection, warehouse_id: str, cutoff: datetime,
+                           limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM item WHERE warehouse_id = $1 AND perishable
+              AND state IN ('in_storage', 'reserved_for_disposal', 'awaiting_receipt')
+              AND coalesce(received_at, registered_at) < $2
+            ORDER BY coalesce(received_at, registered_at) LIMIT $3""",
+        warehouse_id, cutoff, limit,
+    )
+
+
+async def overdue(conn: asyncpg.Connection, warehouse_id: str, now: datetime, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM item WHERE state = 'checked_out' AND due_at < $2 AND warehouse_id = $1
+            ORDER BY due_at LIMIT $3""",
+        warehouse_id, now, limit,
+    )
+
+
+async def items_in_state(conn: asyncpg.Connection, warehouse_id: str, state: str | None, after: str,
+                         limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM item WHERE warehouse_id = $1 AND ($2::text IS NULL OR state = $2) AND label_code > $3
+            ORDER BY label_code LIMIT $4""",
+        warehouse_id, state, after, limit,
+    )
