@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tangvat_infra.processes import process_alive
+
 from localinfra import DEFAULT_STATE, REPO_ROOT, SERVICES, LocalStack
 
 HTTP_PORTS = {"intake": 8001, "custody": 8002, "disposal": 8003}
@@ -61,20 +63,8 @@ class ServiceProcess:
             pid = int(self.pid_path.read_text())
         except (OSError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return pid
-        try:  # a zombie child of ours is not alive
-            with open(f"/proc/{pid}/stat") as stat:
-                if stat.read().split(") ", 1)[1].startswith("Z"):
-                    os.waitpid(pid, os.WNOHANG)
-                    return None
-        except (OSError, ChildProcessError):
-            pass
-        return pid
+        # Pids are recycled: the process must still be ours (its command line names our module).
+        return pid if process_alive(pid, f"tangvat_{self.service}") else None
 
     def start(self) -> int:
         running = self.pid
@@ -190,9 +180,9 @@ def wait_http(url: str, timeout: float = 30.0, process: ServiceProcess | None = 
 
 
 class Stack:
-    def __init__(self, state: Path, kafka_port: int, controller_port: int, pg_port: int) -> None:
+    def __init__(self, state: Path, kafka_port: int | None, controller_port: int | None, pg_port: int | None) -> None:
         self.state = state.resolve()
-        self.infra = LocalStack(self.state, kafka_port, controller_port, pg_port)
+        self.infra = LocalStack.open(self.state, kafka_port, controller_port, pg_port)
         self.keys_dir = self.state / "keys"
 
     def processes(self, infra_env: Mapping[str, str] | None = None) -> list[ServiceProcess]:
@@ -322,9 +312,9 @@ def _wait_published(stack: Stack, at_least: int, timeout: float = 60.0) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stack", description=__doc__)
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE)
-    parser.add_argument("--kafka-port", type=int, default=19092)
-    parser.add_argument("--controller-port", type=int, default=19093)
-    parser.add_argument("--pg-port", type=int, default=55432)
+    parser.add_argument("--kafka-port", type=int, default=None, help="default: the last up's, else 19092")
+    parser.add_argument("--controller-port", type=int, default=None)
+    parser.add_argument("--pg-port", type=int, default=None)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up")
     commands.add_parser("down")

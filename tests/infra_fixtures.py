@@ -85,7 +85,7 @@ def docker_infra() -> Iterator[Infra]:
     # Clients connect to the advertised address: publish the port under the same number.
     port = free_port()
     kafka = DockerContainer(KAFKA_IMAGE).with_bind_ports(port, port)
-    kafka.with_env("CLUSTER_ID", "dGFuZ3ZhdC10ZXN0LWNsdXN0")
+    kafka.with_env("CLUSTER_ID", "dGFuZ3ZhdC10ZXN0aW5nMQ").with_env("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m")
     advertise = kafka.get_docker_client().host()
     for key, value in kafka_settings(port, 9093, "/tmp/kraft-logs", bind="0.0.0.0", advertise=advertise).items():
         kafka.with_env("KAFKA_" + key.upper().replace("_", "__").replace(".", "_"), value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -38,8 +39,22 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
     libs = cache_dir / "kafka-libs"
     marker = libs / ".complete"
     pom_digest = hashlib.sha256(KAFKA_POM.read_bytes()).hexdigest()
-    if marker.is_file() and marker.read_text().strip() == pom_digest:
+
+    def complete() -> bool:
+        return marker.is_file() and marker.read_text().strip() == pom_digest
+
+    if complete():
         return libs
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / "kafka-libs.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a concurrent fetch would delete our staging directory
+        if not complete():
+            _fetch_kafka_jars(cache_dir, libs)
+            marker.write_text(pom_digest + "\n")
+    return libs
+
+
+def _fetch_kafka_jars(cache_dir: Path, libs: Path) -> None:
     ensure_build_tools()
     # Fill a staging directory and swap it in: an interrupted run never looks complete.
     staging = cache_dir / "kafka-libs.partial"
@@ -59,8 +74,6 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
     )
     shutil.rmtree(libs, ignore_errors=True)
     staging.rename(libs)
-    marker.write_text(pom_digest + "\n")
-    return libs
 
 
 def find_postgres() -> Path | None:

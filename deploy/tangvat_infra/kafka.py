@@ -163,9 +163,10 @@ class KafkaNode:
         try:
             wait_for_kafka(self.bootstrap, timeout, alive=lambda: self.pid is not None)
         except InfraError as exc:
+            exit_code = self._proc.poll() if self._proc is not None else None
             self.kill()
             logs = "\n".join(tail(p) for p in (self.output_path, self.logs_dir / "server.log"))
-            raise InfraError(f"{exc}\n{logs}") from None
+            raise InfraError(f"{exc} (exit code {exit_code})\n{logs}") from None
 
     def stop(self, timeout: float = 20.0) -> None:
         """Controlled shutdown (SIGTERM); SIGKILL if it takes longer than `timeout`."""

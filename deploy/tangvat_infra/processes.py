@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
+import random
 import shlex
 import signal
 import socket
@@ -107,8 +108,21 @@ def port_open(host: str, port: int) -> bool:
 
 
 def free_port() -> int:
-    """A port nobody listens on right now (another process may still take it)."""
+    """A port nobody listens on now, below the ephemeral range: outgoing connections (which
+    take ephemeral ports all the time) cannot grab it before our server binds it."""
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    for _ in range(100):
+        port = random.randrange(20000, max(ephemeral_low, 20001))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        bound: int = s.getsockname()[1]
+        return bound

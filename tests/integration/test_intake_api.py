@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import Any
@@ -10,6 +11,8 @@ import asyncpg
 import demo_data as factories
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 
 from tangvat_shared.chain import Checkpoint, verify_chain
 from tangvat_shared.keys import load_public_key
@@ -290,6 +293,11 @@ async def test_labels_are_printable_and_tell_genuine_from_forged(
     item = (await intake_client.get(f"{created['items_url']}?limit=1", headers=bearer(token()))).json()["items"][0]
     svg = await intake_client.get(f"/items/{item['item_id']}/label.svg", headers=bearer(token()))
     assert svg.status_code == 200 and svg.text.startswith("<svg")
+
+    png = await intake_client.get(f"/items/{item['item_id']}/label.png", headers=bearer(token()))
+    assert png.headers["content-type"] == "image/png"
+    decoded = [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
+    assert decoded == [item["label_payload"]]  # what a scanner reads is the signed payload
 
     staff = bearer(token("warehouse_staff"))
     genuine = await intake_client.post("/labels/verify", headers=staff, json={"payload": item["label_payload"]})

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from tangvat_intake import service
 from tangvat_intake.csv_import import registration_from_csv
-from tangvat_intake.label_sheet import Label, qr_svg, render_sheet
+from tangvat_intake.label_sheet import Label, qr_png, qr_svg, render_sheet
 from tangvat_intake.schemas import (
     Accepted,
     HistoryEntry,
@@ -186,6 +186,13 @@ async def item_label(request: Request, principal: IntakeReader, item_id: uuid.UU
     row = await service.get_item(_pool(request), principal, item_id)
     payload = sign_label(_signing_key(request), row["item_id"], row["label_code"])
     return Response(qr_svg(payload), media_type="image/svg+xml")
+
+
+@router.get("/items/{item_id}/label.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+async def item_label_png(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> Response:
+    row = await service.get_item(_pool(request), principal, item_id)
+    payload = sign_label(_signing_key(request), row["item_id"], row["label_code"])
+    return Response(qr_png(payload), media_type="image/png")
 
 
 @router.get("/seizures/{seizure_id}/labels.pdf", response_class=Response,

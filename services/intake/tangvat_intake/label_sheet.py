@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
+FONT_FILES = {
+    "TangvatSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "TangvatSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
 COLUMNS, ROWS = 3, 8
 LABEL_W, LABEL_H = 70 * mm, 37 * mm
 QR_SIZE = 30 * mm
@@ -24,8 +32,40 @@ class Label:
     warehouse_id: str
 
 
+@functools.cache
+def _fonts() -> tuple[str, str] | None:
+    """A TrueType face with Vietnamese glyphs (Debian's fonts-dejavu-core); the PDF core fonts lack them."""
+    try:
+        for name, path in FONT_FILES.items():
+            pdfmetrics.registerFont(TTFont(name, path))
+    except (OSError, TTFError):
+        return None
+    return "TangvatSans", "TangvatSans-Bold"
+
+
+def _fold(text: str) -> str:
+    """Vietnamese without diacritics, for when no font with its glyphs is installed."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """Cut `text` to what fits in `width` points, marking the cut with an ellipsis."""
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def qr_svg(payload: str) -> str:
     return segno.make(payload, error="m").svg_inline(scale=4)
+
+
+def qr_png(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="png", scale=6, border=4)
+    return out.getvalue()
 
 
 def _draw_qr(pdf: canvas.Canvas, payload: str, x: float, y: float) -> None:
@@ -48,6 +88,9 @@ def render_sheet(title: str, labels: Sequence[Label]) -> bytes:
     margin_x = (page_w - COLUMNS * LABEL_W) / 2
     margin_y = (page_h - ROWS * LABEL_H) / 2
     per_page = COLUMNS * ROWS
+    fonts = _fonts()
+    regular, bold = fonts or ("Helvetica", "Helvetica-Bold")
+    text: Callable[[str], str] = (lambda t: t) if fonts else _fold
     for index, label in enumerate(labels):
         slot = index % per_page
         if index and slot == 0:
@@ -59,12 +102,13 @@ def render_sheet(title: str, labels: Sequence[Label]) -> bytes:
         pdf.rect(x, y, LABEL_W, LABEL_H)
         _draw_qr(pdf, label.payload, x + 2 * mm, y + 3.5 * mm)
         text_x = x + QR_SIZE + 4 * mm
-        pdf.setFont("Helvetica-Bold", 8)
-        pdf.drawString(text_x, y + LABEL_H - 8 * mm, label.label_code[:28])
-        pdf.setFont("Helvetica", 6.5)
-        pdf.drawString(text_x, y + LABEL_H - 13 * mm, label.caption[:34])
-        pdf.drawString(text_x, y + LABEL_H - 17 * mm, f"Kho: {label.warehouse_id}"[:34])
-        pdf.drawString(text_x, y + 5 * mm, title[:34])
+        room = LABEL_W - QR_SIZE - 6 * mm
+        pdf.setFont(bold, 8)
+        pdf.drawString(text_x, y + LABEL_H - 8 * mm, _fit(label.label_code, bold, 8, room))
+        pdf.setFont(regular, 6.5)
+        for line, value in enumerate((label.caption, f"Kho: {label.warehouse_id}")):
+            pdf.drawString(text_x, y + LABEL_H - (13 + 4 * line) * mm, _fit(text(value), regular, 6.5, room))
+        pdf.drawString(text_x, y + 5 * mm, _fit(text(title), regular, 6.5, room))
     if not labels:
         pdf.drawString(margin_x, page_h - margin_y, "no labels")
     pdf.save()
