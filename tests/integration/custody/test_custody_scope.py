@@ -1,0 +1,96 @@
+"""Role × route × warehouse: no 2xx where 403 is expected, on every custody route."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import TokenFactory, bearer
+from tests.integration.custody.conftest import OTHER_WAREHOUSE, WAREHOUSE, SeedFactory
+
+ROLES = ("intake_officer", "warehouse_staff", "auditor", "board_member", "admin")
+# (method, path template, body template, roles allowed); {item}, {label}, {wh}, {loc} filled per case.
+ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
+    ("POST", "/warehouses", {"warehouse_id": "KHO-NEW-{n}", "name": "n"}, {"admin"}),
+    ("POST", "/warehouses/{wh}/locations", {"location_code": "{wh}.Z{n}", "kind": "zone"}, {"warehouse_staff"}),
+    ("GET", "/warehouses/{wh}/locations", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("POST", "/warehouses/{wh}/containers", {"container_code": "C-{n}"}, {"warehouse_staff"}),
+    ("POST", "/scans/check-in", {"label": "{label}", "location_code": "{loc}"}, {"warehouse_staff"}),
+    ("POST", "/scans/move", {"label": "{label}", "location_code": "{loc}"}, {"warehouse_staff"}),
+    ("POST", "/items/{item}/check-out", {"holder": "h", "holder_kind": "court", "purpose": "p",
+                                         "due_at": "2099-01-01T00:00:00Z"}, {"warehouse_staff"}),
+    ("POST", "/items/{item}/return", {"location_code": "{loc}"}, {"warehouse_staff"}),
+    ("POST", "/items/{item}/legal-hold", {"reason": "r"}, {"board_member"}),
+    ("POST", "/items/{item}/legal-hold/lift", {"reason": "r"}, {"board_member"}),
+    ("POST", "/counts", {"warehouse_id": "{wh}"}, {"warehouse_staff"}),
+    ("GET", "/warehouses/{wh}/approvals", None, {"warehouse_staff"}),
+    ("GET", "/items/{item}", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/items/{item}/history", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/items/{item}/custody?at=2030-01-01T00:00:00Z", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/locations/{loc}/items", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/summary", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/items", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/storage-age", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/perishables-past-limit", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/overdue", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/discrepancies", None, {"warehouse_staff", "auditor", "board_member"}),
+    # Last: a successful dispatch takes the item out of its home warehouse.
+    ("POST", "/transfers", {"from_warehouse_id": "{wh}", "to_warehouse_id": "{other}", "item_ids": ["{item}"]},
+     {"warehouse_staff"}),
+]
+
+
+def _fill(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**names)
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
+    role: str, seed: SeedFactory, custody_client: httpx.AsyncClient, token: TokenFactory,
+    warehouses: dict[str, list[str]],
+) -> None:
+    seeded = await seed(1)
+    names = {"item": seeded.item_id(0), "label": seeded.label(0), "wh": WAREHOUSE, "other": OTHER_WAREHOUSE,
+             "loc": warehouses[WAREHOUSE][0]}
+    failures = []
+    for method, path, body, allowed in ROUTES:
+        for scope in ("home", "elsewhere", "none"):
+            if role == "admin" and scope != "home":
+                continue  # admin acts everywhere by definition
+            warehouses_claim = {"home": (WAREHOUSE,), "elsewhere": (OTHER_WAREHOUSE,), "none": ()}[scope]
+            headers = bearer(token(role, user=f"m-{role}", warehouses=warehouses_claim))
+            n = uuid.uuid4().hex[:6]
+            url = _fill(path, names)
+            payload = _fill(body, {**names, "n": n}) if body is not None else None
+            response = await custody_client.request(method, url, json=payload, headers=headers)
+            may = role == "admin" or (role in allowed and (scope == "home" or path == "/warehouses"))
+            if not may and response.status_code < 400:
+                failures.append((method, path, scope, response.status_code))
+            if not may and response.status_code not in (403, 404):
+                failures.append((method, path, scope, response.status_code, response.text[:200]))
+            if may and response.status_code in (401, 403):
+                failures.append(("refused", method, path, scope, response.status_code, response.text[:200]))
+            assert response.status_code < 500, (method, path, response.text)
+    assert failures == []
+
+
+async def test_routes_refuse_missing_and_forged_tokens(custody_client: httpx.AsyncClient) -> None:
+    schema = (await custody_client.get("/openapi.json")).json()
+    for path, operations in schema["paths"].items():
+        url = path.replace("{item_id}", str(uuid.uuid4())).replace("{warehouse_id}", WAREHOUSE)
+        for name in ("approval_id", "transfer_id", "count_id"):
+            url = url.replace("{" + name + "}", str(uuid.uuid4()))
+        url = url.replace("{location_code}", "L1").replace("{container_code}", "C1")
+        for method in operations:
+            for headers in ({}, {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."}):
+                response = await custody_client.request(method.upper(), url, headers=headers, json={})
+                assert response.status_code == 401, (method, url, response.status_code, response.text)
