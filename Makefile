@@ -6,7 +6,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SITE = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
 .PHONY: help install up down status logs demo token test test-unit lint bench bench-intake clean
 
@@ -21,7 +20,8 @@ $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@printf '%s\n' $(CURDIR)/shared $(CURDIR)/services/intake $(CURDIR)/services/custody \
-		$(CURDIR)/services/disposal $(CURDIR)/deploy > "$(SITE)/tangvat.pth"
+		$(CURDIR)/services/disposal $(CURDIR)/deploy \
+		> "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tangvat.pth"
 	@touch $(STAMP)
 
 install: $(STAMP)
