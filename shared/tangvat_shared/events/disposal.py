@@ -8,11 +8,12 @@ and every executed item with `custody.item_disposed` / `custody.item_released`.
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tangvat_shared.types import ShortText, Text
+from tangvat_shared.types import MoneyVnd, Sha256Hex, ShortText, Text
 
 MAX_ITEMS_PER_EVENT = 2000
 
@@ -45,3 +46,105 @@ class ItemsExecuted(EventData):
     item_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_ITEMS_PER_EVENT)
     chunk: int = Field(default=1, ge=1)
     chunks: int = Field(default=1, ge=1)
+
+
+# --- the disposal service's own record: proposals, the board, execution --------------------------
+
+
+class Method(StrEnum):
+    DESTROY = "destroy"
+    AUCTION = "auction"
+    TRANSFER = "transfer"
+    RETURN = "return"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class DestructionMethod(StrEnum):
+    BURN = "burn"
+    CRUSH = "crush"
+    BURY = "bury"
+    CHEMICAL = "chemical"
+
+
+class BoardConfigured(EventData):
+    unit: ShortText
+    members: list[ShortText] = Field(min_length=1, max_length=100)
+    quorum: int = Field(ge=1)
+    rejections_to_reject: int = Field(ge=1)
+
+
+class BatchProposed(EventData):
+    batch_id: uuid.UUID
+    unit: ShortText
+    method: Method
+    reason: Text
+    emergency: bool
+    emergency_reason: Text | None = None
+    proposer: ShortText
+    item_count: int = Field(ge=1)
+    total_value_vnd: int = Field(ge=0)
+    deadline: datetime | None = None
+
+
+class ItemsProposed(EventData):
+    batch_id: uuid.UUID
+    item_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_ITEMS_PER_EVENT)
+    chunk: int = Field(default=1, ge=1)
+    chunks: int = Field(default=1, ge=1)
+
+
+class VoteCast(EventData):
+    batch_id: uuid.UUID
+    member: ShortText
+    decision: Decision
+    reason: Text
+    cast_at: datetime
+
+
+class BatchDecided(EventData):
+    """`disposal.batch_approved` or `disposal.batch_rejected`: who voted how, at the decision."""
+
+    batch_id: uuid.UUID
+    approvals: list[ShortText]
+    rejections: list[ShortText]
+    quorum: int
+    rejections_to_reject: int
+
+
+class BatchReady(EventData):
+    batch_id: uuid.UUID
+    reserved: int = Field(ge=0)
+    unavailable: int = Field(ge=0)
+
+
+class Witness(EventData):
+    user_id: ShortText
+    name: ShortText
+    organisation: ShortText | None = None
+
+
+class Evidence(EventData):
+    sha256: Sha256Hex
+    name: ShortText
+    kind: ShortText
+
+
+class BatchExecuted(EventData):
+    batch_id: uuid.UUID
+    method: Method
+    executed_on: date
+    item_count: int = Field(ge=0)
+    place: ShortText | None = None
+    destruction_method: DestructionMethod | None = None
+    witnesses: list[Witness] = Field(default_factory=list, max_length=20)
+    evidence: list[Evidence] = Field(default_factory=list, max_length=200)
+    proceeds_vnd: MoneyVnd | None = None
+    buyer_reference: ShortText | None = None
+    receiving_agency: ShortText | None = None
+    acknowledgement_reference: ShortText | None = None
+    owner_name: ShortText | None = None
+    receipt_reference: ShortText | None = None

@@ -83,6 +83,18 @@ _DISPOSAL_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "disposal.batch_cancelled": disposal.BatchCancelled,
     "disposal.items_executed": disposal.ItemsExecuted,
 }
+# The disposal service's own record (proposals, board, execution); nobody else needs to consume it.
+_DISPOSAL_RECORD_EVENTS: dict[str, builtins.type[BaseModel]] = {
+    "disposal.board_configured": disposal.BoardConfigured,
+    "disposal.batch_proposed": disposal.BatchProposed,
+    "disposal.items_proposed": disposal.ItemsProposed,
+    "disposal.vote_cast": disposal.VoteCast,
+    "disposal.batch_approved": disposal.BatchDecided,
+    "disposal.batch_rejected": disposal.BatchDecided,
+    "disposal.batch_ready": disposal.BatchReady,
+    "disposal.batch_executed": disposal.BatchExecuted,
+}
 
-for _type, _model in {**_INTAKE_EVENTS, **custody.ITEM_EVENTS, **custody.OTHER_EVENTS, **_DISPOSAL_EVENTS}.items():
+for _type, _model in {**_INTAKE_EVENTS, **custody.ITEM_EVENTS, **custody.OTHER_EVENTS, **_DISPOSAL_EVENTS,
+                     **_DISPOSAL_RECORD_EVENTS}.items():
     register(EventSpec(type=_type, version=1, model=_model))

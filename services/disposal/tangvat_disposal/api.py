@@ -1,0 +1,152 @@
+"""HTTP routes of the disposal service: thin, authenticated, each calling one service function."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from tangvat_disposal import certificate, service
+from tangvat_disposal.domain import BatchStatus
+from tangvat_disposal.schemas import (
+    BatchItemOut,
+    BatchOut,
+    BoardIn,
+    CancelIn,
+    CommandOut,
+    ExecutionIn,
+    ItemOut,
+    ProposalIn,
+    VoteIn,
+)
+from tangvat_disposal.service import CommandContext, Disposal
+from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.http import correlation_id_of, create_app, require_roles
+from tangvat_shared.idempotency import StoredResponse, check_key
+from tangvat_shared.types import Code
+
+BoardMember = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
+Admin = Annotated[Principal, Depends(require_roles())]
+Reader = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER, Role.AUDITOR))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "outside the caller's units or roles"}, 404: {"description": "unknown batch or item"},
+    409: {"description": "conflict or illegal transition"}, 422: {"description": "rule violated or bad input"}}
+
+router = APIRouter()
+
+
+def _disposal(request: Request) -> Disposal:
+    disposal: Disposal = request.app.state.disposal
+    return disposal
+
+
+Command = Callable[[Disposal, CommandContext], Awaitable[StoredResponse]]
+
+
+async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
+    raw = await request.body()
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
+    ctx = CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None, digest)
+    stored = await command(_disposal(request), ctx)
+    return JSONResponse(stored.body, status_code=stored.status_code)
+
+
+@router.put("/boards/{unit}", status_code=200, responses=ERRORS, summary="Set a unit's board and its quorum")
+async def configure_board(request: Request, principal: Admin, unit: Code, body: BoardIn,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda d, x: service.configure_board(d, x, unit, body))
+
+
+@router.get("/boards/{unit}", responses=ERRORS)
+async def get_board(request: Request, principal: Reader, unit: Code) -> dict[str, Any]:
+    return await service.get_board(_disposal(request), principal, unit)
+
+
+@router.post("/batches", status_code=201, response_model=CommandOut, responses=ERRORS,
+             summary="Propose a batch for disposal (explicit item list or a filter)")
+async def propose(request: Request, principal: BoardMember, body: ProposalIn,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda d, x: service.propose(d, x, body))
+
+
+@router.get("/batches", responses=ERRORS)
+async def list_batches(request: Request, principal: Reader, status: BatchStatus | None = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    return await service.list_batches(_disposal(request), principal, status.value if status else None, limit)
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut, responses=ERRORS)
+async def get_batch(request: Request, principal: Reader, batch_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_batch(_disposal(request), principal, batch_id)
+
+
+@router.get("/batches/{batch_id}/items", response_model=list[BatchItemOut], responses=ERRORS)
+async def batch_items(request: Request, principal: Reader, batch_id: uuid.UUID,
+                      offset: Annotated[int, Query(ge=0)] = 0,
+                      limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[dict[str, Any]]:
+    return await service.batch_items(_disposal(request), principal, batch_id, offset, limit)
+
+
+@router.post("/batches/{batch_id}/votes", status_code=200, response_model=CommandOut, responses=ERRORS,
+             summary="A board member approves or rejects, once")
+async def vote(request: Request, principal: BoardMember, batch_id: uuid.UUID, body: VoteIn,
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda d, x: service.vote(d, x, batch_id, body))
+
+
+@router.post("/batches/{batch_id}/cancel", status_code=200, response_model=CommandOut, responses=ERRORS)
+async def cancel(request: Request, principal: BoardMember, batch_id: uuid.UUID, body: CancelIn,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda d, x: service.cancel(d, x, batch_id, body))
+
+
+@router.post("/batches/{batch_id}/execution", status_code=200, response_model=CommandOut, responses=ERRORS,
+             summary="Record the destruction, sale, transfer or return of the reserved items")
+async def execute(request: Request, principal: BoardMember, batch_id: uuid.UUID, body: ExecutionIn,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda d, x: service.execute(d, x, batch_id, body))
+
+
+@router.get("/batches/{batch_id}/certificate.pdf", responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
+            response_class=Response, summary="Biên bản tiêu hủy (destruction certificate)")
+async def destruction_certificate(request: Request, principal: Reader, batch_id: uuid.UUID) -> Response:
+    data = await service.certificate_data(_disposal(request), principal, batch_id)
+    pdf = certificate.render(data.batch, data.items)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="bien-ban-tieu-huy-{batch_id}.pdf"'})
+
+
+@router.get("/items/{item_id}", response_model=ItemOut, responses=ERRORS,
+            summary="The disposal read model of one item, with its chain of custody")
+async def get_item(request: Request, principal: Reader, item_id: uuid.UUID) -> dict[str, Any]:
+    return await service.get_item(_disposal(request), principal, item_id)
+
+
+def build_app(dsn: str, verifier: TokenVerifier, *, pool_max_size: int = 10,
+              max_items_per_batch: int = 100_000) -> FastAPI:
+    from tangvat_shared.db import create_pool
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(dsn, max_size=pool_max_size)
+        app.state.disposal = Disposal(pool, max_items_per_batch)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    async def ready() -> None:
+        async with app.state.disposal.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+    app = create_app(title="Tangvat disposal", version="1.0.0", token_verifier=verifier, readiness=ready,
+                     lifespan=lifespan)
+    app.include_router(router)
+    return app

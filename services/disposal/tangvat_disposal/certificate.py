@@ -1,0 +1,123 @@
+"""The destruction certificate (biên bản tiêu hủy) as PDF: items, board decision, witnesses, event hash."""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen import canvas
+
+FONT_FILES = {
+    "TangvatSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "TangvatSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
+METHODS_VI = {"burn": "đốt", "crush": "nghiền", "bury": "chôn lấp", "chemical": "hóa chất"}
+DECISIONS_VI = {"approve": "tán thành", "reject": "không tán thành"}
+MARGIN = 18 * mm
+LINE = 5 * mm
+
+
+@functools.cache
+def _fonts() -> tuple[str, str]:
+    """DejaVu has the Vietnamese glyphs the PDF core fonts lack; Helvetica only if it is not installed."""
+    try:
+        for name, path in FONT_FILES.items():
+            pdfmetrics.registerFont(TTFont(name, path))
+    except (OSError, TTFError):
+        return "Helvetica", "Helvetica-Bold"
+    return "TangvatSans", "TangvatSans-Bold"
+
+
+def _vnd(value: int) -> str:
+    return f"{value:,}".replace(",", ".") + " đ"
+
+
+class _Page:
+    """A cursor down A4 pages: writes lines and starts a new page when the current one is full."""
+
+    def __init__(self, pdf: canvas.Canvas) -> None:
+        self.pdf = pdf
+        self.regular, self.bold = _fonts()
+        self.width, self.height = A4
+        self.y = self.height - MARGIN
+
+    def line(self, text: str, *, bold: bool = False, size: float = 9, x: float = MARGIN, gap: float = LINE,
+             center: bool = False) -> None:
+        if self.y < MARGIN + gap:
+            self.pdf.showPage()
+            self.y = self.height - MARGIN
+        self.pdf.setFont(self.bold if bold else self.regular, size)
+        if center:
+            self.pdf.drawCentredString(self.width / 2, self.y, text)
+        else:
+            self.pdf.drawString(x, self.y, text)
+        self.y -= gap
+
+    def columns(self, cells: Sequence[str], xs: Sequence[float], *, bold: bool = False, size: float = 8) -> None:
+        if self.y < MARGIN + LINE:
+            self.pdf.showPage()
+            self.y = self.height - MARGIN
+        self.pdf.setFont(self.bold if bold else self.regular, size)
+        for cell, x in zip(cells, xs, strict=True):
+            self.pdf.drawString(MARGIN + x, self.y, cell)
+        self.y -= LINE * 0.85
+
+
+def render(batch: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    pdf.setTitle(f"Biên bản tiêu hủy {batch['batch_id']}")
+    page = _Page(pdf)
+    execution = batch["execution"] or {}
+    page.line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=11, center=True)
+    page.line("Độc lập - Tự do - Hạnh phúc", bold=True, size=10, center=True, gap=2 * LINE)
+    page.line("BIÊN BẢN TIÊU HỦY TANG VẬT", bold=True, size=14, center=True, gap=2 * LINE)
+    page.line(f"Mã lô: {batch['batch_id']}    Đơn vị: {batch['unit']}")
+    page.line(f"Ngày tiêu hủy: {execution.get('executed_on', '')}    Địa điểm: {execution.get('place', '')}")
+    method = execution.get("destruction_method") or ""
+    page.line(f"Hình thức tiêu hủy: {METHODS_VI.get(method, method)}    Lý do đề xuất: {batch['reason']}")
+    page.line(f"Người đề xuất: {batch['proposer']}    Số mặt hàng: {len(items)}    "
+              f"Tổng giá trị: {_vnd(sum(int(i['value_vnd']) for i in items))}", gap=2 * LINE)
+
+    page.line("I. Quyết định của Hội đồng", bold=True, size=10)
+    page.line(f"Ngưỡng thông qua: {batch['quorum']} phiếu tán thành; quyết định lúc {batch['decided_at']}")
+    for v in batch["votes"]:
+        page.line(f"- {v['member']}: {DECISIONS_VI.get(v['decision'], v['decision'])} lúc {v['cast_at']} "
+                  f"— {v['reason']}", x=MARGIN + 4 * mm)
+    page.line("", gap=LINE)
+
+    page.line("II. Người chứng kiến", bold=True, size=10)
+    for w in execution.get("witnesses", []):
+        org = f", {w['organisation']}" if w.get("organisation") else ""
+        page.line(f"- {w['name']} ({w['user_id']}{org})", x=MARGIN + 4 * mm)
+    page.line("III. Chứng cứ (SHA-256)", bold=True, size=10)
+    for e in execution.get("evidence", []):
+        page.line(f"- {e['kind']}: {e['name']}  {e['sha256']}", x=MARGIN + 4 * mm, size=7)
+    page.line("", gap=LINE)
+
+    page.line("IV. Danh mục tang vật đã tiêu hủy", bold=True, size=10)
+    xs = [0, 10 * mm, 42 * mm, 120 * mm, 140 * mm]
+    page.columns(["STT", "Mã nhãn", "Mô tả", "Số lượng", "Giá trị"], xs, bold=True)
+    for n, item in enumerate(items, start=1):
+        description = str(item["description"])[:48]
+        page.columns([str(n), str(item["label_code"]), description, f"{item['quantity']} {item['unit']}",
+                      _vnd(int(item["value_vnd"]))], xs)
+    page.line("", gap=LINE)
+
+    page.line("V. Đối chiếu với sổ sự kiện", bold=True, size=10)
+    page.line("SHA-256 của các sự kiện của lô (JSON chuẩn RFC 8785, theo thứ tự):", size=8)
+    page.line(batch["events_sha256"], size=8, gap=3 * LINE)
+
+    page.line("CHỮ KÝ", bold=True, size=10, center=True, gap=2 * LINE)
+    signers = ["Chủ tịch Hội đồng", *[w["name"] for w in execution.get("witnesses", [])], "Người lập biên bản"]
+    for signer in signers:
+        page.line(f"{signer}: ..........................................", gap=2 * LINE)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -1,0 +1,158 @@
+"""HTTP request and response models of the disposal service (never the event models)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tangvat_shared.events.disposal import Decision, DestructionMethod, Evidence, Method, Witness
+from tangvat_shared.events.intake import Category
+from tangvat_shared.types import Code, MoneyVnd, ShortText, Text
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BoardIn(Input):
+    members: list[ShortText] = Field(min_length=1, max_length=100)
+    quorum: int = Field(ge=1, le=100)
+    rejections_to_reject: int = Field(ge=1, le=100)
+
+
+class ItemFilter(Input):
+    """Which items of the read model a proposal takes (all given conditions hold)."""
+
+    seizure_id: uuid.UUID
+    category: Category | None = None
+    warehouse_id: Code | None = None
+
+
+class ProposalIn(Input):
+    unit: Code
+    method: Method
+    reason: Text = Field(min_length=1)
+    item_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=100_000)
+    filter: ItemFilter | None = None
+    emergency: bool = False
+    emergency_reason: Text | None = None
+    deadline: datetime | None = None
+    # Leave ineligible items out (and list them) instead of refusing the whole proposal.
+    skip_ineligible: bool = False
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> ProposalIn:
+        if (self.item_ids is None) == (self.filter is None):
+            raise ValueError("give exactly one of item_ids or filter")
+        if self.emergency and not (self.emergency_reason or "").strip():
+            raise ValueError("the emergency path needs a stated emergency_reason")
+        return self
+
+
+class VoteIn(Input):
+    decision: Decision
+    reason: Text = Field(min_length=1)
+
+
+class CancelIn(Input):
+    reason: Text = Field(min_length=1)
+
+
+class ExecutionIn(Input):
+    executed_on: date
+    # destroy
+    place: ShortText | None = None
+    destruction_method: DestructionMethod | None = None
+    witnesses: list[Witness] = Field(default_factory=list, max_length=20)
+    evidence: list[Evidence] = Field(default_factory=list, max_length=200)
+    # Per-item confirmation by scan: when given it must name exactly the reserved items.
+    confirmed_item_ids: list[uuid.UUID] | None = Field(default=None, max_length=100_000)
+    # auction
+    proceeds_vnd: MoneyVnd | None = None
+    buyer_reference: ShortText | None = None
+    # transfer
+    receiving_agency: ShortText | None = None
+    acknowledgement_reference: ShortText | None = None
+    # return
+    owner_name: ShortText | None = None
+    receipt_reference: ShortText | None = None
+
+
+REQUIRED_BY_METHOD: dict[Method, tuple[str, ...]] = {
+    Method.DESTROY: ("place", "destruction_method"),
+    Method.AUCTION: ("proceeds_vnd", "buyer_reference"),
+    Method.TRANSFER: ("receiving_agency", "acknowledgement_reference"),
+    Method.RETURN: ("owner_name", "receipt_reference"),
+}
+
+
+class CommandOut(BaseModel):
+    batch_id: uuid.UUID
+    status: str
+    event_ids: list[str] = Field(default_factory=list)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class VoteOut(BaseModel):
+    member: str
+    decision: str
+    reason: str
+    cast_at: datetime
+
+
+class BatchOut(BaseModel):
+    batch_id: uuid.UUID
+    unit: str
+    method: str
+    reason: str
+    emergency: bool
+    proposer: str
+    status: str
+    item_count: int
+    total_value_vnd: int
+    quorum: int
+    rejections_to_reject: int
+    deadline: datetime | None
+    proposed_at: datetime
+    decided_at: datetime | None
+    ready_at: datetime | None
+    executed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    votes: list[VoteOut]
+    reservation: dict[str, int]
+    unavailable: list[dict[str, Any]]
+    outcomes: dict[str, int]
+    execution: dict[str, Any] | None
+    events_sha256: str
+
+
+class BatchItemOut(BaseModel):
+    item_id: uuid.UUID
+    category: str
+    description: str
+    quantity: int
+    value_vnd: int
+    reservation: str
+    reason: str | None
+    executed: bool
+    outcome: str | None
+
+
+class ItemOut(BaseModel):
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    seizing_unit: str
+    category: str
+    value_vnd: int
+    perishable: bool
+    hazardous: bool
+    warehouse_id: str
+    custody_state: str | None
+    on_hold: bool
+    legal_status: str | None
+    batch_id: uuid.UUID | None
+    custody_actors: list[str]

@@ -1,0 +1,292 @@
+"""All SQL of the disposal service (asyncpg): the read model, batches, votes, guarded transitions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+_ITEM_COLUMNS = ("item_id", "seizure_id", "seizing_unit", "category", "description", "quantity", "unit",
+                 "value_vnd", "perishable", "hazardous", "warehouse_id", "label_code", "registered_at")
+_ITEM_SELECT = """SELECT i.*, s.status AS legal_status FROM item i
+                  LEFT JOIN seizure_legal_status s USING (seizure_id)"""
+
+# --- read model ----------------------------------------------------------------------------------
+
+
+async def insert_items(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    await conn.execute(
+        f"""INSERT INTO item ({", ".join(_ITEM_COLUMNS)})
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[],
+                                 $7::text[], $8::bigint[], $9::bool[], $10::bool[], $11::text[], $12::text[],
+                                 $13::timestamptz[])
+            ON CONFLICT (item_id) DO NOTHING""",
+        *[list(col) for col in zip(*rows, strict=True)],
+    )
+
+
+_CORRECTABLE = frozenset({"category", "description", "quantity", "unit", "value_vnd", "perishable", "hazardous",
+                          "warehouse_id", "label_code"})
+
+
+async def correct_item(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    fields = {k: v for k, v in changes.items() if k in _CORRECTABLE}
+    if not fields:
+        return
+    assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
+    await conn.execute(f"UPDATE item SET {assignments} WHERE item_id = $1", item_id, *fields.values())
+
+
+async def record_legal_status(conn: asyncpg.Connection, seizure_ids: list[uuid.UUID], statuses: list[str],
+                              decisions: list[str], now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO seizure_legal_status (seizure_id, status, decision_number, recorded_at)
+           SELECT s, st, d, $4 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(s, st, d)
+           ON CONFLICT (seizure_id) DO UPDATE SET status = EXCLUDED.status,
+               decision_number = EXCLUDED.decision_number, recorded_at = EXCLUDED.recorded_at""",
+        seizure_ids, statuses, decisions, now,
+    )
+
+
+async def set_custody_state(conn: asyncpg.Connection, item_ids: list[uuid.UUID], state: str) -> None:
+    await conn.execute("UPDATE item SET custody_state = $2 WHERE item_id = ANY($1::uuid[])", item_ids, state)
+
+
+async def set_hold(conn: asyncpg.Connection, item_ids: list[uuid.UUID], on_hold: bool) -> None:
+    await conn.execute("UPDATE item SET on_hold = $2 WHERE item_id = ANY($1::uuid[])", item_ids, on_hold)
+
+
+async def add_custody_actors(conn: asyncpg.Connection, item_ids: list[uuid.UUID], user_ids: list[str]) -> None:
+    await conn.execute(
+        """INSERT INTO custody_actor (item_id, user_id) SELECT * FROM unnest($1::uuid[], $2::text[])
+           ON CONFLICT DO NOTHING""",
+        item_ids, user_ids,
+    )
+
+
+async def item(conn: asyncpg.Connection, item_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"{_ITEM_SELECT} WHERE i.item_id = $1", item_id)
+
+
+async def custody_actors(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[str]:
+    rows = await conn.fetch("SELECT user_id FROM custody_actor WHERE item_id = $1 ORDER BY user_id", item_id)
+    return [r["user_id"] for r in rows]
+
+
+async def items_for_proposal(conn: asyncpg.Connection, item_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    # Locked in item order so that two overlapping proposals queue instead of deadlocking.
+    return await conn.fetch(
+        f"{_ITEM_SELECT} WHERE i.item_id = ANY($1::uuid[]) ORDER BY i.item_id FOR UPDATE OF i", item_ids
+    )
+
+
+async def items_matching(conn: asyncpg.Connection, seizure_id: uuid.UUID, category: str | None,
+                         warehouse_id: str | None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""{_ITEM_SELECT} WHERE i.seizure_id = $1 AND ($2::text IS NULL OR i.category = $2)
+            AND ($3::text IS NULL OR i.warehouse_id = $3) ORDER BY i.item_id FOR UPDATE OF i""",
+        seizure_id, category, warehouse_id,
+    )
+
+
+async def claim_items(conn: asyncpg.Connection, batch_id: uuid.UUID, item_ids: list[uuid.UUID]) -> int:
+    result = await conn.execute(
+        "UPDATE item SET batch_id = $1 WHERE item_id = ANY($2::uuid[]) AND batch_id IS NULL", batch_id, item_ids
+    )
+    return int(result.split()[-1])
+
+
+async def release_items(conn: asyncpg.Connection, batch_id: uuid.UUID,
+                        item_ids: list[uuid.UUID] | None = None) -> None:
+    await conn.execute(
+        "UPDATE item SET batch_id = NULL WHERE batch_id = $1 AND ($2::uuid[] IS NULL OR item_id = ANY($2::uuid[]))",
+        batch_id, item_ids,
+    )
+
+
+# --- boards ----------------------------------------------------------------------------------------
+
+
+async def board(conn: asyncpg.Connection, unit: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM board WHERE unit = $1", unit)
+
+
+async def upsert_board(conn: asyncpg.Connection, unit: str, members: list[str], quorum: int, rejections: int,
+                       user: str, now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO board (unit, members, quorum, rejections_to_reject, configured_by, configured_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (unit) DO UPDATE SET members = EXCLUDED.members, quorum = EXCLUDED.quorum,
+               rejections_to_reject = EXCLUDED.rejections_to_reject, configured_by = EXCLUDED.configured_by,
+               configured_at = EXCLUDED.configured_at""",
+        unit, members, quorum, rejections, user, now,
+    )
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+
+async def insert_batch(conn: asyncpg.Connection, **fields: Any) -> None:
+    names = list(fields)
+    placeholders = ", ".join(f"${n}" for n in range(1, len(names) + 1))
+    await conn.execute(f"INSERT INTO batch ({', '.join(names)}) VALUES ({placeholders})", *fields.values())
+
+
+async def insert_batch_items(conn: asyncpg.Connection, batch_id: uuid.UUID, item_ids: list[uuid.UUID]) -> None:
+    await conn.copy_records_to_table("batch_item", records=[(batch_id, i) for i in item_ids],
+                                     columns=("batch_id", "item_id"))
+
+
+async def batch(conn: asyncpg.Connection, batch_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+    # The row lock serialises every command on one batch: concurrent votes count one after another.
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM batch WHERE batch_id = $1{lock}", batch_id)
+
+
+async def transition(conn: asyncpg.Connection, batch_id: uuid.UUID, target: str, sources: list[str],
+                     **fields: Any) -> asyncpg.Record | None:
+    """Guarded UPDATE: moves the batch only from one of `sources`; None means someone else moved it."""
+    assignments = "".join(f", {name} = ${n}" for n, name in enumerate(fields, start=4))
+    return await conn.fetchrow(
+        f"UPDATE batch SET status = $2{assignments} WHERE batch_id = $1 AND status = ANY($3::text[]) RETURNING *",
+        batch_id, target, sources, *fields.values(),
+    )
+
+
+async def list_batches(conn: asyncpg.Connection, units: list[str] | None, status: str | None, limit: int
+                       ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM batch WHERE ($1::text[] IS NULL OR unit = ANY($1::text[]))
+           AND ($2::text IS NULL OR status = $2) ORDER BY proposed_at DESC LIMIT $3""",
+        units, status, limit,
+    )
+
+
+async def batch_item_ids(conn: asyncpg.Connection, batch_id: uuid.UUID, reservation: str | None = None
+                         ) -> list[uuid.UUID]:
+    rows = await conn.fetch(
+        """SELECT item_id FROM batch_item WHERE batch_id = $1 AND ($2::text IS NULL OR reservation = $2)
+           ORDER BY item_id""",
+        batch_id, reservation,
+    )
+    return [r["item_id"] for r in rows]
+
+
+async def batch_items(conn: asyncpg.Connection, batch_id: uuid.UUID, offset: int = 0, limit: int | None = None
+                      ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT b.*, i.category, i.description, i.quantity, i.unit, i.value_vnd, i.label_code, i.seizure_id
+           FROM batch_item b JOIN item i USING (item_id) WHERE b.batch_id = $1
+           ORDER BY i.label_code, b.item_id OFFSET $2 LIMIT $3""",
+        batch_id, offset, limit,
+    )
+
+
+async def reservation_counts(conn: asyncpg.Connection, batch_id: uuid.UUID) -> dict[str, int]:
+    rows = await conn.fetch("SELECT reservation, count(*) AS n FROM batch_item WHERE batch_id = $1 GROUP BY 1",
+                            batch_id)
+    return {r["reservation"]: r["n"] for r in rows}
+
+
+async def outcome_counts(conn: asyncpg.Connection, batch_id: uuid.UUID) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT outcome, count(*) AS n FROM batch_item WHERE batch_id = $1 AND outcome IS NOT NULL GROUP BY 1",
+        batch_id,
+    )
+    return {r["outcome"]: r["n"] for r in rows}
+
+
+async def unavailable(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 1000) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT item_id, reason FROM batch_item WHERE batch_id = $1 AND reservation = 'unavailable'
+           ORDER BY item_id LIMIT $2""",
+        batch_id, limit,
+    )
+
+
+async def record_reservations(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID],
+                              answers: list[str], reasons: list[str | None]) -> list[asyncpg.Record]:
+    """Custody's answers; only still-pending rows change, so a redelivered answer is a no-op."""
+    return await conn.fetch(
+        """UPDATE batch_item b SET reservation = t.answer, reason = t.reason
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS t(batch_id, item_id, answer, reason)
+           WHERE b.batch_id = t.batch_id AND b.item_id = t.item_id AND b.reservation = 'pending'
+           RETURNING b.batch_id, b.item_id, b.reservation""",
+        batch_ids, item_ids, answers, reasons,
+    )
+
+
+async def record_released(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID]) -> None:
+    await conn.execute(
+        """UPDATE batch_item b SET reservation = 'released'
+           FROM unnest($1::uuid[], $2::uuid[]) AS t(batch_id, item_id)
+           WHERE b.batch_id = t.batch_id AND b.item_id = t.item_id AND b.reservation IN ('pending', 'reserved')""",
+        batch_ids, item_ids,
+    )
+
+
+async def record_outcomes(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID],
+                          outcomes: list[str]) -> None:
+    await conn.execute(
+        """UPDATE batch_item b SET outcome = t.outcome
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(batch_id, item_id, outcome)
+           WHERE b.batch_id = t.batch_id AND b.item_id = t.item_id AND b.executed""",
+        batch_ids, item_ids, outcomes,
+    )
+
+
+async def pending_count(conn: asyncpg.Connection, batch_id: uuid.UUID) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM batch_item WHERE batch_id = $1 AND reservation = 'pending'", batch_id
+    )
+
+
+async def mark_executed(conn: asyncpg.Connection, batch_id: uuid.UUID, item_ids: list[uuid.UUID]) -> None:
+    await conn.execute("UPDATE batch_item SET executed = true WHERE batch_id = $1 AND item_id = ANY($2::uuid[])",
+                       batch_id, item_ids)
+
+
+async def chain_hits(conn: asyncpg.Connection, item_ids: list[uuid.UUID], user_ids: list[str]) -> dict[str, str]:
+    """For each of `user_ids` in the chain of custody of any of `item_ids`: one such item."""
+    rows = await conn.fetch(
+        """SELECT user_id, min(item_id::text) AS item_id FROM custody_actor
+           WHERE user_id = ANY($2::text[]) AND item_id = ANY($1::uuid[]) GROUP BY user_id""",
+        item_ids, user_ids,
+    )
+    return {r["user_id"]: r["item_id"] for r in rows}
+
+
+async def previous_witnesses(conn: asyncpg.Connection, unit: str) -> list[str] | None:
+    return await conn.fetchval(
+        """SELECT witness_pair FROM batch WHERE unit = $1 AND method = 'destroy' AND status = 'executed'
+           ORDER BY executed_at DESC LIMIT 1""",
+        unit,
+    )
+
+
+# --- votes -----------------------------------------------------------------------------------------
+
+
+async def insert_vote(conn: asyncpg.Connection, batch_id: uuid.UUID, member: str, decision: str, reason: str,
+                      now: datetime) -> bool:
+    row = await conn.fetchrow(
+        """INSERT INTO vote (batch_id, member, decision, reason, cast_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (batch_id, member) DO NOTHING RETURNING member""",
+        batch_id, member, decision, reason, now,
+    )
+    return row is not None
+
+
+async def votes(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM vote WHERE batch_id = $1 ORDER BY cast_at, member", batch_id)
+
+
+# --- the batch's own events ------------------------------------------------------------------------
+
+
+async def batch_event_bodies(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT body FROM event WHERE subject = $1 ORDER BY id", f"batch/{batch_id}")
+    return [r["body"] for r in rows]
