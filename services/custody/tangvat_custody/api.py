@@ -82,15 +82,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "conflict"}, 422: {"description": "rule violated or bad input"}}
 
 
+def command(path: str, status_code: int, summary: str | None = None) -> Callable[[Any], Any]:
+    """A command route: answers CommandOut, documents the error kinds."""
+    return router.post(path, status_code=status_code, summary=summary, response_model=CommandOut, responses=ERRORS)
+
+
 # --- warehouses, locations, containers -------------------------------------------------------
 
-@router.post("/warehouses", status_code=201, response_model=CommandOut, responses=ERRORS)
+@command("/warehouses", status_code=201)
 async def register_warehouse(request: Request, principal: Admin, body: WarehouseIn,
                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.register_warehouse(c, x, body))
 
 
-@router.post("/warehouses/{warehouse_id}/locations", status_code=201, response_model=CommandOut, responses=ERRORS)
+@command("/warehouses/{warehouse_id}/locations", status_code=201)
 async def create_location(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId, body: LocationIn,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
@@ -103,20 +108,20 @@ async def list_locations(request: Request, principal: CustodyReader, warehouse_i
     return await service.locations(_custody(request), principal, warehouse_id)
 
 
-@router.post("/warehouses/{warehouse_id}/containers", status_code=201, response_model=CommandOut, responses=ERRORS)
+@command("/warehouses/{warehouse_id}/containers", status_code=201)
 async def create_container(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId,
                            body: ContainerIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
                       lambda c, x: service.create_container(c, x, warehouse_id, body))
 
 
-@router.post("/containers/{container_code}/pack", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/containers/{container_code}/pack", status_code=200)
 async def pack(request: Request, principal: WarehouseStaff, container_code: Code, body: LabelsIn,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.pack(c, x, container_code, body))
 
 
-@router.post("/containers/{container_code}/unpack", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/containers/{container_code}/unpack", status_code=200)
 async def unpack(request: Request, principal: WarehouseStaff, container_code: Code, body: LabelsIn,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.unpack(c, x, container_code, body))
@@ -124,13 +129,13 @@ async def unpack(request: Request, principal: WarehouseStaff, container_code: Co
 
 # --- scans ------------------------------------------------------------------------------------
 
-@router.post("/scans/check-in", status_code=200, summary="Receive an item: scan its label, put it away", response_model=CommandOut, responses=ERRORS)
+@command("/scans/check-in", status_code=200, summary="Receive an item: scan its label, put it away")
 async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(c, x, body))
 
 
-@router.post("/scans/move", status_code=200, summary="Move an item or a container to a location", response_model=CommandOut, responses=ERRORS)
+@command("/scans/move", status_code=200, summary="Move an item or a container to a location")
 async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.move(c, x, body))
@@ -138,7 +143,7 @@ async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
 
 # --- transfers --------------------------------------------------------------------------------
 
-@router.post("/transfers", status_code=201, summary="Dispatch items to another warehouse", response_model=CommandOut, responses=ERRORS)
+@command("/transfers", status_code=201, summary="Dispatch items to another warehouse")
 async def dispatch_transfer(request: Request, principal: WarehouseStaff, body: TransferIn,
                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.dispatch_transfer(c, x, body))
@@ -149,14 +154,14 @@ async def get_transfer(request: Request, principal: CustodyReader, transfer_id: 
     return await service.get_transfer(_custody(request), principal, transfer_id)
 
 
-@router.post("/transfers/{transfer_id}/receive", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/transfers/{transfer_id}/receive", status_code=200)
 async def receive_transfer(request: Request, principal: WarehouseStaff, transfer_id: uuid.UUID,
                            body: TransferReceiptIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
                       lambda c, x: service.receive_transfer(c, x, transfer_id, body))
 
 
-@router.post("/transfers/{transfer_id}/close", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/transfers/{transfer_id}/close", status_code=200)
 async def close_transfer(request: Request, principal: WarehouseStaff, transfer_id: uuid.UUID,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.close_transfer(c, x, transfer_id))
@@ -164,26 +169,26 @@ async def close_transfer(request: Request, principal: WarehouseStaff, transfer_i
 
 # --- check-out, holds, approvals ---------------------------------------------------------------
 
-@router.post("/items/{item_id}/check-out", status_code=201, response_model=CommandOut, responses=ERRORS)
+@command("/items/{item_id}/check-out", status_code=201)
 async def check_out(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: CheckOutIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body))
 
 
-@router.post("/items/{item_id}/return", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/items/{item_id}/return", status_code=200)
 async def return_item(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: ReturnIn,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.return_item(c, x, item_id, body))
 
 
-@router.post("/items/{item_id}/legal-hold", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/items/{item_id}/legal-hold", status_code=200)
 async def place_hold(request: Request, principal: HoldAuthority, item_id: uuid.UUID, body: HoldIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
                       lambda c, x: service.set_hold(c, x, item_id, body, place=True))
 
 
-@router.post("/items/{item_id}/legal-hold/lift", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/items/{item_id}/legal-hold/lift", status_code=200)
 async def lift_hold(request: Request, principal: HoldAuthority, item_id: uuid.UUID, body: HoldIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
@@ -196,14 +201,14 @@ async def pending_approvals(request: Request, principal: WarehouseStaff, warehou
     return await service.pending_approvals(_custody(request), principal, warehouse_id)
 
 
-@router.post("/approvals/{approval_id}/confirm", status_code=200, summary="Second person confirms", response_model=CommandOut, responses=ERRORS)
+@command("/approvals/{approval_id}/confirm", status_code=200, summary="Second person confirms")
 async def confirm_approval(request: Request, principal: WarehouseStaff, approval_id: uuid.UUID,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
                       lambda c, x: service.confirm_approval(c, x, approval_id))
 
 
-@router.post("/approvals/{approval_id}/reject", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/approvals/{approval_id}/reject", status_code=200)
 async def reject_approval(request: Request, principal: WarehouseStaff, approval_id: uuid.UUID,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.reject_approval(c, x, approval_id))
@@ -211,19 +216,19 @@ async def reject_approval(request: Request, principal: WarehouseStaff, approval_
 
 # --- inventory counts ----------------------------------------------------------------------------
 
-@router.post("/counts", status_code=201, summary="Open an inventory count (kiểm kê)", response_model=CommandOut, responses=ERRORS)
+@command("/counts", status_code=201, summary="Open an inventory count (kiểm kê)")
 async def open_count(request: Request, principal: WarehouseStaff, body: CountIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.open_count(c, x, body))
 
 
-@router.post("/counts/{count_id}/scans", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/counts/{count_id}/scans", status_code=200)
 async def scan_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID, body: CountScanIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.scan_count(c, x, count_id, body))
 
 
-@router.post("/counts/{count_id}/close", status_code=200, response_model=CommandOut, responses=ERRORS)
+@command("/counts/{count_id}/close", status_code=200)
 async def close_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.close_count(c, x, count_id))

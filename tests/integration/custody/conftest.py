@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import demo_data as factories
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import demo_data as factories
 from tangvat_custody.api import build_app
 from tangvat_custody.handlers import HANDLERS, SOURCES
 from tangvat_shared.auth import TokenVerifier

@@ -7,11 +7,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import demo_data as factories
 import httpx
 import pytest
 from stack import ServiceProcess
 
-import demo_data as factories
 from tests.integration.conftest import TokenFactory, bearer
 from tests.integration.custody.conftest import fetch
 from tests.support.databases import migrated_database
@@ -61,7 +61,8 @@ async def test_a_consumer_killed_mid_seizure_applies_every_item_exactly_once_aft
 
         await eventually(complete, timeout=180, interval=0.2, what="every item after the restart")
         rows = await fetch(dsn, """SELECT (SELECT count(*) FROM item WHERE seizure_id = $1) AS items,
-                                          (SELECT count(DISTINCT item_id) FROM item WHERE seizure_id = $1) AS distinct_items,
+                                          (SELECT count(DISTINCT item_id) FROM item
+                                            WHERE seizure_id = $1) AS distinct_items,
                                           (SELECT count(*) FROM event e JOIN item i ON e.subject = 'item/' || i.item_id
                                             WHERE i.seizure_id = $1
                                               AND e.event_type = 'custody.item_awaiting_receipt') AS chain_starts,

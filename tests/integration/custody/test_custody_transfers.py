@@ -102,7 +102,7 @@ async def test_check_out_return_and_the_overdue_list(
         "location_code": warehouses[WAREHOUSE][3], "condition": "opened for testing"})
     assert back.status_code == 200, back.text
     item = (await custody_client.get(f"/items/{seeded.item_id(0)}", headers=staff(token))).json()
-    assert item["state"] == "in_storage" and item["holder"] is None and item["location_code"] == warehouses[WAREHOUSE][3]
+    assert (item["state"], item["holder"], item["location_code"]) == ("in_storage", None, warehouses[WAREHOUSE][3])
     overdue = (await custody_client.get(f"/warehouses/{WAREHOUSE}/overdue", headers=staff(token))).json()
     assert seeded.item_id(0) not in {i["item_id"] for i in overdue}
 

@@ -150,6 +150,3 @@ CREATE TABLE discrepancy (
 );
 CREATE INDEX discrepancy_by_warehouse ON discrepancy (warehouse_id, recorded_at);
 CREATE INDEX discrepancy_by_item ON discrepancy (item_id);
-
--- Answering "what was in L at T" from the stream: item events by time.
-CREATE INDEX event_item_time ON event (occurred_at) WHERE subject LIKE 'item/%';
