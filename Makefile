@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake clean
+.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-propagation clean
 
 help:
 	@echo "make up       install what is missing, start Kafka, PostgreSQL and every service"
@@ -55,10 +55,16 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services deploy bench
 
-bench: bench-intake
+bench: bench-intake bench-scan bench-propagation
 
 bench-intake: install
 	$(PY) bench/bench_intake.py
+
+bench-scan: install
+	$(PY) bench/bench_scan.py
+
+bench-propagation: install
+	$(PY) bench/bench_propagation.py
 
 clean:
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
