@@ -73,6 +73,9 @@ def render(batch: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> byte
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
     pdf.setTitle(f"Biên bản tiêu hủy {batch['batch_id']}")
+    # Machine-readable too: a checker reads the batch and the event hash without OCR.
+    pdf.setSubject(f"batch {batch['batch_id']} events-sha256 {batch['events_sha256']}")
+    pdf.setKeywords(["tangvat", "disposal", str(batch["batch_id"]), batch["events_sha256"]])
     page = _Page(pdf)
     execution = batch["execution"] or {}
     page.line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=11, center=True)

@@ -1,0 +1,273 @@
+"""A whole world for disposal on the real broker and database: intake, custody and disposal, each with its
+API in-process, its relay and (custody, disposal) its consumer running, on topics of their own.
+
+Own topics keep the saga honest: no other test's custody instance answers this disposal's reservation
+requests, and this consumer need not chew through other tests' big seizures on `intake.events`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import demo_data as factories
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+
+from tangvat_custody.api import build_app as build_custody
+from tangvat_custody.handlers import HANDLERS as CUSTODY_HANDLERS
+from tangvat_disposal.api import build_app as build_disposal
+from tangvat_disposal.handlers import HANDLERS as DISPOSAL_HANDLERS
+from tangvat_intake.api import build_app as build_intake
+from tangvat_shared.auth import TokenVerifier
+from tangvat_shared.consumer import Handler, IdempotentConsumer
+from tangvat_shared.db import connect, create_pool
+from tangvat_shared.kafka import make_consumer, make_producer
+from tangvat_shared.keys import load_private_key, load_public_key
+from tangvat_shared.labels import sign_label
+from tangvat_shared.relay import Relay, RelayConfig
+from tests.integration.conftest import TokenFactory, bearer
+from tests.support.databases import migrated_database
+from tests.support.topics import new_topics
+from tests.support.waiting import eventually
+
+UNIT = "QLTT-BN"
+WAREHOUSE = "KHO-BN-01"
+BIN = f"{WAREHOUSE}.D-1"
+PROPOSER = "board-chair"
+MEMBERS = [PROPOSER, "board-2", "board-3", "board-4", "board-5"]
+STAFF = "kho-staff-1"
+
+
+@dataclass(frozen=True)
+class Topics:
+    intake: str
+    custody: str
+    disposal: str
+
+
+@pytest.fixture(scope="session")
+async def world_topics(infra: Any) -> Topics:
+    names = await new_topics(infra.kafka_bootstrap, "intake.events", "custody.events", "disposal.events")
+    return Topics(*names)
+
+
+@asynccontextmanager
+async def _client(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}.test", timeout=120) as client:
+            yield client
+
+
+@asynccontextmanager
+async def _relay(infra: Any, dsn: str, stream: str, topic: str, key: Ed25519PrivateKey) -> AsyncIterator[None]:
+    pool = await create_pool(dsn, max_size=3)
+    producer = make_producer(infra.kafka_bootstrap, client_id=f"world-{stream}-relay")
+    await producer.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(Relay(pool, producer, RelayConfig(stream=stream, topic=topic), key,
+                                     holder=f"world-{stream}").run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+        await producer.stop()
+        await pool.close()
+
+
+@asynccontextmanager
+async def _consumer(infra: Any, dsn: str, name: str, topics: list[str], handlers: Mapping[str, Handler]
+                    ) -> AsyncIterator[None]:
+    pool = await create_pool(dsn, max_size=3)
+    consumer = make_consumer(infra.kafka_bootstrap, group_id=f"world-{name}-{uuid.uuid4().hex[:6]}", topics=topics,
+                             client_id=f"world-{name}-consumer")
+    dlq = make_producer(infra.kafka_bootstrap, client_id=f"world-{name}-dlq")
+    await consumer.start()
+    await dlq.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(IdempotentConsumer(pool, consumer, dlq, group=f"world-{name}",
+                                                  dlq_topic=f"{name}.dlq", handlers=handlers).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+        await consumer.stop()
+        await dlq.stop()
+        await pool.close()
+
+
+@dataclass
+class World:
+    intake: httpx.AsyncClient
+    custody: httpx.AsyncClient
+    disposal: httpx.AsyncClient
+    intake_dsn: str
+    custody_dsn: str
+    disposal_dsn: str
+    topics: Topics
+    intake_key: Ed25519PrivateKey
+    bootstrap: str
+
+
+@pytest.fixture(scope="session")
+async def world(infra: Any, keys_dir: Path, world_topics: Topics, token: TokenFactory) -> AsyncIterator[World]:
+    dsns = [await migrated_database(infra.pg_admin_dsn, f"world_{name}", f"tangvat_{name}")
+            for name in ("intake", "custody", "disposal")]
+    intake_dsn, custody_dsn, disposal_dsn = dsns
+    verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
+    key = {name: load_private_key((keys_dir / f"{name}.pem").read_bytes()) for name in ("intake", "custody",
+                                                                                         "disposal")}
+    t = world_topics
+    async with (
+        _client(build_intake(intake_dsn, verifier, key["intake"]), "intake") as intake,
+        _client(build_custody(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
+                              pool_max_size=10), "custody") as custody,
+        _client(build_disposal(disposal_dsn, verifier, pool_max_size=20), "disposal") as disposal,
+        _relay(infra, intake_dsn, "intake", t.intake, key["intake"]),
+        _relay(infra, custody_dsn, "custody", t.custody, key["custody"]),
+        _relay(infra, disposal_dsn, "disposal", t.disposal, key["disposal"]),
+        _consumer(infra, custody_dsn, "custody", [t.intake, t.disposal], CUSTODY_HANDLERS),
+        _consumer(infra, disposal_dsn, "disposal", [t.intake, t.custody], DISPOSAL_HANDLERS),
+    ):
+        admin = bearer(token("admin", user="admin-1", units=("*",), warehouses=("*",)))
+        r = await custody.post("/warehouses", json={"warehouse_id": WAREHOUSE, "name": "Kho Bắc Ninh"}, headers=admin)
+        assert r.status_code == 201, r.text
+        for code, kind, parent in [(f"{WAREHOUSE}.D", "zone", None), (f"{WAREHOUSE}.D1", "shelf", f"{WAREHOUSE}.D"),
+                                   (BIN, "bin", f"{WAREHOUSE}.D1")]:
+            r = await custody.post(f"/warehouses/{WAREHOUSE}/locations", headers=admin,
+                                   json={"location_code": code, "kind": kind, "parent_code": parent})
+            assert r.status_code == 201, r.text
+        r = await disposal.put(f"/boards/{UNIT}", headers=admin,
+                               json={"members": MEMBERS, "quorum": 3, "rejections_to_reject": 2})
+        assert r.status_code == 200, r.text
+        yield World(intake, custody, disposal, intake_dsn, custody_dsn, disposal_dsn, t, key["intake"],
+                    infra.kafka_bootstrap)
+
+
+# --- helpers the disposal tests share ---------------------------------------------------------------
+
+
+def member(token: TokenFactory, user: str = PROPOSER, units: tuple[str, ...] = (UNIT,)) -> dict[str, str]:
+    return bearer(token("board_member", user=user, units=units))
+
+
+def staff(token: TokenFactory, user: str = STAFF) -> dict[str, str]:
+    return bearer(token("warehouse_staff", user=user, warehouses=(WAREHOUSE,)))
+
+
+async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await connect(dsn)
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Seizure:
+    seizure_id: str
+    items: list[dict[str, Any]]  # custody's rows, ordered by label code
+
+    def ids(self, *positions: int) -> list[str]:
+        return [str(self.items[n]["item_id"]) for n in positions]
+
+    @property
+    def all_ids(self) -> list[str]:
+        return [str(i["item_id"]) for i in self.items]
+
+
+SeizureFactory = Callable[..., Awaitable[Seizure]]
+
+
+@pytest.fixture(scope="session")
+def seizure(world: World, token: TokenFactory) -> SeizureFactory:
+    """Register a seizure at intake, check its items in at custody, record its legal status, and wait until
+    disposal's read model knows all of it."""
+
+    async def make(categories: list[tuple[str, int]], *, legal: str | None = "confiscated",
+                   perishable: bool = False, check_in: bool = True) -> Seizure:
+        n = sum(count for _, count in categories)
+        body = factories.seizure(n, warehouse=WAREHOUSE, categories=categories)
+        for item in body["items"]:
+            item["perishable"] = perishable
+        r = await world.intake.post("/seizures", json=body, headers=bearer(token(user="officer-1")))
+        assert r.status_code == 201, r.text
+        seizure_id = r.json()["seizure_id"]
+        if legal is not None:
+            r = await world.intake.post(f"/seizures/{seizure_id}/legal-status", headers=bearer(token(user="officer-1")),
+                                        json={"status": legal, "decision_number": "QĐ-123/2022",
+                                              "decided_on": "2022-09-01", "issued_by": "Chi cục QLTT Bắc Ninh"})
+            assert r.status_code == 201, r.text
+
+        async def arrived() -> list[asyncpg.Record] | None:
+            rows = await fetch(world.custody_dsn, "SELECT * FROM item WHERE seizure_id = $1 ORDER BY label_code",
+                               uuid.UUID(seizure_id))
+            return rows if len(rows) == n else None
+
+        rows = await eventually(arrived, what=f"{n} items in custody")
+        if check_in:
+            for row in rows:
+                label = sign_label(world.intake_key, row["item_id"], row["label_code"])
+                r = await world.custody.post("/scans/check-in", headers=staff(token),
+                                             json={"label": label, "location_code": BIN})
+                assert r.status_code == 200, r.text
+        state = "in_storage" if check_in else "awaiting_receipt"
+        await wait_read_model(world, seizure_id, n, state, legal)
+        return Seizure(seizure_id, [dict(r) for r in rows])
+
+    return make
+
+
+async def wait_read_model(world: World, seizure_id: str, n: int, state: str | None, legal: str | None) -> None:
+    async def known() -> bool:
+        rows = await fetch(world.disposal_dsn, """SELECT i.custody_state, s.status FROM item i
+                           LEFT JOIN seizure_legal_status s USING (seizure_id) WHERE i.seizure_id = $1""",
+                           uuid.UUID(seizure_id))
+        return len(rows) == n and all(r["custody_state"] == state and r["status"] == legal for r in rows)
+
+    await eventually(known, what=f"disposal's read model of seizure {seizure_id}")
+
+
+async def wait_status(world: World, token: TokenFactory, batch_id: str, status: str,
+                      also: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        r = await world.disposal.get(f"/batches/{batch_id}", headers=member(token))
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body if body["status"] == status and (also is None or also(body)) else None
+
+    result = await eventually(probe, timeout=60, what=f"batch {batch_id} {status}")
+    assert result is not None
+    return result
+
+
+async def propose(world: World, token: TokenFactory, item_ids: list[str] | None = None, *, method: str = "destroy",
+                  user: str = PROPOSER, **extra: Any) -> httpx.Response:
+    body: dict[str, Any] = {"unit": UNIT, "method": method, "reason": "Hàng giả, không còn giá trị sử dụng", **extra}
+    if item_ids is not None:
+        body["item_ids"] = item_ids
+    return await world.disposal.post("/batches", json=body, headers=member(token, user))
+
+
+async def approve(world: World, token: TokenFactory, batch_id: str, voters: list[str] | None = None) -> None:
+    for voter in voters or MEMBERS[1:4]:
+        r = await world.disposal.post(f"/batches/{batch_id}/votes", headers=member(token, voter),
+                                      json={"decision": "approve", "reason": "Đồng ý tiêu hủy"})
+        assert r.status_code == 200, r.text
+
+
+def destruction(witnesses: tuple[str, str] = ("witness-a", "witness-b"), **extra: Any) -> dict[str, Any]:
+    return {"executed_on": "2022-10-15", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
+            "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in witnesses],
+            "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}], **extra}

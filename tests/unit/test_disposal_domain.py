@@ -1,0 +1,106 @@
+"""Pure disposal rules: eligibility per category and legal status, the board, witnesses, the batch machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tangvat_disposal import domain
+from tangvat_disposal.domain import BatchStatus, Rule
+from tangvat_shared.errors import Conflict, RuleViolation
+from tangvat_shared.events.disposal import Method
+
+
+def item(**overrides: Any) -> dict[str, Any]:
+    base = {"seizing_unit": "QLTT-BN", "custody_state": "in_storage", "on_hold": False, "batch_id": None,
+            "category": "counterfeit", "legal_status": "confiscated", "perishable": False, "hazardous": False}
+    return {**base, **overrides}
+
+
+def rules(candidate: dict[str, Any] | None, method: Method = Method.DESTROY, *, emergency: bool = False) -> set[Rule]:
+    return {r.rule for r in domain.refusals_for("i-1", candidate, method=method, emergency=emergency,
+                                                unit="QLTT-BN")}
+
+
+@pytest.mark.parametrize("category", ["counterfeit", "ip_infringing", "prohibited"])
+@pytest.mark.parametrize("method", [Method.AUCTION, Method.TRANSFER, Method.RETURN])
+def test_counterfeit_ip_infringing_and_prohibited_goods_may_only_be_destroyed(category: str, method: Method) -> None:
+    assert Rule.METHOD_NOT_ALLOWED_FOR_CATEGORY in rules(item(category=category), method)
+    assert rules(item(category=category), Method.DESTROY) == set()
+
+
+@pytest.mark.parametrize("method", [Method.AUCTION, Method.TRANSFER])
+def test_confiscated_smuggled_goods_may_be_auctioned_or_transferred(method: Method) -> None:
+    assert rules(item(category="smuggled"), method) == set()
+
+
+def test_items_of_a_release_ordered_seizure_are_only_returned() -> None:
+    released = item(category="smuggled", legal_status="release_ordered")
+    assert rules(released, Method.RETURN) == set()
+    assert Rule.RELEASE_ORDERED_MUST_RETURN in rules(released, Method.AUCTION)
+    assert Rule.RETURN_NEEDS_RELEASE_ORDER in rules(item(category="smuggled"), Method.RETURN)
+
+
+def test_without_a_confiscation_decision_only_perishable_or_hazardous_goods_take_the_emergency_path() -> None:
+    undecided = item(legal_status=None)
+    assert rules(undecided) == {Rule.NO_CONFISCATION_DECISION}
+    assert rules(undecided, emergency=True) == {Rule.EMERGENCY_NOT_PERISHABLE_OR_HAZARDOUS}
+    assert rules(item(legal_status=None, perishable=True), emergency=True) == set()
+    assert rules(item(legal_status=None, hazardous=True), emergency=True) == set()
+
+
+def test_every_refusal_names_the_rule_and_the_item() -> None:
+    assert rules(None) == {Rule.UNKNOWN_ITEM}
+    broken = item(custody_state="checked_out", on_hold=True, batch_id="b", seizing_unit="QLTT-HN")
+    assert rules(broken) == {Rule.NOT_IN_STORAGE, Rule.ON_LEGAL_HOLD, Rule.ALREADY_IN_BATCH, Rule.OTHER_UNIT}
+    refusals = domain.check_eligibility(["a", "b"], {"a": item()}, method=Method.DESTROY, emergency=False,
+                                        unit="QLTT-BN")
+    assert [r.as_json() | {"detail": ""} for r in refusals] == [{"item_id": "b", "rule": "unknown_item", "detail": ""}]
+
+
+def test_quorum_approves_and_k_rejections_reject() -> None:
+    assert domain.outcome(1, 0, quorum=2, rejections_to_reject=2) is None
+    assert domain.outcome(2, 1, quorum=2, rejections_to_reject=2) is BatchStatus.APPROVED
+    assert domain.outcome(1, 2, quorum=3, rejections_to_reject=2) is BatchStatus.REJECTED
+
+
+def test_the_proposer_never_votes_and_only_board_members_vote() -> None:
+    with pytest.raises(RuleViolation) as proposer:
+        domain.check_voter("a", proposer="a", board_members=["a", "b"])
+    assert proposer.value.code == "proposer_cannot_vote"
+    with pytest.raises(RuleViolation) as outsider:
+        domain.check_voter("z", proposer="a", board_members=["a", "b"])
+    assert outsider.value.code == "not_a_board_member"
+    domain.check_voter("b", proposer="a", board_members=["a", "b"])
+
+
+def test_a_board_cannot_require_more_votes_than_it_has_members() -> None:
+    with pytest.raises(RuleViolation):
+        domain.check_board(["a", "b"], 3, 1)
+    with pytest.raises(RuleViolation):
+        domain.check_board(["a", "a"], 1, 1)
+
+
+def test_witnesses_are_two_outsiders_and_never_the_previous_pair_again() -> None:
+    with pytest.raises(RuleViolation) as few:
+        domain.check_witnesses(["w1", "w1"], in_chain={}, previous_pair=None)
+    assert few.value.code == "too_few_witnesses"
+    with pytest.raises(RuleViolation) as handler:
+        domain.check_witnesses(["w1", "staff-1"], in_chain={"staff-1": "item-9"}, previous_pair=None)
+    assert handler.value.code == "witness_in_chain_of_custody"
+    with pytest.raises(RuleViolation) as same:
+        domain.check_witnesses(["w2", "w1", "w3"], in_chain={}, previous_pair=["w1", "w2"])
+    assert same.value.code == "same_witness_pair"
+    domain.check_witnesses(["w1", "w3"], in_chain={}, previous_pair=["w1", "w2"])
+
+
+def test_the_batch_state_machine_rejects_illegal_transitions() -> None:
+    domain.guard("proposed", BatchStatus.APPROVED)
+    domain.guard("ready", BatchStatus.EXECUTED)
+    for current, target in [("proposed", BatchStatus.EXECUTED), ("executed", BatchStatus.CANCELLED),
+                            ("rejected", BatchStatus.APPROVED), ("reserving", BatchStatus.EXECUTED)]:
+        with pytest.raises(Conflict) as illegal:
+            domain.guard(current, target)
+        assert illegal.value.code == "illegal_transition"
+    assert set(domain.sources_of(BatchStatus.CANCELLED)) == {"proposed", "approved", "reserving", "ready"}
