@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -36,6 +37,34 @@ def seal(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[dict[str,
 
 
 _ID_KEY = b',"id":"'
+
+
+_SCHEMAVERSION_KEY = b',"schemaversion":'
+_SOURCE_KEY = b',"source":"'
+
+
+def seal_canonical(unsealed: bytes, sequence: int, prev_hash: str) -> tuple[bytes, str]:
+    """`seal_to_wire` working on the canonical bytes of an unsequenced envelope, without parsing.
+
+    Sorted, the envelope's members run ... "data", "datacontenttype", ["hash"], "id", ["prevhash"],
+    "schemaversion", ["sequence"], "source", ...; everything from "id" on is a scalar, and a quote
+    inside a string is always escaped, so the last `,"id":"`, `,"schemaversion":` and
+    `,"source":"` are the envelope's own. The chain members are spliced in right there.
+    """
+    at_id = unsealed.rfind(_ID_KEY)
+    at_version = unsealed.rfind(_SCHEMAVERSION_KEY)
+    at_source = unsealed.rfind(_SOURCE_KEY)
+    tail = unsealed[at_id:]
+    if not 0 < at_id < at_version < at_source or b"{" in tail or b"[" in tail:
+        # Not the shape above (or a bracket inside a string, which costs only the slow path).
+        return seal_to_wire(orjson.loads(unsealed), sequence, prev_hash)
+    unhashed = b"".join((
+        unsealed[:at_version], b',"prevhash":"', prev_hash.encode(), b'"',
+        unsealed[at_version:at_source], b',"sequence":', str(sequence).encode(),
+        unsealed[at_source:],
+    ))
+    digest = sha256_hex(unhashed)
+    return unhashed[:at_id] + b',"hash":"' + digest.encode() + b'"' + unhashed[at_id:], digest
 
 
 def seal_to_wire(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[bytes, str]:

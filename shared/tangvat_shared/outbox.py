@@ -1,7 +1,8 @@
-"""Writing events into the service's stream table, inside the caller's transaction.
+"""Writing events into the service's stream, inside the caller's transaction.
 
-The row is the outbox: it commits or rolls back with the state change that caused it.
-Sequence numbers and hashes are left empty; the relay assigns them in publication order.
+An event is recorded (`event_record`) and queued (`outbox`) in the transaction of the state
+change that caused it: both commit or neither does. Its sequence number and hash come later,
+from the relay, in publication order (`event_seal`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 
 import asyncpg
 
+from tangvat_shared.canonical import canonical_json
 from tangvat_shared.envelope import Envelope
 
 _COLUMNS = ("event_id", "event_type", "subject", "occurred_at", "correlation_id", "body")
+_QUEUE_COLUMNS = ("event_id", "subject", "payload")
 _COPY_THRESHOLD = 64
 
 
@@ -38,12 +41,19 @@ async def append_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope])
 
 
 async def append_records(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
-    """Bulk path for callers that build (event_id, type, subject, time, correlation, body) rows."""
+    """Bulk path for callers that build (event_id, type, subject, time, correlation, body) rows.
+
+    Each event is recorded and queued for the relay with its canonical bytes, computed once
+    here so that the relay never parses JSON.
+    """
+    queued = [(r[0], r[2], canonical_json(r[5])) for r in records]
     if len(records) >= _COPY_THRESHOLD:
-        await conn.copy_records_to_table("event", records=records, columns=_COLUMNS)
+        await conn.copy_records_to_table("event_record", records=records, columns=_COLUMNS)
+        await conn.copy_records_to_table("outbox", records=queued, columns=_QUEUE_COLUMNS)
     elif records:
         await conn.executemany(
-            "INSERT INTO event (event_id, event_type, subject, occurred_at, correlation_id, body)"
+            "INSERT INTO event_record (event_id, event_type, subject, occurred_at, correlation_id, body)"
             " VALUES ($1, $2, $3, $4, $5, $6)",
             records,
         )
+        await conn.executemany("INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)", queued)

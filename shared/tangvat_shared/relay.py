@@ -5,9 +5,9 @@ relay makes first re-checks its lease token under the row lock, so a relay that 
 past its lease (GC, SIGSTOP) cannot sequence or mark anything after another took over.
 
 Nothing is skipped when transactions commit out of id order: the relay never advances a
-cursor over ids. It claims *unsequenced* rows (whatever is visible now), gives them the next
-sequence numbers, and publishes by sequence; a row that becomes visible later simply gets a
-later number. Rows are marked published only after the broker acknowledged them; a crash in
+cursor over ids. It takes what is in the `outbox` queue and visible now, gives it the next
+sequence numbers (`event_seal`), and publishes by sequence; a row that becomes visible later
+simply gets a later number. Rows are marked published only after the broker acknowledged them; a crash in
 between re-publishes the same bytes, which consumers drop by event id.
 """
 
@@ -20,6 +20,7 @@ import socket
 import time
 import uuid
 import zlib
+from typing import Any
 from dataclasses import dataclass
 
 import asyncpg
@@ -30,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import Counter, Gauge
 
 from tangvat_shared.canonical import canonical_json
-from tangvat_shared.chain import Checkpoint, seal_to_wire, sign_checkpoint
+from tangvat_shared.chain import Checkpoint, seal_canonical, sign_checkpoint
 from tangvat_shared.keys import key_id
 
 log = structlog.get_logger("tangvat.relay")
@@ -133,8 +134,9 @@ class Relay:
             if head["published_seq"] < head["last_seq"]:
                 # Sequenced earlier but never acknowledged (crash, broker outage): same bytes again.
                 rows = await conn.fetch(
-                    """SELECT subject, body, stream_seq, prev_hash, hash FROM event
-                        WHERE stream_seq > $1 ORDER BY stream_seq LIMIT $2""",
+                    """SELECT r.subject, r.body, s.stream_seq, s.prev_hash, s.hash
+                         FROM event_seal s JOIN event_record r USING (event_id)
+                        WHERE s.stream_seq > $1 ORDER BY s.stream_seq LIMIT $2""",
                     head["published_seq"],
                     self._config.batch_size,
                 )
@@ -147,36 +149,29 @@ class Relay:
                     messages.append((row["subject"], canonical_json(sealed)))
                 return messages, rows[-1]["stream_seq"] if rows else head["published_seq"]
 
+            # Whatever is queued and visible now; a transaction committing later (even with a
+            # lower id) is simply sequenced in a later batch.
             rows = await conn.fetch(
-                "SELECT id, subject, body FROM event WHERE stream_seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE",
+                """DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1)
+                   RETURNING id, event_id, subject, payload""",
                 self._config.batch_size,
             )
             if not rows:
                 return [], head["last_seq"]
+            rows = sorted(rows, key=lambda r: r["id"])
+            unsealed = await self._payloads(conn, rows)
             seq = head["last_seq"]
             prev = head["last_hash"]
-            ids: list[int] = []
-            seqs: list[int] = []
-            prevs: list[str] = []
-            hashes: list[str] = []
+            seals: list[tuple[Any, int, str, str]] = []
             messages = []
-            for row in rows:
+            for row, payload in zip(rows, unsealed, strict=True):
                 seq += 1
-                wire, digest = seal_to_wire(row["body"], seq, prev)
-                ids.append(row["id"])
-                seqs.append(seq)
-                prevs.append(prev)
-                hashes.append(digest)
+                wire, digest = seal_canonical(payload, seq, prev)
+                seals.append((row["event_id"], seq, prev, digest))
                 messages.append((row["subject"], wire))
                 prev = digest
-            await conn.execute(
-                """UPDATE event AS e SET stream_seq = u.seq, prev_hash = u.prev, hash = u.hash
-                     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, seq, prev, hash)
-                    WHERE e.id = u.id""",
-                ids,
-                seqs,
-                prevs,
-                hashes,
+            await conn.copy_records_to_table(
+                "event_seal", records=seals, columns=("event_id", "stream_seq", "prev_hash", "hash")
             )
             await conn.execute(
                 "UPDATE stream_head SET last_seq = $2, last_hash = $3 WHERE stream = $1",
@@ -185,6 +180,18 @@ class Relay:
                 prev,
             )
             return messages, seq
+
+    @staticmethod
+    async def _payloads(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[bytes]:
+        """Queued canonical bytes; rows queued before they were stored get them from the record."""
+        missing = [r["event_id"] for r in rows if r["payload"] is None]
+        bodies: dict[Any, Any] = {}
+        if missing:
+            found = await conn.fetch(
+                "SELECT event_id, body FROM event_record WHERE event_id = ANY($1::uuid[])", missing
+            )
+            bodies = {r["event_id"]: r["body"] for r in found}
+        return [r["payload"] if r["payload"] is not None else canonical_json(bodies[r["event_id"]]) for r in rows]
 
     async def _publish(self, messages: list[tuple[str, bytes]]) -> None:
         """Send in sequence order, one record batch per partition at a time; wait for every ack."""
@@ -233,7 +240,7 @@ class Relay:
                     and (force or now - self._last_checkpoint_at >= self._config.checkpoint_interval_seconds)
                 )
                 if due:
-                    digest = await conn.fetchval("SELECT hash FROM event WHERE stream_seq = $1", published)
+                    digest = await conn.fetchval("SELECT hash FROM event_seal WHERE stream_seq = $1", published)
                     cp = sign_checkpoint(self._key, self._key_id, self._config.stream, published, digest)
                     await conn.execute(
                         """INSERT INTO stream_checkpoint (stream, seq, hash, signed_at, key_id, signature)

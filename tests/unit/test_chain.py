@@ -120,3 +120,25 @@ def test_sealing_straight_to_wire_bytes_equals_canonicalising_the_sealed_event()
         sealed, expected = seal(body, 7, "f" * 64)
         assert digest == expected
         assert wire == canonical_json(sealed)
+
+
+def test_sealing_canonical_bytes_without_parsing_equals_sealing_the_parsed_event() -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from tangvat_shared.canonical import canonical_json
+    from tangvat_shared.chain import seal_canonical, seal_to_wire
+    from tangvat_shared.envelope import Actor, envelope_body
+
+    datas: list[dict[str, Any]] = [
+        {"item_id": "x", "note": ',"schemaversion":9,"source":"evil","id":"y"', "nested": {"id": 1, "source": "s"}},
+        {"list": [{"schemaversion": 1}, ",\"id\":\""], "quote": 'a "quoted" {brace} [bracket]'},
+        {},
+    ]
+    for data in datas:
+        for subject in ("item/1", 'weird/{"subject"}[]'):
+            body = envelope_body(event_id=uuid.uuid4(), source="intake", type="intake.item_registered",
+                                 schemaversion=1, subject=subject, data=data, actor=Actor(user_id="u", role="r"),
+                                 time=datetime.now(UTC), correlation_id=uuid.uuid4())
+            for seq, prev in ((1, GENESIS_HASH), (123456789, "ab" * 32)):
+                assert seal_canonical(canonical_json(body), seq, prev) == seal_to_wire(body, seq, prev)
