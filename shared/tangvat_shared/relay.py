@@ -20,8 +20,8 @@ import socket
 import time
 import uuid
 import zlib
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import structlog
