@@ -216,6 +216,7 @@ def seizure(world: World, token: TokenFactory) -> SeizureFactory:
             return rows if len(rows) == n else None
 
         rows = await eventually(arrived, what=f"{n} items in custody")
+        assert rows is not None
         if check_in:
             for row in rows:
                 label = sign_label(world.intake_key, row["item_id"], row["label_code"])
@@ -267,7 +268,7 @@ async def approve(world: World, token: TokenFactory, batch_id: str, voters: list
         assert r.status_code == 200, r.text
 
 
-def destruction(witnesses: tuple[str, str] = ("witness-a", "witness-b"), **extra: Any) -> dict[str, Any]:
+def destruction(witnesses: tuple[str, ...] = ("witness-a", "witness-b"), **extra: Any) -> dict[str, Any]:
     return {"executed_on": "2022-10-15", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
             "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in witnesses],
             "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}], **extra}

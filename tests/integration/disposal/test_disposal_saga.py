@@ -1,0 +1,151 @@
+"""The reservation saga with the real custody service, cancellation, partial execution, witness rules,
+the other methods, and the batch state machine's refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.integration.conftest import TokenFactory
+from tests.integration.disposal.conftest import (
+    MEMBERS,
+    STAFF,
+    SeizureFactory,
+    World,
+    approve,
+    destruction,
+    fetch,
+    member,
+    propose,
+    staff,
+    wait_status,
+)
+
+
+async def _custody_states(world: World, item_ids: list[str]) -> dict[str, str]:
+    rows = await fetch(world.custody_dsn, "SELECT item_id::text, state FROM item WHERE item_id = ANY($1::uuid[])",
+                       item_ids)
+    return {r["item_id"]: r["state"] for r in rows}
+
+
+async def test_an_item_checked_out_after_the_proposal_is_shown_unavailable_and_the_rest_is_executed(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    seized = await seizure([("counterfeit", 3)])
+    batch_id = (await propose(world, token, seized.all_ids)).json()["batch_id"]
+    out = seized.all_ids[0]
+    r = await world.custody.post(f"/items/{out}/check-out", headers=staff(token), json={
+        "holder": "TAND tỉnh Bắc Ninh", "holder_kind": "court", "purpose": "Xét xử",
+        "due_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()})
+    assert r.status_code == 201, r.text
+    await approve(world, token, batch_id)
+    ready = await wait_status(world, token, batch_id, "ready")
+    assert ready["reservation"] == {"reserved": 2, "unavailable": 1}
+    assert ready["unavailable"] == [{"item_id": out, "reason": "checked_out"}]
+
+    # Per-item scan confirmation must name exactly the reserved items.
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
+                                  json=destruction(confirmed_item_ids=seized.all_ids))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "confirmation_mismatch"
+    assert r.json()["error"]["details"]["not_reserved"] == [out]
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
+                                  json=destruction(("witness-c", "witness-d")))
+    assert r.status_code == 200, r.text
+    done = await wait_status(world, token, batch_id, "executed", lambda b: b["outcomes"] == {"disposed": 2})
+    assert done["unavailable"] == [{"item_id": out, "reason": "checked_out"}]  # never silently dropped
+    assert await _custody_states(world, seized.all_ids) == {
+        out: "checked_out", seized.all_ids[1]: "disposed", seized.all_ids[2]: "disposed"}
+    r = await world.disposal.get(f"/batches/{batch_id}/items", headers=member(token))
+    assert {(i["item_id"], i["reservation"], i["executed"], i["outcome"]) for i in r.json()} == {
+        (out, "unavailable", False, None), (seized.all_ids[1], "reserved", True, "disposed"),
+        (seized.all_ids[2], "reserved", True, "disposed")}
+
+
+async def test_cancelling_a_ready_batch_releases_its_reservations_in_custody(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    seized = await seizure([("counterfeit", 2)])
+    batch_id = (await propose(world, token, seized.all_ids)).json()["batch_id"]
+    await approve(world, token, batch_id)
+    await wait_status(world, token, batch_id, "ready")
+    assert set((await _custody_states(world, seized.all_ids)).values()) == {"reserved_for_disposal"}
+    r = await world.disposal.post(f"/batches/{batch_id}/cancel", headers=member(token, MEMBERS[1]),
+                                  json={"reason": "Có khiếu nại mới"})
+    assert r.status_code == 200, r.text
+    await wait_status(world, token, batch_id, "cancelled", lambda b: b["reservation"] == {"released": 2})
+    assert set((await _custody_states(world, seized.all_ids)).values()) == {"in_storage"}
+    # Cancelled is final, and the items may be proposed again.
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token), json=destruction())
+    assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
+    r = await world.disposal.post(f"/batches/{batch_id}/cancel", headers=member(token), json={"reason": "again"})
+    assert r.status_code == 409 and r.json()["error"]["details"] == {"from": "cancelled", "to": "cancelled"}
+    assert (await propose(world, token, seized.all_ids)).status_code == 201
+
+
+async def test_witnesses_are_outsiders_to_the_chain_of_custody_and_never_the_previous_pair(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    batches = []
+    for _ in range(2):
+        seized = await seizure([("counterfeit", 1)])
+        batch_id = (await propose(world, token, seized.all_ids)).json()["batch_id"]
+        await approve(world, token, batch_id)
+        await wait_status(world, token, batch_id, "ready")
+        batches.append(batch_id)
+    first, second = batches
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
+                                  json=destruction(("witness-e", STAFF)))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "witness_in_chain_of_custody"
+    assert r.json()["error"]["details"][0]["witness"] == STAFF
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
+                                  json=destruction(("witness-e", "witness-e")))
+    assert r.json()["error"]["code"] == "too_few_witnesses"
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
+                                  json=destruction(("witness-e", "witness-f"), evidence=[]))
+    assert r.json()["error"]["code"] == "evidence_required"
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
+                                  json=destruction(("witness-e", "witness-f")))
+    assert r.status_code == 200, r.text
+    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token),
+                                  json=destruction(("witness-f", "witness-g", "witness-e")))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "same_witness_pair"
+    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token),
+                                  json=destruction(("witness-f", "witness-g")))
+    assert r.status_code == 200, r.text
+    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token),
+                                  json=destruction(("witness-h", "witness-i")))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
+
+
+async def test_an_auction_records_integer_proceeds_and_a_return_releases_to_the_owner(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    smuggled = await seizure([("smuggled", 1)])
+    released = await seizure([("smuggled", 1)], legal="release_ordered")
+    auction = (await propose(world, token, smuggled.all_ids, method="auction")).json()["batch_id"]
+    give_back = (await propose(world, token, released.all_ids, method="return")).json()["batch_id"]
+    # Nothing happens before the board decides.
+    r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
+                                  json={"executed_on": "2022-11-01", "proceeds_vnd": 1, "buyer_reference": "x"})
+    assert r.status_code == 409 and r.json()["error"]["details"] == {"from": "proposed", "to": "executed"}
+    for batch_id in (auction, give_back):
+        await approve(world, token, batch_id)
+        await wait_status(world, token, batch_id, "ready")
+    r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
+                                  json={"executed_on": "2022-11-01", "proceeds_vnd": 12.5, "buyer_reference": "HĐ-1"})
+    assert r.status_code == 422  # money is integer VND
+    r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
+                                  json={"executed_on": "2022-11-01"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "missing_fields"
+    r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token), json={
+        "executed_on": "2022-11-01", "proceeds_vnd": 125_000_000, "buyer_reference": "Hợp đồng đấu giá 17/2022"})
+    assert r.status_code == 200, r.text
+    r = await world.disposal.post(f"/batches/{give_back}/execution", headers=member(token), json={
+        "executed_on": "2022-11-02", "owner_name": "Công ty TNHH XYZ", "receipt_reference": "Biên nhận 5/2022"})
+    assert r.status_code == 200, r.text
+    sold = await wait_status(world, token, auction, "executed", lambda b: b["outcomes"] == {"disposed": 1})
+    assert sold["execution"]["proceeds_vnd"] == 125_000_000
+    await wait_status(world, token, give_back, "executed", lambda b: b["outcomes"] == {"released": 1})
+    assert await _custody_states(world, smuggled.all_ids + released.all_ids) == {
+        smuggled.all_ids[0]: "disposed", released.all_ids[0]: "released"}
+    r = await world.disposal.get(f"/batches/{auction}/certificate.pdf", headers=member(token))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_an_executed_destruction"
