@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from harness import auth_key, infrastructure, report, service_processes  # isort: skip
 from stack import wait_http
@@ -37,8 +39,6 @@ CONCURRENCY = 64
 
 def bare_app(dsn: str) -> Any:
     import asyncpg
-    from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
 
     app = FastAPI()
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,7 +35,7 @@ from tangvat_shared.events.custody import DiscrepancyKind
 from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
 from tangvat_shared.labels import InvalidLabel, verify_label
 from tangvat_shared.outbox import append_records, outbox_record
-from tangvat_shared.transitions import ItemStatus, fold, guard
+from tangvat_shared.transitions import HoldRule, ItemStatus, fold, guard, sources_of, transition_for
 
 Result = tuple[int, dict[str, Any]]
 
@@ -48,6 +48,7 @@ class Custody:
     label_key: Ed25519PublicKey
     two_person_threshold_vnd: int = 100_000_000
     perishable_limit_days: int = 30
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,22 @@ async def _scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandConte
     return item
 
 
-async def _location(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> asyncpg.Record:
-    location = await store.location(conn, code)
+async def _location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str
+                    ) -> Mapping[str, Any]:
+    # A location never changes warehouse or code once created: scans may trust a cached copy.
+    location = custody.locations.get(code)
     if location is None:
-        raise NotFound(f"location {code} not found", code="unknown_location")
+        row = await store.location(conn, code)
+        if row is None:
+            raise NotFound(f"location {code} not found", code="unknown_location")
+        location = {"location_code": row["location_code"], "warehouse_id": row["warehouse_id"],
+                    "kind": row["kind"]}
+        if len(custody.locations) > 100_000:
+            custody.locations.clear()
+        custody.locations[code] = location
     ctx.principal.require_warehouse(location["warehouse_id"])
     return location
+
 
 
 def _out(status: str, event_ids: list[str], **fields: Any) -> dict[str, Any]:
@@ -161,7 +172,7 @@ async def create_location(custody: Custody, ctx: CommandContext, warehouse_id: s
         if await store.warehouse(conn, warehouse_id) is None:
             raise NotFound(f"warehouse {warehouse_id} not found", code="unknown_warehouse")
         if body.parent_code is not None:
-            parent = await _location(conn, ctx, body.parent_code)
+            parent = await _location(conn, custody, ctx, body.parent_code)
             if parent["warehouse_id"] != warehouse_id:
                 raise RuleViolation("the parent location is in another warehouse", code="wrong_warehouse")
             order = ["zone", "shelf", "bin"]
@@ -187,7 +198,7 @@ async def create_container(custody: Custody, ctx: CommandContext, warehouse_id: 
         if await store.warehouse(conn, warehouse_id) is None:
             raise NotFound(f"warehouse {warehouse_id} not found", code="unknown_warehouse")
         if body.location_code is not None:
-            location = await _location(conn, ctx, body.location_code)
+            location = await _location(conn, custody, ctx, body.location_code)
             if location["warehouse_id"] != warehouse_id:
                 raise RuleViolation("the location is in another warehouse", code="wrong_warehouse")
         if await store.container(conn, body.container_code) is not None:
@@ -252,18 +263,42 @@ async def unpack(custody: Custody, ctx: CommandContext, code: str, body: LabelsI
 # --- receipt and moves -------------------------------------------------------------------------
 
 
+async def _scan_fast(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str,
+                     location: Mapping[str, Any], event_type: str, now: datetime, extra_where: str = "",
+                     **changes: Any) -> asyncpg.Record | None:
+    """The hot path of a scan: one guarded UPDATE whose conditions come from the transition table.
+
+    Returns the item as it was before (state and location) with its other fields, or None when
+    the item is not in a state the event allows (or not here); the caller then takes the locked
+    path, whose pure guard names the exact reason (409, 403, 404, 422)."""
+    item_id, label_code = verify_label(custody.label_key, label)
+    transition = transition_for(event_type)
+    if transition.hold is not HoldRule.IGNORED:
+        return None
+    row = await store.guarded_update(conn, item_id, sources_of(event_type), now, label_code=label_code,
+                                     warehouse_id=location["warehouse_id"], extra_where=extra_where, **changes)
+    if row is None:
+        return None
+    return cast(asyncpg.Record, {**dict(row), "state": row["old_state"], "location_code": row["old_location_code"]})
+
+
 async def check_in(custody: Custody, ctx: CommandContext, body: CheckInIn) -> StoredResponse:
     async def work(conn: asyncpg.Connection) -> Result:
         now = _now()
-        item = await _scanned(conn, custody, ctx, body.label)
-        location = await _location(conn, ctx, body.location_code)
+        location = await _location(conn, custody, ctx, body.location_code)
+        item = await _scan_fast(conn, custody, ctx, body.label, location, "custody.item_received", now,
+                                state="in_storage", location_code=location["location_code"], received_at=now)
+        written = item is not None
+        if item is None:  # the locked path: raises the precise error, or wins after all
+            item = await _scanned(conn, custody, ctx, body.label)
         drafts = domain.check_in(
             item, location,
             quantity_counted=item["quantity"] if body.quantity_counted is None else body.quantity_counted,
             condition=body.condition or item["condition"], seal_intact=body.seal_intact, note=body.note,
         )
-        await store.update_item(conn, item["item_id"], now, state="in_storage",
-                                location_code=location["location_code"], received_at=now)
+        if not written:
+            await store.update_item(conn, item["item_id"], now, state="in_storage",
+                                    location_code=location["location_code"], received_at=now)
         ids = await _emit(conn, ctx, drafts, now)
         return 200, _out("in_storage", ids, item_id=item["item_id"], location_code=location["location_code"],
                          discrepancies=[d.data["kind"] for d in drafts[1:]])
@@ -274,11 +309,17 @@ async def check_in(custody: Custody, ctx: CommandContext, body: CheckInIn) -> St
 async def move(custody: Custody, ctx: CommandContext, body: MoveIn) -> StoredResponse:
     async def work(conn: asyncpg.Connection) -> Result:
         now = _now()
-        location = await _location(conn, ctx, body.location_code)
+        location = await _location(conn, custody, ctx, body.location_code)
         if body.label is not None:
-            item = await _scanned(conn, custody, ctx, body.label)
+            item = await _scan_fast(conn, custody, ctx, body.label, location, "custody.item_moved", now,
+                                    "AND old.location_code IS DISTINCT FROM $5 AND i.container_id IS NULL",
+                                    location_code=location["location_code"])
+            written = item is not None
+            if item is None:
+                item = await _scanned(conn, custody, ctx, body.label)
             draft = domain.move(item, location)
-            await store.update_item(conn, item["item_id"], now, location_code=location["location_code"])
+            if not written:
+                await store.update_item(conn, item["item_id"], now, location_code=location["location_code"])
             ids = await _emit(conn, ctx, [draft], now)
             return 200, _out("moved", ids, item_id=item["item_id"], location_code=location["location_code"])
         assert body.container_code is not None
@@ -422,7 +463,7 @@ async def receive_transfer(custody: Custody, ctx: CommandContext, transfer_id: u
     async def work(conn: asyncpg.Connection) -> Result:
         now = _now()
         transfer = await _open_transfer(conn, ctx, transfer_id)
-        location = await _location(conn, ctx, body.location_code)
+        location = await _location(conn, custody, ctx, body.location_code)
         members = {r["item_id"] for r in await store.transfer_items(conn, transfer_id)}
         drafts, received = [], []
         for label in body.labels:
@@ -525,7 +566,7 @@ async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID,
     async def work(conn: asyncpg.Connection) -> Result:
         now = _now()
         item = await _item(conn, ctx, item_id)
-        location = await _location(conn, ctx, body.location_code)
+        location = await _location(conn, custody, ctx, body.location_code)
         domain.require_same_warehouse(item, location)
         condition = body.condition or item["condition"]
         _, draft = domain.item_event(item, "custody.item_returned", warehouse_id=item["warehouse_id"],
@@ -571,7 +612,7 @@ async def open_count(custody: Custody, ctx: CommandContext, body: CountIn) -> St
         if await store.warehouse(conn, body.warehouse_id) is None:
             raise NotFound(f"warehouse {body.warehouse_id} not found", code="unknown_warehouse")
         if body.location_code is not None:
-            location = await _location(conn, ctx, body.location_code)
+            location = await _location(conn, custody, ctx, body.location_code)
             if location["warehouse_id"] != body.warehouse_id:
                 raise RuleViolation("the location is in another warehouse", code="wrong_warehouse")
         count_id = uuid.uuid4()

@@ -90,6 +90,26 @@ async def item(conn: asyncpg.Connection, item_id: uuid.UUID, *, for_update: bool
     return await conn.fetchrow(f"SELECT * FROM item WHERE item_id = $1{lock}", item_id)
 
 
+async def guarded_update(conn: asyncpg.Connection, item_id: uuid.UUID, sources: list[str], now: datetime, *,
+                         label_code: str, warehouse_id: str, extra_where: str = "", **changes: Any
+                         ) -> asyncpg.Record | None:
+    """One statement: lock the item, check it is in one of `sources` (the transition table's),
+    carries this label and is in this warehouse, write `changes`. The row as it is now plus its
+    state and location before, or None when any condition fails (the caller then finds out why)."""
+    if "state" in changes:
+        changes["state_changed_at"] = now
+    columns = list(changes)
+    assignments = ", ".join(f"{c} = ${i + 5}" for i, c in enumerate(columns))
+    return await conn.fetchrow(
+        f"""UPDATE item i SET {assignments}, version = i.version + 1
+              FROM (SELECT item_id, state, location_code FROM item WHERE item_id = $1 FOR UPDATE) old
+             WHERE i.item_id = old.item_id AND old.state = ANY($2::text[]) AND i.label_code = $3
+               AND i.warehouse_id = $4 {extra_where}
+         RETURNING i.*, old.state AS old_state, old.location_code AS old_location_code""",
+        item_id, sources, label_code, warehouse_id, *changes.values(),
+    )
+
+
 async def items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], *, for_update: bool = False
                 ) -> dict[uuid.UUID, asyncpg.Record]:
     # Locks in id order, so two bulk commands over overlapping items cannot deadlock.
