@@ -15,12 +15,12 @@ help:
 	@echo "make test     run the whole test suite on throwaway infrastructure"
 	@echo "make down | status | logs | token ROLE=warehouse_staff | lint | bench | bench-intake"
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "python3 is required"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@printf '%s\n' $(CURDIR)/shared $(CURDIR)/services/intake $(CURDIR)/services/custody \
-		$(CURDIR)/services/disposal $(CURDIR)/deploy \
+		$(CURDIR)/services/disposal $(CURDIR)/services/audit $(CURDIR)/deploy \
 		> "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tangvat.pth"
 	@touch $(STAMP)
 

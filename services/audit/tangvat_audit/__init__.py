@@ -1,0 +1,1 @@
+"""The auditor: replays the Kafka log alone and proves (or disproves) every item's lifecycle."""

@@ -1,0 +1,215 @@
+"""Replaying the three streams into every item's lifecycle, with the shared transition table.
+
+Pure: it is fed wire events (dicts) and produces findings and state; it never touches a
+database or a broker. Within a stream events are folded in sequence order (each service is the
+single writer of its stream); checks that cross streams run once everything is folded, so
+they do not depend on how the streams interleave.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tangvat_audit.findings import Finding
+from tangvat_shared.errors import DomainError
+from tangvat_shared.transitions import ITEM_EVENT_TYPES, ItemState, ItemStatus, guard
+
+NOT_IN_CUSTODY = "registered_not_in_custody"
+
+
+@dataclass
+class Step:
+    time: str
+    stream: str
+    sequence: int
+    type: str
+    actor: str
+    event_id: str
+    location_code: str | None = None
+
+
+@dataclass
+class ItemLife:
+    item_id: str
+    seizure_id: str | None = None
+    category: str | None = None
+    quantity: int = 0
+    value_vnd: int = 0
+    registered: int = 0  # intake registrations seen (exactly one is right)
+    status: ItemStatus = field(default_factory=lambda: ItemStatus(None))
+    location_code: str | None = None
+    warehouse_id: str | None = None
+    holders: set[str] = field(default_factory=set)  # everyone in its chain of custody
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return self.status.state.value if self.status.state else NOT_IN_CUSTODY
+
+
+@dataclass
+class Batch:
+    batch_id: str
+    reservation_requested: set[str] = field(default_factory=set)
+    executed: dict[str, str] = field(default_factory=dict)  # item -> disposed | released
+    cancelled: bool = False
+    types: Counter[str] = field(default_factory=Counter)
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.items: dict[str, ItemLife] = {}
+        self.seizures: dict[str, dict[str, Any]] = {}
+        self.batches: dict[str, Batch] = {}
+        self.findings: list[Finding] = []
+        self.events_seen: Counter[str] = Counter()
+
+    def _item(self, item_id: str) -> ItemLife:
+        life = self.items.get(item_id)
+        if life is None:
+            life = self.items[item_id] = ItemLife(item_id)
+        return life
+
+    def _finding(self, kind: str, wire: dict[str, Any], detail: str) -> None:
+        self.findings.append(Finding(kind, str(wire.get("source")), detail, wire.get("sequence"), wire.get("id"),
+                                     wire.get("subject")))
+
+    def apply_stream(self, stream: str, events: Iterable[dict[str, Any]]) -> None:
+        """Fold one stream's events (any order; each sequence once) into the ledger."""
+        for wire in sorted(events, key=lambda e: e.get("sequence") or 0):
+            self.events_seen[stream] += 1
+            handler = {"intake": self._intake, "custody": self._custody, "disposal": self._disposal}.get(stream)
+            if handler is None:
+                self._finding("unknown_stream", wire, f"no rules for stream {stream}")
+                continue
+            try:
+                handler(wire)
+            except (KeyError, TypeError, ValueError) as exc:
+                self._finding("malformed", wire, f"{wire.get('type')}: {exc!r}")
+
+    def _step(self, life: ItemLife, wire: dict[str, Any], stream: str) -> None:
+        data = wire["data"]
+        life.steps.append(Step(wire["time"], stream, wire["sequence"], wire["type"], wire["actorid"], wire["id"],
+                               data.get("location_code")))
+
+    def _intake(self, wire: dict[str, Any]) -> None:
+        data, kind = wire["data"], wire["type"]
+        if kind == "intake.item_registered":
+            life = self._item(data["item_id"])
+            life.registered += 1
+            if life.registered > 1:
+                self._finding("duplicate_registration", wire, f"item {life.item_id} registered twice")
+                return
+            life.seizure_id, life.category = data["seizure_id"], data["category"]
+            life.quantity, life.value_vnd = data["quantity"], data["value_vnd"]
+            life.warehouse_id = data["warehouse_id"]
+            self._step(life, wire, "intake")
+        elif kind == "intake.item_corrected":
+            life = self._item(data["item_id"])
+            for change in data["changes"]:
+                if change["field"] in ("quantity", "value_vnd", "category"):
+                    setattr(life, change["field"], change["new"])
+            self._step(life, wire, "intake")
+        elif kind == "intake.seizure_registered":
+            self.seizures[data["seizure_id"]] = {"record_number": data["record_number"],
+                                                 "declared_items": data["item_count"],
+                                                 "declared_value_vnd": data["total_value_vnd"], "legal_status": None}
+        elif kind == "intake.legal_status_recorded":
+            self.seizures.setdefault(data["seizure_id"], {})["legal_status"] = data["status"]
+
+    def _custody(self, wire: dict[str, Any]) -> None:
+        kind = wire["type"]
+        if kind not in ITEM_EVENT_TYPES:
+            return  # warehouses, locations, counts: no item state
+        life = self._item(wire["data"]["item_id"])
+        try:
+            life.status = guard(kind, life.status)
+        except DomainError as exc:
+            self._finding("illegal_transition", wire, f"item {life.item_id}: {exc.message}")
+            return
+        data = wire["data"]
+        if "location_code" in data:
+            life.location_code = data["location_code"]
+        if data.get("warehouse_id"):
+            life.warehouse_id = data["warehouse_id"]
+        life.holders.add(wire["actorid"])
+        self._step(life, wire, "custody")
+
+    def _disposal(self, wire: dict[str, Any]) -> None:
+        data, kind = wire["data"], wire["type"]
+        batch_id = data.get("batch_id")
+        if not batch_id:
+            return
+        batch = self.batches.setdefault(batch_id, Batch(batch_id))
+        batch.types[kind] += 1
+        if kind == "disposal.reservation_requested":
+            batch.reservation_requested.update(data["item_ids"])
+        elif kind == "disposal.items_executed":
+            for item_id in data["item_ids"]:
+                batch.executed[item_id] = data["outcome"]
+        elif kind == "disposal.batch_cancelled":
+            batch.cancelled = True
+
+    def finish(self) -> None:
+        """Checks across streams: every step has its cause."""
+        executed = {item: (batch.batch_id, outcome) for batch in self.batches.values()
+                    for item, outcome in batch.executed.items()}
+        requested = {item for batch in self.batches.values() for item in batch.reservation_requested}
+        for life in self.items.values():
+            where = Finding
+            custody_types = {s.type for s in life.steps if s.stream == "custody"}
+            if custody_types and not life.registered:
+                self.findings.append(where("no_cause", "custody", f"item {life.item_id} is in custody but was "
+                                           "never registered at intake", subject=f"item/{life.item_id}"))
+            if "custody.item_reserved" in custody_types and life.item_id not in requested:
+                self.findings.append(where("no_cause", "custody", f"item {life.item_id} was reserved without a "
+                                           "disposal reservation request", subject=f"item/{life.item_id}"))
+            final = life.status.state
+            if final in (ItemState.DISPOSED, ItemState.RELEASED):
+                cause = executed.get(life.item_id)
+                if cause is None or cause[1] != final.value:
+                    self.findings.append(where("no_cause", "custody", f"item {life.item_id} is {final.value} "
+                                               "without a disposal execution for it", subject=f"item/{life.item_id}"))
+
+    # Queries over the replayed state ---------------------------------------------------------
+
+    def conservation(self) -> dict[str, dict[str, Any]]:
+        """Per seizure: registered quantity and value, and where all of it is now, by state."""
+        out: dict[str, dict[str, Any]] = {}
+        for life in self.items.values():
+            if not life.registered or life.seizure_id is None:
+                continue
+            entry = out.setdefault(life.seizure_id, {"registered_items": 0, "registered_quantity": 0,
+                                                     "registered_value_vnd": 0, "by_state": defaultdict(
+                                                         lambda: {"items": 0, "quantity": 0, "value_vnd": 0})})
+            entry["registered_items"] += 1
+            entry["registered_quantity"] += life.quantity
+            entry["registered_value_vnd"] += life.value_vnd
+            bucket = entry["by_state"][life.state]
+            bucket["items"] += 1
+            bucket["quantity"] += life.quantity
+            bucket["value_vnd"] += life.value_vnd
+        for seizure_id, entry in out.items():
+            entry["by_state"] = dict(entry["by_state"])
+            states = entry["by_state"].values()
+            entry["balanced"] = (
+                sum(b["items"] for b in states) == entry["registered_items"]
+                and sum(b["quantity"] for b in states) == entry["registered_quantity"]
+                and sum(b["value_vnd"] for b in states) == entry["registered_value_vnd"]
+            )
+            declared = self.seizures.get(seizure_id, {}).get("declared_items")
+            if declared is not None and declared != entry["registered_items"]:
+                self.findings.append(Finding("conservation", "intake", f"seizure {seizure_id} declares {declared} "
+                                             f"items but {entry['registered_items']} were registered",
+                                             subject=f"seizure/{seizure_id}"))
+        return out
+
+    def states(self) -> dict[str, int]:
+        return dict(Counter(life.state for life in self.items.values() if life.registered))
+
+    def location_contents(self, location_code: str) -> list[str]:
+        return sorted(life.item_id for life in self.items.values() if life.location_code == location_code
+                      and life.status.state == ItemState.IN_STORAGE)

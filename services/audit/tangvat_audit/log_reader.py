@@ -1,0 +1,66 @@
+"""Reading the services' topics from the beginning to the end they had when the audit began."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+STREAMS = ("intake", "custody", "disposal")
+
+
+@dataclass(frozen=True)
+class Record:
+    partition: int
+    offset: int
+    value: bytes
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="tangvat-audit-admin")
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described["error_code"] != 0:
+        return []
+    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+
+
+async def read_stream(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None,
+                      max_records: int = 20_000) -> list[Record]:
+    """Every record of `topic` up to the end offsets seen at the start, partition by partition."""
+    partitions = await _partitions(bootstrap, topic)
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                client_id=f"tangvat-audit-{uuid.uuid4().hex[:6]}", isolation_level="read_committed",
+                                fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=16 * 1024 * 1024)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        for tp in partitions:
+            if ends[tp] == 0:
+                consumer.pause(tp)
+        records: list[Record] = []
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
+            for tp, tp_records in batch.items():
+                for r in tp_records:
+                    if r.offset < ends[tp]:
+                        records.append(Record(tp.partition, r.offset, r.value))
+                if tp_records and tp_records[-1].offset >= ends[tp] - 1:
+                    remaining.discard(tp)
+                    consumer.pause(tp)
+                if progress and tp_records:
+                    progress(len(tp_records))
+        return records
+    finally:
+        await consumer.stop()

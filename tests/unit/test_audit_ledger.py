@@ -1,0 +1,94 @@
+"""The auditor's replay of lifecycles: legal paths balance; illegal or causeless steps are named."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tangvat_audit.ledger import Ledger
+
+SEIZURE = str(uuid.uuid4())
+
+
+class Log:
+    """Builds wire events of each stream with consecutive sequence numbers."""
+
+    def __init__(self) -> None:
+        self.streams: dict[str, list[dict[str, Any]]] = {"intake": [], "custody": [], "disposal": []}
+
+    def add(self, stream: str, event_type: str, data: dict[str, Any], actor: str = "u1") -> None:
+        events = self.streams[stream]
+        events.append({"id": str(uuid.uuid4()), "source": stream, "type": event_type, "sequence": len(events) + 1,
+                       "time": "2026-11-25T08:00:00+00:00", "actorid": actor, "subject": "x", "data": data})
+
+    def register(self, item: str, value: int = 1000) -> None:
+        self.add("intake", "intake.item_registered", {"item_id": item, "seizure_id": SEIZURE, "category": "counterfeit",
+                                                       "quantity": 2, "value_vnd": value, "warehouse_id": "KHO-1"})
+
+    def custody(self, item: str, event_type: str, actor: str = "staff-1", **data: Any) -> None:
+        self.add("custody", event_type, {"item_id": item, **data}, actor)
+
+    def ledger(self) -> Ledger:
+        ledger = Ledger()
+        for stream, events in self.streams.items():
+            ledger.apply_stream(stream, events)
+        ledger.finish()
+        return ledger
+
+
+def test_a_full_destruction_path_replays_clean_and_balances() -> None:
+    log, item, batch = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    log.register(item)
+    for event_type in ("custody.item_awaiting_receipt", "custody.item_received", "custody.item_reserved",
+                       "custody.item_disposed"):
+        log.custody(item, event_type, location_code="A-1" if event_type == "custody.item_received" else None)
+    log.add("disposal", "disposal.reservation_requested", {"batch_id": batch, "item_ids": [item]})
+    log.add("disposal", "disposal.items_executed", {"batch_id": batch, "item_ids": [item], "outcome": "disposed",
+                                                    "method": "crush"})
+    ledger = log.ledger()
+    conservation = ledger.conservation()
+    assert ledger.findings == []
+    assert ledger.states() == {"disposed": 1}
+    assert conservation[SEIZURE]["balanced"]
+    assert conservation[SEIZURE]["by_state"]["disposed"] == {"items": 1, "quantity": 2, "value_vnd": 1000}
+
+
+def test_an_illegal_transition_is_named_with_its_event() -> None:
+    log, item = Log(), str(uuid.uuid4())
+    log.register(item)
+    log.custody(item, "custody.item_awaiting_receipt")
+    log.custody(item, "custody.item_checked_out")  # never received
+    ledger = log.ledger()
+    assert [(f.kind, f.sequence) for f in ledger.findings] == [("illegal_transition", 2)]
+
+
+def test_custody_of_an_unregistered_item_and_disposal_without_execution_have_no_cause() -> None:
+    log, stray, item = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    log.custody(stray, "custody.item_awaiting_receipt")
+    log.register(item)
+    for event_type in ("custody.item_awaiting_receipt", "custody.item_received", "custody.item_reserved",
+                       "custody.item_disposed"):
+        log.custody(item, event_type)
+    details = [f.detail for f in log.ledger().findings if f.kind == "no_cause"]
+    assert any(stray in d and "never registered" in d for d in details)
+    assert any(item in d and "without a disposal reservation request" in d for d in details)
+    assert any(item in d and "without a disposal execution" in d for d in details)
+
+
+def test_an_item_registered_twice_is_named() -> None:
+    log, item = Log(), str(uuid.uuid4())
+    log.register(item)
+    log.register(item)
+    assert [f.kind for f in log.ledger().findings] == ["duplicate_registration"]
+
+
+def test_a_location_holds_what_was_last_put_there() -> None:
+    log, a, b = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    for item in (a, b):
+        log.register(item)
+        log.custody(item, "custody.item_awaiting_receipt")
+        log.custody(item, "custody.item_received", location_code="A-1")
+    log.custody(b, "custody.item_moved", location_code="B-2")
+    ledger = log.ledger()
+    assert ledger.location_contents("A-1") == [a]
+    assert ledger.location_contents("B-2") == [b]
