@@ -25,7 +25,8 @@ def as_text(result: AuditResult) -> str:
              f"{'CLEAN' if result.clean else f'{len(result.findings)} FINDING(S)'}"]
     for s in result.streams.values():
         lines.append(f"  {s.stream:<9} events {s.events:>8}  last seq {s.last_sequence:>8}"
-                     f"  duplicates {s.duplicates:>6}  checkpoints {s.checkpoints:>5} (through {s.checkpointed_through})")
+                     f"  duplicates {s.duplicates:>6}  checkpoints {s.checkpoints:>5}"
+                     f" (through {s.checkpointed_through})")
     lines.append("  items by state: " + ", ".join(f"{k} {v}" for k, v in sorted(result.ledger.states().items())))
     for seizure_id, entry in result.conservation.items():
         lines.append(f"  seizure {seizure_id}: {entry['registered_items']} items, {entry['registered_value_vnd']:,} VND"
