@@ -18,9 +18,10 @@ from tangvat_shared.errors import DomainError
 from tangvat_shared.transitions import ITEM_EVENT_TYPES, ItemState, ItemStatus, guard
 
 NOT_IN_CUSTODY = "registered_not_in_custody"
+UNTRACKED = ItemStatus(None)  # immutable, so every new item can share it
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     time: str
     stream: str
@@ -31,7 +32,7 @@ class Step:
     location_code: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemLife:
     item_id: str
     seizure_id: str | None = None
@@ -39,7 +40,7 @@ class ItemLife:
     quantity: int = 0
     value_vnd: int = 0
     registered: int = 0  # intake registrations seen (exactly one is right)
-    status: ItemStatus = field(default_factory=lambda: ItemStatus(None))
+    status: ItemStatus = UNTRACKED
     location_code: str | None = None
     warehouse_id: str | None = None
     holders: set[str] = field(default_factory=set)  # everyone in its chain of custody

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ async def read_stream(bootstrap: str, topic: str, progress: Callable[[int], None
                                 client_id=f"tangvat-audit-{uuid.uuid4().hex[:6]}", isolation_level="read_committed",
                                 fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=16 * 1024 * 1024)
     await consumer.start()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # see audit.run_audit: a bulk read frees nothing, the collector would only rescan
     try:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
@@ -63,4 +66,6 @@ async def read_stream(bootstrap: str, topic: str, progress: Callable[[int], None
                     progress(len(tp_records))
         return records
     finally:
+        if gc_was_enabled:
+            gc.enable()
         await consumer.stop()
