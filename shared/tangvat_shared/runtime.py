@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -24,6 +25,14 @@ from tangvat_shared.settings import PlatformSettings, ServiceSettings
 log = structlog.get_logger("tangvat.runtime")
 
 
+def tune_gc() -> None:
+    """Fewer cyclic-GC passes: a bulk request allocates ~10 objects per item and frees them all
+    by reference counting; with the default threshold (700) the collector rescans the growing
+    young heap thousands of times per large registration. Start-up objects are frozen out of it."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def token_verifier(platform: PlatformSettings) -> TokenVerifier:
     return TokenVerifier(load_public_key(Path(platform.auth_public_key_file).read_bytes()))
 
@@ -40,6 +49,7 @@ def run_migrations(service: str, settings: ServiceSettings) -> None:
 
 
 def serve_api(app: FastAPI, settings: ServiceSettings) -> None:
+    tune_gc()
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
                 access_log=False, loop="uvloop", http="httptools")
 
@@ -54,6 +64,7 @@ async def _until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> 
 
 def run_relay(service: str, platform: PlatformSettings, settings: ServiceSettings) -> None:
     key = signing_key(service, platform, settings)
+    tune_gc()
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.http_host)
 
@@ -72,6 +83,7 @@ def run_relay(service: str, platform: PlatformSettings, settings: ServiceSetting
 
 def run_consumer(service: str, platform: PlatformSettings, settings: ServiceSettings, *,
                  sources: list[str], handlers: Mapping[str, Handler]) -> None:
+    tune_gc()
     if settings.metrics_port:
         start_http_server(settings.metrics_port + 1, addr=settings.http_host)
 
