@@ -100,14 +100,14 @@ async def main(runs: int, n: int) -> None:
                     baselines.append(await baseline_getmany_msgs_per_s(infra.kafka_bootstrap, n, size + 180))
             await custody.close()
             await intake.close()
-            rss = {name: proc.peak_rss_mb() for name, proc in {**intake_procs, **custody_procs}.items()}
+            rss = {proc.name: proc.peak_rss_mb() for proc in [*intake_procs.values(), *custody_procs.values()]}
     report(
         "propagation_items_per_s", [r["items_per_s"] for r in results], "items/s", "aiokafka_getmany_msgs_per_s",
         baselines, n,
         {"total_s": [round(r["total_s"], 2) for r in results],
          "intake_response_s": [round(r["response_s"], 2) for r in results],
          "message_bytes": size + 180,
-         "peak_rss_mb": {f"{name}": round(v, 1) if v else None for name, v in rss.items()},
+         "peak_rss_mb": {name: round(v, 1) if v else None for name, v in rss.items()},
          "processes": "intake api+relay, custody consume+relay"},
     )
 
