@@ -7,13 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-propagation clean
+.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-propagation bench-replay bench-append audit clean
 
 help:
 	@echo "make up       install what is missing, start Kafka, PostgreSQL and every service"
 	@echo "make demo     register a realistic demo seizure (after make up)"
 	@echo "make test     run the whole test suite on throwaway infrastructure"
-	@echo "make down | status | logs | token ROLE=warehouse_staff | lint | bench | bench-intake"
+	@echo "make audit    replay and verify the running stack's Kafka log (report in .run/audit.html)"
+	@echo "make down | status | logs | token ROLE=warehouse_staff | lint | bench | bench-<name>"
 
 $(STAMP): requirements.lock Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "python3 is required"; exit 1; }
@@ -55,10 +56,21 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services deploy bench
 
-bench: bench-intake bench-scan bench-propagation
+bench: bench-intake bench-scan bench-propagation bench-replay bench-append
 
 bench-intake: install
 	$(PY) bench/bench_intake.py
+
+bench-replay: install
+	$(PY) bench/bench_replay.py
+
+bench-append: install
+	$(PY) bench/bench_append.py
+
+# The auditor's replay of the running stack's Kafka log (make up): report in .run/audit.{json,html}
+audit: install
+	set -a && . .run/infra.env && set +a && $(PY) -m tangvat_audit replay --keys-dir .run/keys \
+		--json .run/audit.json --html .run/audit.html
 
 bench-scan: install
 	$(PY) bench/bench_scan.py
