@@ -283,15 +283,23 @@ class Relay:
         return len(messages)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.ensure_stream()
+        """Publish until `stop`; outages of the broker or the database are waited out, not fatal."""
+        ready = False
         while not stop.is_set():
             try:
+                if not ready:
+                    await self.ensure_stream()
+                    ready = True
                 published = await self.run_once()
             except LeaseLost:
                 log.warning("relay.lease_lost", stream=self._config.stream, holder=self.holder)
                 published = 0
             except (OSError, KafkaError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("relay.retry", stream=self._config.stream, error=repr(exc))
+                await asyncio.sleep(1.0)
+                continue
+            except Exception as exc:
+                log.exception("relay.cycle_failed", stream=self._config.stream, error=repr(exc))
                 await asyncio.sleep(1.0)
                 continue
             if published == 0:

@@ -73,7 +73,9 @@ def run_relay(service: str, platform: PlatformSettings, settings: ServiceSetting
         producer = make_producer(platform.kafka_bootstrap, client_id=f"{service}-relay")
         await producer.start()
         try:
-            await Relay(pool, producer, RelayConfig(stream=service, topic=event_topic(service)), key).run(stop)
+            config = RelayConfig(stream=service, topic=event_topic(service), batch_size=settings.relay_batch_size,
+                                 lease_seconds=settings.relay_lease_seconds)
+            await Relay(pool, producer, config, key).run(stop)
         finally:
             await producer.stop()
             await pool.close()

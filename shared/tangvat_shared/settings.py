@@ -27,3 +27,5 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = None
     signing_key_file: Path | None = None
     pool_max_size: int = 10
+    relay_batch_size: int = 5000
+    relay_lease_seconds: float = 10.0
