@@ -17,6 +17,7 @@ from tangvat_shared.keys import load_public_key
 from tests.faults.conftest import FaultStack, unique_key
 
 ITEMS = 6000
+Results = list[dict[str, Any]]
 
 
 def stream_state(stack: FaultStack) -> dict[str, int]:
@@ -91,7 +92,7 @@ def record(results: list[dict[str, Any]], scenario: str, started: float, counts:
                     **extra})
 
 
-def test_the_relay_killed_mid_publication_loses_and_doubles_nothing(fault_stack: FaultStack, fault_results: list[dict[str, Any]]) -> None:
+def test_the_relay_killed_mid_publication_loses_and_doubles_nothing(fault_stack: FaultStack, fault_results: Results) -> None:
     stack = fault_stack
     stack.start_api()
     relay = stack.process("relay")
@@ -105,13 +106,16 @@ def test_the_relay_killed_mid_publication_loses_and_doubles_nothing(fault_stack:
     relay.start()
     wait_until(lambda: fully_published(stack), "the restarted relay to publish everything")
     counts = audit(stack)
-    record(fault_results, "relay SIGKILL mid-publication", started, counts, published_when_killed=killed_at["published"])
+    record(fault_results, "relay SIGKILL mid-publication", started, counts,
+           published_when_killed=killed_at["published"])
     assert counts["findings"] == []
     assert counts["lost"] == 0
     assert seizure_rows(stack, body["record_number"]) == (1, ITEMS)
 
 
-def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(fault_stack: FaultStack, fault_results: list[dict[str, Any]]) -> None:
+def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(
+    fault_stack: FaultStack, fault_results: Results
+) -> None:
     stack = fault_stack
     old = stack.process("relay")
     old.start()
@@ -135,7 +139,7 @@ def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(fault_stac
     assert seizure_rows(stack, body["record_number"]) == (1, ITEMS)
 
 
-def test_the_broker_killed_and_restarted_during_publication(fault_stack: FaultStack, fault_results: list[dict[str, Any]]) -> None:
+def test_the_broker_killed_and_restarted_during_publication(fault_stack: FaultStack, fault_results: Results) -> None:
     stack = fault_stack
     assert stack.infra.kafka is not None
     relay = stack.process("relay")
@@ -155,7 +159,9 @@ def test_the_broker_killed_and_restarted_during_publication(fault_stack: FaultSt
     assert counts["lost"] == 0
 
 
-def test_postgres_restarted_under_load_and_the_api_killed_mid_request(fault_stack: FaultStack, fault_results: list[dict[str, Any]]) -> None:
+def test_postgres_restarted_under_load_and_the_api_killed_mid_request(
+    fault_stack: FaultStack, fault_results: Results
+) -> None:
     stack = fault_stack
     assert stack.infra.postgres is not None
     stack.process("relay").start()
