@@ -92,7 +92,9 @@ def record(results: list[dict[str, Any]], scenario: str, started: float, counts:
                     **extra})
 
 
-def test_the_relay_killed_mid_publication_loses_and_doubles_nothing(fault_stack: FaultStack, fault_results: Results) -> None:
+def test_the_relay_killed_mid_publication_loses_and_doubles_nothing(
+    fault_stack: FaultStack, fault_results: Results
+) -> None:
     stack = fault_stack
     stack.start_api()
     relay = stack.process("relay")
