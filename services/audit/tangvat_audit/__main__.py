@@ -14,6 +14,7 @@ from rich.progress import Progress, TaskID
 
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
+from tangvat_audit.reconcile import reconcile_custody, reconcile_intake
 from tangvat_audit.report import as_html, as_json, as_text
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
@@ -50,12 +51,23 @@ def replay(
     item: Annotated[str | None, typer.Option(help="print this item's timeline")] = None,
     location: Annotated[str | None, typer.Option(help="print what this location holds")] = None,
     strict_canonical: bool = False,
+    intake_dsn: Annotated[str | None, typer.Option(envvar="TANGVAT_INTAKE_DATABASE_URL",
+                                                   help="reconcile with intake's read model")] = None,
+    custody_dsn: Annotated[str | None, typer.Option(envvar="TANGVAT_CUSTODY_DATABASE_URL",
+                                                    help="reconcile with custody's read model")] = None,
 ) -> None:
     """Replay every stream from the beginning, verify it, and rebuild every item's lifecycle."""
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in STREAMS
             if (keys_dir / f"{s}.pub.pem").exists()}
     logs = asyncio.run(_read_all(bootstrap, list(STREAMS), sys.stderr.isatty()))
     result = run_audit(logs, keys, until=until, strict_canonical=strict_canonical)
+    if until is None:  # a read model only holds the present
+        for name, dsn, reconcile in (("intake", intake_dsn, reconcile_intake), ("custody", custody_dsn,
+                                                                               reconcile_custody)):
+            if dsn:
+                drift, stats = asyncio.run(reconcile(dsn, result.ledger))
+                result.findings.extend(drift)
+                result.reconciliation[name] = stats
     missing_keys = sorted(set(STREAMS) - set(keys))
     print(as_text(result))
     if missing_keys:

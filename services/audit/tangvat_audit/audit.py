@@ -36,6 +36,7 @@ class AuditResult:
     ledger: Ledger
     until: datetime | None = None
     conservation: dict[str, Any] = field(default_factory=dict)
+    reconciliation: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:

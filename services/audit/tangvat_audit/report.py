@@ -17,6 +17,7 @@ def as_json(result: AuditResult) -> dict[str, Any]:
         "findings": [f.as_dict() for f in result.findings],
         "items_by_state": result.ledger.states(),
         "seizures": result.conservation,
+        "reconciliation": result.reconciliation,
     }
 
 
@@ -31,6 +32,10 @@ def as_text(result: AuditResult) -> str:
     for seizure_id, entry in result.conservation.items():
         lines.append(f"  seizure {seizure_id}: {entry['registered_items']} items, {entry['registered_value_vnd']:,} VND"
                      f" — {'balanced' if entry['balanced'] else 'NOT BALANCED'}")
+    for name, stats in result.reconciliation.items():
+        pending = stats["backlog"]
+        note = f" (its outbox still held {pending} event(s))" if pending else ""
+        lines.append(f"  reconciled with {name}'s database: {stats['items_compared']} items{note}")
     for f in result.findings[:200]:
         where = f"seq {f.sequence}" if f.sequence is not None else (f.subject or "")
         lines.append(f"  ! [{f.kind}] {f.stream} {where} {f.event_id or ''}: {f.detail}")

@@ -161,3 +161,21 @@ async def test_tampering_in_the_database_is_named_against_the_checkpoints_on_kaf
         assert findings and {f.kind for f in findings} == {"checkpoint_mismatch"}
     finally:
         await conn.close()
+
+
+async def test_reconciliation_names_a_read_model_that_drifted_from_the_log(clean_log: CleanLog) -> None:
+    from tangvat_audit.reconcile import reconcile_intake
+
+    result = run_audit({"intake": clean_log.records}, {"intake": clean_log.key.public_key()})
+    drift, stats = await reconcile_intake(clean_log.dsn, result.ledger)
+    assert drift == []
+    assert stats == {"items_compared": 21, "backlog": 0}
+    conn = await connect(clean_log.dsn)
+    try:
+        victim = await conn.fetchval("SELECT item_id::text FROM item ORDER BY line_no LIMIT 1")
+        await conn.execute("UPDATE item SET quantity = quantity + 1 WHERE item_id = $1::uuid", victim)
+    finally:
+        await conn.close()
+    drift, _ = await reconcile_intake(clean_log.dsn, result.ledger)
+    assert [(f.kind, f.subject) for f in drift] == [("drift", f"item/{victim}")]
+    assert "quantity" in drift[0].detail
