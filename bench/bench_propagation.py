@@ -60,10 +60,12 @@ async def awaiting(conn: asyncpg.Connection, seizure_id: uuid.UUID) -> int:
         "SELECT count(*) FROM item WHERE seizure_id = $1 AND state = 'awaiting_receipt'", seizure_id) or 0)
 
 
-async def one_run(client: httpx.AsyncClient, custody: asyncpg.Connection, token: str, n: int) -> dict[str, float]:
+async def one_run(client: httpx.AsyncClient, custody: asyncpg.Connection, intake: asyncpg.Connection, token: str,
+                  n: int) -> dict[str, float]:
     body = seizure_fields()
     body["items"] = items(n)
     raw = orjson.dumps(body)
+    target = int(await intake.fetchval("SELECT count(*) FROM event")) + n + 1
     started = time.perf_counter()
     response = await client.post("/seizures", content=raw, headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
@@ -71,10 +73,15 @@ async def one_run(client: httpx.AsyncClient, custody: asyncpg.Connection, token:
     if response.status_code != 201:
         raise RuntimeError(f"registration failed: {response.status_code} {response.text[:500]}")
     seizure_id = uuid.UUID(response.json()["seizure_id"])
+    published = None  # when intake's relay had every event acknowledged by Kafka
     while await awaiting(custody, seizure_id) < n:
+        if published is None and int(await intake.fetchval(
+                "SELECT coalesce(max(published_seq), 0) FROM stream_head") or 0) >= target:
+            published = time.perf_counter()
         await asyncio.sleep(0.02)
     done = time.perf_counter()
-    return {"items_per_s": n / (done - started), "response_s": responded - started, "total_s": done - started}
+    return {"items_per_s": n / (done - started), "response_s": responded - started, "total_s": done - started,
+            "intake_published_s": (published or done) - started}
 
 
 async def main(runs: int, n: int) -> None:
@@ -91,9 +98,9 @@ async def main(runs: int, n: int) -> None:
             custody = await connect(custody_dsn)
             intake = await connect(intake_dsn)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{INTAKE_PORT}", timeout=600) as client:
-                await one_run(client, custody, token, 200)  # warm up: consumer group joined, pools open
+                await one_run(client, custody, intake, token, 200)  # warm up: consumer group joined, pools open
                 for _ in range(runs):
-                    results.append(await one_run(client, custody, token, n))
+                    results.append(await one_run(client, custody, intake, token, n))
                     size = int(await intake.fetchval(
                         "SELECT avg(octet_length(body::text)) FROM event WHERE event_type = 'intake.item_registered'"))
                     # + sequence, prevhash, hash that the relay adds on the wire
@@ -106,6 +113,7 @@ async def main(runs: int, n: int) -> None:
         baselines, n,
         {"total_s": [round(r["total_s"], 2) for r in results],
          "intake_response_s": [round(r["response_s"], 2) for r in results],
+         "intake_published_s": [round(r["intake_published_s"], 2) for r in results],
          "message_bytes": size + 180,
          "peak_rss_mb": {name: round(v, 1) if v else None for name, v in rss.items()},
          "processes": "intake api+relay, custody consume+relay"},

@@ -8,13 +8,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
 from tangvat_custody import service
 from tangvat_custody.schemas import (
@@ -265,14 +265,14 @@ async def item_history(request: Request, principal: CustodyReader, item_id: uuid
 
 @router.get("/items/{item_id}/custody", response_model=CustodyAt, summary="Who held item X at time T (from events)")
 async def custody_at(request: Request, principal: CustodyReader, item_id: uuid.UUID,
-                     at: Annotated[datetime, Query()]) -> dict[str, Any]:
+                     at: Annotated[AwareDatetime, Query()]) -> dict[str, Any]:
     return await service.custody_at(_custody(request), principal, item_id, at)
 
 
 @router.get("/locations/{location_code}/items", response_model=LocationItemsAt,
             summary="What is in location L now, or at time T (from events)")
 async def items_at_location(request: Request, principal: CustodyReader, location_code: Code,
-                            at: Annotated[datetime | None, Query()] = None) -> dict[str, Any]:
+                            at: Annotated[AwareDatetime | None, Query()] = None) -> dict[str, Any]:
     ids = await service.items_at_location(_custody(request), principal, location_code, at)
     return {"location_code": location_code, "at": at, "item_ids": ids}
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from tangvat_shared.events.custody import HolderKind
 from tangvat_shared.types import Code, ShortText, Text
@@ -87,7 +87,7 @@ class CheckOutIn(Input):
     holder: ShortText
     holder_kind: HolderKind
     purpose: Text
-    due_at: datetime
+    due_at: AwareDatetime
 
 
 class ReturnIn(Input):
