@@ -56,7 +56,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services deploy bench
 
-bench: bench-intake bench-scan bench-propagation bench-replay bench-append
+bench: bench-intake bench-scan bench-propagation bench-replay bench-append bench-disposal
 
 bench-intake: install
 	$(PY) bench/bench_intake.py
@@ -77,6 +77,9 @@ bench-scan: install
 
 bench-propagation: install
 	$(PY) bench/bench_propagation.py
+
+bench-disposal: install
+	$(PY) bench/bench_disposal.py
 
 clean:
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

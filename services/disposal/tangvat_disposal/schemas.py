@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from tangvat_shared.events.disposal import Decision, DestructionMethod, Evidence, Method, Witness
 from tangvat_shared.events.intake import Category
@@ -39,7 +39,7 @@ class ProposalIn(Input):
     filter: ItemFilter | None = None
     emergency: bool = False
     emergency_reason: Text | None = None
-    deadline: datetime | None = None
+    deadline: AwareDatetime | None = None
     # Leave ineligible items out (and list them) instead of refusing the whole proposal.
     skip_ineligible: bool = False
 
