@@ -152,7 +152,8 @@ class Bench:
 
             await asyncio.gather(*[worker() for _ in range(CHECK_IN_CONCURRENCY)])
             await wait_until(lambda: self._at_least(disposal, """SELECT count(*) FROM item i JOIN seizure_legal_status s
-                USING (seizure_id) WHERE i.seizure_id = $1 AND i.custody_state = 'in_storage'""", sid, n),
+                USING (seizure_id) JOIN item_custody c USING (item_id)
+                WHERE i.seizure_id = $1 AND c.custody_state = 'in_storage'""", sid, n),
                 "disposal's read model")
         finally:
             await custody.close()

@@ -11,7 +11,8 @@ import asyncpg
 
 _ITEM_COLUMNS = ("item_id", "seizure_id", "seizing_unit", "category", "description", "quantity", "unit",
                  "value_vnd", "perishable", "hazardous", "warehouse_id", "label_code", "registered_at")
-_ITEM_SELECT = """SELECT i.*, s.status AS legal_status FROM item i
+_ITEM_SELECT = """SELECT i.*, c.custody_state, coalesce(c.on_hold, false) AS on_hold, s.status AS legal_status
+                  FROM item i LEFT JOIN item_custody c USING (item_id)
                   LEFT JOIN seizure_legal_status s USING (seizure_id)"""
 
 # --- read model ----------------------------------------------------------------------------------
@@ -52,11 +53,19 @@ async def record_legal_status(conn: asyncpg.Connection, seizure_ids: list[uuid.U
 
 
 async def set_custody_state(conn: asyncpg.Connection, item_ids: list[uuid.UUID], state: str) -> None:
-    await conn.execute("UPDATE item SET custody_state = $2 WHERE item_id = ANY($1::uuid[])", item_ids, state)
+    await conn.execute(
+        """INSERT INTO item_custody (item_id, custody_state) SELECT DISTINCT unnest($1::uuid[]), $2
+           ON CONFLICT (item_id) DO UPDATE SET custody_state = EXCLUDED.custody_state""",
+        item_ids, state,
+    )
 
 
 async def set_hold(conn: asyncpg.Connection, item_ids: list[uuid.UUID], on_hold: bool) -> None:
-    await conn.execute("UPDATE item SET on_hold = $2 WHERE item_id = ANY($1::uuid[])", item_ids, on_hold)
+    await conn.execute(
+        """INSERT INTO item_custody (item_id, on_hold) SELECT DISTINCT unnest($1::uuid[]), $2
+           ON CONFLICT (item_id) DO UPDATE SET on_hold = EXCLUDED.on_hold""",
+        item_ids, on_hold,
+    )
 
 
 async def add_custody_actors(conn: asyncpg.Connection, item_ids: list[uuid.UUID], user_ids: list[str]) -> None:

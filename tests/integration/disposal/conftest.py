@@ -232,7 +232,8 @@ def seizure(world: World, token: TokenFactory) -> SeizureFactory:
 
 async def wait_read_model(world: World, seizure_id: str, n: int, state: str | None, legal: str | None) -> None:
     async def known() -> bool:
-        rows = await fetch(world.disposal_dsn, """SELECT i.custody_state, s.status FROM item i
+        rows = await fetch(world.disposal_dsn, """SELECT c.custody_state, s.status FROM item i
+                           LEFT JOIN item_custody c USING (item_id)
                            LEFT JOIN seizure_legal_status s USING (seizure_id) WHERE i.seizure_id = $1""",
                            uuid.UUID(seizure_id))
         return len(rows) == n and all(r["custody_state"] == state and r["status"] == legal for r in rows)
