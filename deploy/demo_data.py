@@ -10,7 +10,10 @@ DESCRIPTIONS = {
     "smuggled": ["Mỹ phẩm nhập lậu", "Đồng hồ đeo tay", "Linh kiện điện tử", "Rượu ngoại"],
     "counterfeit": ["Túi xách giả nhãn hiệu", "Giày thể thao giả", "Quần áo giả nhãn hiệu", "Nước hoa giả"],
 }
-BRANDS: dict[str, list[str | None]] = {"smuggled": [None], "counterfeit": ["Louis Vuitton", "Nike", "Adidas", "Chanel", "Gucci"]}
+BRANDS: dict[str, list[str | None]] = {
+    "smuggled": [None],
+    "counterfeit": ["Louis Vuitton", "Nike", "Adidas", "Chanel", "Gucci"],
+}
 
 
 def seizure_fields(unit: str = "QLTT-BN", record_number: str | None = None) -> dict[str, Any]:

@@ -67,7 +67,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 DEFAULT_STATE = REPO_ROOT / ".run"
 
-SERVICES = ("intake", "custody", "disposal")
+SERVICES = ("intake", "custody", "disposal", "audit")
 EVENT_TOPICS = frozenset(f"{service}.events" for service in SERVICES)
 DLQ_TOPICS = frozenset(f"{service}.dlq" for service in SERVICES)
 EVENT_PARTITIONS = 6

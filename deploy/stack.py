@@ -24,10 +24,15 @@ from tangvat_infra.processes import process_alive
 
 from localinfra import DEFAULT_STATE, REPO_ROOT, SERVICES, LocalStack
 
-HTTP_PORTS = {"intake": 8001, "custody": 8002, "disposal": 8003}
-METRICS_PORTS = {"intake": 9101, "custody": 9111, "disposal": 9121}
+HTTP_PORTS = {"intake": 8001, "custody": 8002, "disposal": 8003, "audit": 8004}
+METRICS_PORTS = {"intake": 9101, "custody": 9111, "disposal": 9121, "audit": 9131}
 # Which entry points each service has; a consumer only where it reads other streams.
-ROLES = {"intake": ("api", "relay"), "custody": ("api", "relay", "consume"), "disposal": ("api", "relay", "consume")}
+ROLES = {
+    "intake": ("api", "relay"),
+    "custody": ("api", "relay", "consume"),
+    "disposal": ("api", "relay", "consume"),
+    "audit": ("api", "relay", "consume"),
+}
 
 
 def available_services() -> list[str]:

@@ -62,4 +62,4 @@ def test_every_registered_type_is_namespaced_by_its_service() -> None:
     assert "intake.item_registered" in types
     assert len(types) == len(set(types))
     for event_type in types:
-        assert event_type.split(".")[0] in {"intake", "custody", "disposal"}, event_type
+        assert event_type.split(".")[0] in {"intake", "custody", "disposal", "audit"}, event_type

@@ -1,4 +1,8 @@
-"""`python -m tangvat_audit replay`: the auditor's replay of the Kafka log (exit 1 on findings)."""
+"""`python -m tangvat_audit replay | api | relay | consume | migrate`.
+
+`replay` is the auditor's command-line replay of the Kafka log (exit 1 on findings); the other
+entry points run the auditor's service: the recorded, read-only timeline API and its stream.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, TaskID
@@ -83,6 +87,56 @@ def replay(
     if html_out:
         html_out.write_text(as_html(result), encoding="utf-8")
     raise typer.Exit(0 if result.clean else 1)
+
+
+def _service_settings() -> tuple[Any, Any]:
+    from tangvat_audit.settings import AuditSettings
+    from tangvat_shared.logs import configure_logging
+    from tangvat_shared.settings import PlatformSettings
+
+    platform = PlatformSettings()
+    configure_logging("audit", platform.log_level)
+    return platform, AuditSettings()
+
+
+@cli.command()
+def api() -> None:
+    """Serve the auditor's HTTP API."""
+    from tangvat_audit.api import build_app
+    from tangvat_shared import runtime
+
+    platform, settings = _service_settings()
+    app = build_app(settings.database_url, runtime.token_verifier(platform), platform.kafka_bootstrap,
+                    Path(platform.keys_dir))
+    runtime.serve_api(app, settings)
+
+
+@cli.command()
+def relay() -> None:
+    """Publish the auditor's own stream (recorded reads and exports)."""
+    from tangvat_shared import runtime
+
+    platform, settings = _service_settings()
+    runtime.run_relay("audit", platform, settings)
+
+
+@cli.command()
+def consume() -> None:
+    """Project every item event of every stream into the timeline read model."""
+    from tangvat_audit.handlers import SOURCES, handlers
+    from tangvat_shared import runtime
+
+    platform, settings = _service_settings()
+    runtime.run_consumer("audit", platform, settings, sources=list(SOURCES), handlers=handlers())
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the auditor service's migrations."""
+    from tangvat_shared import runtime
+
+    _, settings = _service_settings()
+    runtime.run_migrations("audit", settings)
 
 
 if __name__ == "__main__":

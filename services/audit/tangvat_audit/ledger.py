@@ -82,7 +82,8 @@ class Ledger:
         """Fold one stream's events (any order; each sequence once) into the ledger."""
         for wire in sorted(events, key=lambda e: e.get("sequence") or 0):
             self.events_seen[stream] += 1
-            handler = {"intake": self._intake, "custody": self._custody, "disposal": self._disposal}.get(stream)
+            handler = {"intake": self._intake, "custody": self._custody, "disposal": self._disposal,
+                       "audit": self._audit}.get(stream)
             if handler is None:
                 self._finding("unknown_stream", wire, f"no rules for stream {stream}")
                 continue
@@ -138,6 +139,9 @@ class Ledger:
             life.warehouse_id = data["warehouse_id"]
         life.holders.add(wire["actorid"])
         self._step(life, wire, "custody")
+
+    def _audit(self, wire: dict[str, Any]) -> None:
+        """Recorded reads and exports: verified as a chain, no item state."""
 
     def _disposal(self, wire: dict[str, Any]) -> None:
         data, kind = wire["data"], wire["type"]

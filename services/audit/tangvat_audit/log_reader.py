@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-STREAMS = ("intake", "custody", "disposal")
+STREAMS = ("intake", "custody", "disposal", "audit")
 
 
 @dataclass(frozen=True)

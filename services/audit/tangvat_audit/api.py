@@ -1,0 +1,71 @@
+"""HTTP routes of the auditor service: read-only, auditor role, every read recorded."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from pydantic import AwareDatetime, BaseModel
+
+from tangvat_audit import service
+from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.db import create_pool
+from tangvat_shared.http import correlation_id_of, create_app, require_roles
+
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
+router = APIRouter()
+
+
+class Step(BaseModel):
+    event_id: uuid.UUID
+    stream: str
+    sequence: int | None
+    event_type: str
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, Any]
+
+
+@router.get("/items/{item_id}/timeline", response_model=list[Step],
+            summary="Every step of an item across intake, custody and disposal (this read is recorded)")
+async def item_timeline(request: Request, principal: Auditor, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    return await service.item_timeline(request.app.state.pool, principal, item_id, correlation_id_of(request))
+
+
+@router.post("/audits", summary="Replay and verify the whole log now (or as of `until`); the export is recorded")
+async def run_audit(
+    request: Request,
+    principal: Auditor,
+    until: Annotated[AwareDatetime | None, Query()] = None,
+    location: Annotated[str | None, Query(max_length=64, description="also list what this location held")] = None,
+) -> dict[str, Any]:
+    state = request.app.state
+    return await service.run_report(state.pool, principal, state.bootstrap, state.keys_dir, until, location,
+                                    correlation_id_of(request))
+
+
+def build_app(dsn: str, verifier: TokenVerifier, bootstrap: str, keys_dir: Path) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(dsn, max_size=5)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    async def ready() -> None:
+        async with app.state.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+    app = create_app(title="Tangvat auditor", version="1.0.0", token_verifier=verifier, readiness=ready,
+                     lifespan=lifespan)
+    app.state.bootstrap = bootstrap
+    app.state.keys_dir = keys_dir
+    app.include_router(router)
+    return app

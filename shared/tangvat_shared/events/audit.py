@@ -1,0 +1,32 @@
+"""Events published by the auditor's service (stream `audit`): every read and export, recorded."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+
+from tangvat_shared.types import Sha256Hex
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ItemTimelineViewed(EventData):
+    item_id: uuid.UUID
+    steps_shown: int
+
+
+class AuditReportExported(EventData):
+    report_sha256: Sha256Hex
+    clean: bool
+    findings: int
+    events_replayed: int
+    until: str | None
+
+
+AUDIT_EVENTS: dict[str, type[EventData]] = {
+    "audit.item_timeline_viewed": ItemTimelineViewed,
+    "audit.report_exported": AuditReportExported,
+}

@@ -1,0 +1,104 @@
+"""The auditor's service: an item's timeline from the streams, and every read recorded as an event."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import demo_data
+import httpx
+import pytest
+
+from tangvat_audit.api import build_app
+from tangvat_audit.handlers import SOURCES, handlers
+from tangvat_shared.auth import TokenVerifier
+from tangvat_shared.consumer import IdempotentConsumer
+from tangvat_shared.db import connect, create_pool
+from tangvat_shared.kafka import event_topic, make_consumer, make_producer
+from tangvat_shared.keys import load_public_key
+from tangvat_shared.relay import Relay
+from tests.integration.conftest import TokenFactory, bearer, running_app
+from tests.support.databases import migrated_database
+from tests.support.waiting import eventually
+
+
+@pytest.fixture(scope="module")
+async def audit_dsn(infra: Any) -> str:
+    return await migrated_database(infra.pg_admin_dsn, f"audit_svc_{uuid.uuid4().hex[:6]}", "tangvat_audit")
+
+
+@pytest.fixture(scope="module")
+async def audit_consumer(infra: Any, audit_dsn: str) -> AsyncIterator[None]:
+    pool = await create_pool(audit_dsn, max_size=3)
+    consumer = make_consumer(infra.kafka_bootstrap, group_id=f"audit-{uuid.uuid4().hex[:6]}",
+                             topics=[event_topic(s) for s in SOURCES], client_id="audit-test")
+    dlq = make_producer(infra.kafka_bootstrap, client_id="audit-test-dlq")
+    await consumer.start()
+    await dlq.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(IdempotentConsumer(pool, consumer, dlq, group="audit", dlq_topic="audit.dlq",
+                                                  handlers=handlers()).run(stop))
+    yield
+    stop.set()
+    await task
+    await consumer.stop()
+    await dlq.stop()
+    await pool.close()
+
+
+@pytest.fixture(scope="module")
+async def audit_client(infra: Any, audit_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
+    async with running_app(build_app(audit_dsn, verifier, infra.kafka_bootstrap, keys_dir)) as client:
+        yield client
+
+
+async def test_an_items_timeline_comes_from_the_streams_and_each_read_is_recorded(
+    intake_client: httpx.AsyncClient, intake_relay: Relay, audit_consumer: None, audit_client: httpx.AsyncClient,
+    audit_dsn: str, token: TokenFactory,
+) -> None:
+    created = (await intake_client.post("/seizures", json=demo_data.seizure(3), headers=bearer(token()))).json()
+    item = (await intake_client.get(f"{created['items_url']}?limit=1", headers=bearer(token()))).json()["items"][0]
+    auditor = bearer(token("auditor", user="auditor-7"))
+
+    async def timeline() -> list[dict[str, Any]]:
+        response = await audit_client.get(f"/items/{item['item_id']}/timeline", headers=auditor)
+        assert response.status_code == 200
+        return list(response.json())
+
+    steps = await eventually(timeline, what="the item's registration to reach the auditor's projection")
+    assert steps[0]["event_type"] == "intake.item_registered"
+    assert steps[0]["stream"] == "intake" and steps[0]["sequence"] >= 1
+
+    forbidden = await audit_client.get(f"/items/{item['item_id']}/timeline", headers=bearer(token("warehouse_staff")))
+    assert forbidden.status_code == 403
+
+    conn = await connect(audit_dsn)
+    try:
+        recorded = await conn.fetch(
+            "SELECT body FROM event WHERE event_type = 'audit.item_timeline_viewed' AND subject = $1",
+            f"item/{item['item_id']}")
+    finally:
+        await conn.close()
+    assert recorded, "every read is recorded"
+    assert {r["body"]["actorid"] for r in recorded} == {"auditor-7"}
+
+
+async def test_an_audit_run_over_http_is_recorded_with_the_hash_of_its_report(
+    intake_relay: Relay, audit_client: httpx.AsyncClient, audit_dsn: str, token: TokenFactory
+) -> None:
+    response = await audit_client.post("/audits", headers=bearer(token("auditor", user="auditor-7")))
+    assert response.status_code == 200
+    report = response.json()
+    assert report["streams"]["intake"]["events"] > 0
+    conn = await connect(audit_dsn)
+    try:
+        body = await conn.fetchval(
+            "SELECT body FROM event WHERE event_type = 'audit.report_exported' ORDER BY id DESC LIMIT 1")
+    finally:
+        await conn.close()
+    assert body["data"]["report_sha256"] == report["report_sha256"]
+    assert body["data"]["findings"] == len(report["findings"])
