@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from tangvat_disposal import store
-from tangvat_disposal.domain import BatchStatus, sources_of
+from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.service import Draft, emit, subject_of
 from tangvat_shared.consumer import Event, Handler
 from tangvat_shared.envelope import Actor
@@ -106,7 +106,6 @@ async def _ready_if_answered(conn: asyncpg.Connection, batch_id: uuid.UUID, caus
     now = datetime.now(UTC)
     moved = await store.transition(conn, batch_id, BatchStatus.READY.value, [BatchStatus.RESERVING.value],
                                    ready_at=now)
-    assert BatchStatus.RESERVING.value in sources_of(BatchStatus.READY)
     if moved is None:
         return  # cancelled meanwhile, or already ready
     counts = await store.reservation_counts(conn, batch_id)

@@ -61,6 +61,10 @@ async def test_k_rejections_reject_the_batch_and_free_its_items(
     assert await _vote(world, token, batch_id, MEMBERS[4]) == (409, "voting_closed")
     batch = await wait_status(world, token, batch_id, "rejected")
     assert batch["decided_at"] is not None
+    listed = await world.disposal.get("/batches", params={"status": "rejected"}, headers=member(token))
+    assert batch_id in {b["batch_id"] for b in listed.json()}
+    elsewhere = await world.disposal.get("/batches", headers=member(token, units=("QLTT-HN",)))
+    assert batch_id not in {b["batch_id"] for b in elsewhere.json()}
     # Freed: the same items go into a new proposal.
     r = await propose(world, token, seized.all_ids)
     assert r.status_code == 201, r.text
