@@ -21,7 +21,7 @@ $(STAMP): requirements.lock Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@printf '%s\n' $(CURDIR)/shared $(CURDIR)/services/intake $(CURDIR)/services/custody \
-		$(CURDIR)/services/disposal $(CURDIR)/services/audit $(CURDIR)/deploy \
+		$(CURDIR)/services/disposal $(CURDIR)/services/audit $(CURDIR)/services/web $(CURDIR)/deploy \
 		> "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tangvat.pth"
 	@touch $(STAMP)
 
@@ -46,7 +46,9 @@ ROLE ?= intake_officer
 token: install
 	@$(PY) deploy/stack.py token --role $(ROLE)
 
+# The browser tests drive Debian's chromium (installed here when missing; never Playwright's download).
 test: install
+	$(PY) deploy/chromium.py
 	$(PY) -m pytest -p no:cacheprovider -q -ra --durations=15
 
 test-unit: install

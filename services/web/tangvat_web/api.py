@@ -1,0 +1,116 @@
+"""The web front: static pages, the caller's session, the auditor's replays, and the proxy to the services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
+from tangvat_shared.errors import NotFound
+from tangvat_shared.http import create_app, current_principal, require_roles
+from tangvat_shared.keys import load_private_key
+from tangvat_shared.settings import PlatformSettings
+from tangvat_web.audit_runs import AuditRuns
+from tangvat_web.proxy import Upstreams
+from tangvat_web.settings import WebSettings
+
+STATIC = Path(__file__).parent / "static"
+SERVICES = ("intake", "custody", "disposal")
+
+Signed = Annotated[Principal, Depends(current_principal)]
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
+
+router = APIRouter(prefix="/api")
+
+
+class DevTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    user: str = Field(min_length=1, max_length=64)
+    units: list[str] = Field(default_factory=lambda: ["*"], max_length=50)
+    warehouses: list[str] = Field(default_factory=lambda: ["*"], max_length=50)
+
+
+@router.get("/session", summary="Who the pasted token says the caller is (pages show only what the role may do)")
+async def session(principal: Signed) -> dict[str, Any]:
+    return {"user": principal.user_id, "roles": sorted(r.value for r in principal.roles),
+            "warehouses": sorted(principal.warehouses), "units": sorted(principal.units)}
+
+
+@router.get("/config")
+async def config(request: Request) -> dict[str, Any]:
+    return {"dev_mint": request.app.state.dev_mint_key is not None}
+
+
+@router.post("/dev/token", summary="Development stacks only: mint a token for the sign-in page")
+async def dev_token(request: Request, body: DevTokenIn) -> dict[str, str]:
+    key = request.app.state.dev_mint_key
+    if key is None:
+        raise NotFound("token minting is not enabled on this server", code="dev_mint_disabled")
+    token = mint_token(key, subject=body.user, roles=[body.role], units=body.units, warehouses=body.warehouses,
+                       ttl_seconds=8 * 3600)
+    return {"token": token}
+
+
+@router.post("/audit/runs", summary="Replay and verify the Kafka log now (the auditor's command-line replay)")
+async def run_audit(request: Request, principal: Auditor) -> dict[str, Any]:
+    runs: AuditRuns = request.app.state.audit_runs
+    return await runs.run(principal.user_id)
+
+
+@router.get("/audit/runs/latest")
+async def latest_audit(request: Request, _: Auditor) -> dict[str, Any]:
+    runs: AuditRuns = request.app.state.audit_runs
+    latest = runs.latest()
+    if latest is None:
+        raise NotFound("no audit has been run yet", code="no_audit")
+    return latest
+
+
+@router.api_route("/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                  include_in_schema=False)
+async def proxy(request: Request, service: str, path: str) -> Response:
+    upstreams: Upstreams = request.app.state.upstreams
+    return await upstreams.forward(service, path, request)
+
+
+def build_app(settings: WebSettings, platform: PlatformSettings, verifier: TokenVerifier) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.upstreams = Upstreams(
+            {"intake": settings.intake_url, "custody": settings.custody_url, "disposal": settings.disposal_url},
+            settings.upstream_timeout_seconds)
+        try:
+            yield
+        finally:
+            await app.state.upstreams.close()
+
+    async def ready() -> None:
+        if not (STATIC / "index.html").exists():
+            raise RuntimeError("static pages missing")
+
+    app = create_app(title="Tangvat web", version="1.0.0", token_verifier=verifier, readiness=ready,
+                     lifespan=lifespan)
+    key_file = settings.dev_mint_key_file
+    app.state.dev_mint_key = load_private_key(key_file.read_bytes()) if key_file else None
+    app.state.audit_runs = AuditRuns(settings.audit_dir, platform.kafka_bootstrap, Path(platform.keys_dir),
+                                     settings.audit_timeout_seconds)
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def no_store(request: Request, call_next: Any) -> Response:
+        # Pages and answers carry tokens' results: never cached by the browser or a proxy.
+        response: Response = await call_next(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    app.mount("/", StaticFiles(directory=STATIC, html=True), name="pages")
+    return app

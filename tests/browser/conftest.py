@@ -1,0 +1,217 @@
+"""The browser suite's stack: its own Kafka and PostgreSQL, every service as a real process (as `make up`
+runs them) plus the web front, and Debian's headless Chromium driven by Playwright.
+
+Own infrastructure, because the services publish to the fixed topic names (`intake.events`, ...) that
+the auditor's replay reads, and the auditor test injects a bad record there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import demo_data
+import httpx
+import pytest
+from chromium import CHROMIUM_ARGS, ensure_chromium
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from stack import ServiceProcess, ensure_keys, migrate, service_env, wait_http
+
+from localinfra import LocalStack, free_port
+from tangvat_shared.auth import mint_token
+from tangvat_shared.keys import load_private_key
+from tangvat_shared.labels import sign_label
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+UNIT = "QLTT-BN"
+WAREHOUSE = "KHO-BN-01"
+BINS = (f"{WAREHOUSE}.A-1", f"{WAREHOUSE}.A-2")
+BOARD = ["board-chair", "board-2", "board-3"]
+ROLES = {"intake": ("api", "relay"), "custody": ("api", "relay", "consume"), "disposal": ("api", "relay", "consume")}
+
+
+@dataclass
+class WebStack:
+    """The running services, the web front's URL, and helpers to set up data through the APIs."""
+
+    keys: Path
+    urls: dict[str, str]
+    processes: list[ServiceProcess] = field(default_factory=list)
+
+    @property
+    def web(self) -> str:
+        return self.urls["web"]
+
+    def token(self, role: str, user: str, **claims: Any) -> str:
+        key = load_private_key((self.keys / "auth.pem").read_bytes())
+        return mint_token(key, subject=user, roles=[role], units=claims.get("units", [UNIT]),
+                          warehouses=claims.get("warehouses", [WAREHOUSE]))
+
+    def client(self, service: str, role: str, user: str = "setup") -> httpx.Client:
+        return httpx.Client(base_url=self.urls[service], timeout=60,
+                            headers={"Authorization": f"Bearer {self.token(role, user)}"})
+
+    def label(self, item: dict[str, Any]) -> str:
+        key = load_private_key((self.keys / "intake.pem").read_bytes())
+        return sign_label(key, uuid.UUID(str(item["item_id"])), item["label_code"])
+
+    def register(self, n: int, *, value_vnd: int | None = None, legal: bool = False) -> list[dict[str, Any]]:
+        """A seizure at intake whose items custody already knows; returns intake's item rows."""
+        body = demo_data.seizure(n, warehouse=WAREHOUSE, categories=[("counterfeit", 1)])
+        if value_vnd is not None:
+            for item in body["items"]:
+                item["value_vnd"] = value_vnd
+        with self.client("intake", "intake_officer", "officer-1") as intake:
+            created = intake.post("/seizures", json=body)
+            assert created.status_code == 201, created.text
+            seizure_id = created.json()["seizure_id"]
+            if legal:
+                r = intake.post(f"/seizures/{seizure_id}/legal-status", json={
+                    "status": "confiscated", "decision_number": "QĐ-123/2022", "decided_on": "2022-09-01",
+                    "issued_by": "Chi cục QLTT Bắc Ninh"})
+                assert r.status_code == 201, r.text
+            items: list[dict[str, Any]] = intake.get(f"/seizures/{seizure_id}/items").json()["items"]
+        with self.client("custody", "warehouse_staff") as custody:
+            for item in items:
+                eventually(lambda i=item: custody.get(f"/items/{i['item_id']}").status_code == 200,
+                           what="custody to know the item")
+        return items
+
+    def custody_history(self, item_id: str) -> list[str]:
+        with self.client("custody", "auditor") as custody:
+            return [e["type"] for e in custody.get(f"/items/{item_id}/history").json()]
+
+
+def eventually(probe: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll `probe` until it returns something truthy (never a bare sleep in a test)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: last {value!r}")
+        time.sleep(0.1)
+
+
+def _setup_world(stack: WebStack) -> None:
+    with stack.client("custody", "admin", "admin-1") as custody:
+        r = custody.post("/warehouses", json={"warehouse_id": WAREHOUSE, "name": "Kho Bắc Ninh"})
+        assert r.status_code == 201, r.text
+        for code, kind, parent in [(f"{WAREHOUSE}.A", "zone", None), (BINS[0], "bin", f"{WAREHOUSE}.A"),
+                                   (BINS[1], "bin", f"{WAREHOUSE}.A")]:
+            r = custody.post(f"/warehouses/{WAREHOUSE}/locations",
+                             json={"location_code": code, "kind": kind, "parent_code": parent})
+            assert r.status_code == 201, r.text
+    with stack.client("disposal", "admin", "admin-1") as disposal:
+        r = disposal.put(f"/boards/{UNIT}", json={"members": BOARD, "quorum": 2, "rejections_to_reject": 2})
+        assert r.status_code == 200, r.text
+
+
+@pytest.fixture(scope="package")
+def web_stack() -> Iterator[WebStack]:
+    ensure_chromium()
+    root = Path(tempfile.mkdtemp(prefix="tangvat-web-"))
+    root.chmod(0o755)  # the postgres OS user must traverse it
+    infra = LocalStack(root / "infra", free_port(), free_port(), free_port())
+    stack = WebStack(root / "keys", {})
+    try:
+        infra_env = infra.up()
+        ensure_keys(stack.keys)
+        for service, roles in ROLES.items():
+            env = service_env(service, infra_env, stack.keys, http_port=free_port(), metrics_port=free_port())
+            stack.urls[service] = f"http://127.0.0.1:{env[f'TANGVAT_{service.upper()}_HTTP_PORT']}"
+            migrate(service, env)
+            stack.processes += [ServiceProcess(service, role, env, root) for role in roles]
+        web_port = free_port()
+        stack.urls["web"] = f"http://127.0.0.1:{web_port}"
+        stack.processes.append(ServiceProcess("web", "api", {
+            "TANGVAT_KAFKA_BOOTSTRAP": infra_env["TANGVAT_KAFKA_BOOTSTRAP"],
+            "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(stack.keys / "auth.pub.pem"),
+            "TANGVAT_KEYS_DIR": str(stack.keys),
+            "TANGVAT_WEB_HTTP_PORT": str(web_port),
+            "TANGVAT_WEB_INTAKE_URL": stack.urls["intake"],
+            "TANGVAT_WEB_CUSTODY_URL": stack.urls["custody"],
+            "TANGVAT_WEB_DISPOSAL_URL": stack.urls["disposal"],
+            "TANGVAT_WEB_DEV_MINT_KEY_FILE": str(stack.keys / "auth.pem"),
+            "TANGVAT_WEB_AUDIT_DIR": str(root / "audit"),
+            "PYTHONUNBUFFERED": "1",
+        }, root))
+        for process in stack.processes:
+            process.start()
+        for process in stack.processes:
+            if process.role == "api":
+                wait_http(f"{stack.urls[process.service]}/readyz", timeout=60, process=process)
+        _setup_world(stack)
+        yield stack
+    finally:
+        for process in reversed(stack.processes):
+            process.stop(timeout=5)
+        infra.down()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright, web_stack: WebStack) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=str(ensure_chromium()), args=list(CHROMIUM_ARGS))
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="vi-VN")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def sign_in(page: Page, web: str, role: str, user: str, *, lang: str = "en",
+            warehouses: str = WAREHOUSE, units: str = UNIT) -> None:
+    """Through the sign-in page's development minting form, as a tester would."""
+    page.goto(f"{web}/index.html")
+    page.evaluate("lang => localStorage.setItem('tv_lang', lang)", lang)
+    page.reload()
+    page.select_option("#mint-role", role)
+    page.fill("#mint-user", user)
+    page.fill("#mint-units", units)
+    page.fill("#mint-warehouses", warehouses)
+    page.click("#mint-submit")
+    page.wait_for_selector("#go-list a")
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def browser_context_pair(browser: Browser) -> Iterator[tuple[BrowserContext, BrowserContext]]:
+    """Two people at two stations: separate contexts, separate sessionStorage."""
+    pair = tuple(browser.new_context(viewport={"width": 1100, "height": 900}) for _ in range(2))
+    for context in pair:
+        context.set_default_timeout(15_000)
+    yield pair[0], pair[1]
+    for context in pair:
+        context.close()
