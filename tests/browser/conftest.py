@@ -42,6 +42,7 @@ class WebStack:
 
     keys: Path
     urls: dict[str, str]
+    kafka_bootstrap: str = ""
     processes: list[ServiceProcess] = field(default_factory=list)
 
     @property
@@ -123,6 +124,7 @@ def web_stack() -> Iterator[WebStack]:
     stack = WebStack(root / "keys", {})
     try:
         infra_env = infra.up()
+        stack.kafka_bootstrap = infra_env["TANGVAT_KAFKA_BOOTSTRAP"]
         ensure_keys(stack.keys)
         for service, roles in ROLES.items():
             env = service_env(service, infra_env, stack.keys, http_port=free_port(), metrics_port=free_port())
@@ -172,7 +174,7 @@ def browser(playwright: Playwright, web_stack: WebStack) -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="vi-VN")
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, timezone_id="UTC")
     context.set_default_timeout(15_000)
     yield context
     context.close()
@@ -209,7 +211,7 @@ def screenshot(page: Page, name: str) -> None:
 @pytest.fixture
 def browser_context_pair(browser: Browser) -> Iterator[tuple[BrowserContext, BrowserContext]]:
     """Two people at two stations: separate contexts, separate sessionStorage."""
-    pair = tuple(browser.new_context(viewport={"width": 1100, "height": 900}) for _ in range(2))
+    pair = tuple(browser.new_context(viewport={"width": 1100, "height": 900}, timezone_id="UTC") for _ in range(2))
     for context in pair:
         context.set_default_timeout(15_000)
     yield pair[0], pair[1]

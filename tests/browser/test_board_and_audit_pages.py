@@ -1,0 +1,138 @@
+"""The board page (a vote with its reason reaching quorum, reservation, certificate) and the auditor
+page (a replay's finding, the time-travel view of a location)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import BINS, BOARD, UNIT, WebStack, eventually, screenshot, sign_in
+
+
+def _disposal_knows(web_stack: WebStack, item_ids: list[str]) -> bool:
+    with web_stack.client("disposal", "board_member", BOARD[0]) as disposal:
+        for item_id in item_ids:
+            r = disposal.get(f"/items/{item_id}")
+            if r.status_code != 200 or r.json()["custody_state"] != "in_storage" or not r.json()["legal_status"]:
+                return False
+    return True
+
+
+def _batch(web_stack: WebStack, batch_id: str) -> dict[str, Any]:
+    with web_stack.client("disposal", "auditor", "kiem-toan-1") as disposal:
+        body: dict[str, Any] = disposal.get(f"/batches/{batch_id}").json()
+        return body
+
+
+def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(browser: Browser,
+                                                                              web_stack: WebStack) -> None:
+    items = web_stack.register(2, legal=True)
+    ids = [i["item_id"] for i in items]
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        for item in items:
+            r = custody.post("/scans/check-in", json={"label": web_stack.label(item), "location_code": BINS[0]})
+            assert r.status_code == 200, r.text
+    eventually(lambda: _disposal_knows(web_stack, ids), what="disposal's read model")
+    with web_stack.client("disposal", "board_member", BOARD[0]) as disposal:
+        r = disposal.post("/batches", json={"unit": UNIT, "method": "destroy", "item_ids": ids,
+                                            "reason": "Hàng giả, không còn giá trị sử dụng"})
+        assert r.status_code == 201, r.text
+        batch_id = r.json()["batch_id"]
+
+    for member, reason in ((BOARD[1], "Đúng quy định, đồng ý tiêu hủy"), (BOARD[2], "Đồng ý")):
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        page = context.new_page()
+        sign_in(page, web_stack.web, "board_member", member)
+        page.goto(f"{web_stack.web}/board.html")
+        section = page.locator(f'#pending section[data-batch="{batch_id}"]')
+        expect(section.locator("progress")).to_be_visible()
+        section.locator("textarea").fill(reason)
+        section.locator("form.vote button[type=submit]").click()
+        expect(page.locator("#status .banner.ok")).to_be_visible()
+        if member == BOARD[1]:
+            expect(section).to_have_attribute("data-status", "proposed")
+            expect(section.locator("progress")).to_have_attribute("value", "1")
+            expect(section.locator("form.vote")).to_have_count(0)  # one vote per member
+            screenshot(page, "board-first-vote")
+        else:
+            # Quorum: the reservation runs through custody and the page follows it until it settles.
+            expect(section).to_have_attribute("data-status", "ready", timeout=30_000)
+            expect(section.locator('table.reservation tr[data-key="reserved"] td')).to_have_text("2")
+            screenshot(page, "board-quorum")
+        context.close()
+
+    with web_stack.client("disposal", "board_member", BOARD[0]) as disposal:
+        r = disposal.post(f"/batches/{batch_id}/execution", json={
+            "executed_on": "2026-11-20", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
+            "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in ("a", "b")],
+            "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}],
+            "confirmed_item_ids": ids})
+        assert r.status_code == 200, r.text
+    eventually(lambda: _batch(web_stack, batch_id)["status"] == "executed", what="the execution")
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    sign_in(page, web_stack.web, "auditor", "kiem-toan-1", units="*", warehouses="*")
+    page.goto(f"{web_stack.web}/board.html")
+    section = page.locator(f'#others section[data-batch="{batch_id}"]')
+    expect(section).to_have_attribute("data-status", "executed")
+    expect(section.locator("form.vote")).to_have_count(0)  # an auditor reads, never votes
+    section.locator("button.certificate").click()
+    expect(section.locator("a.certificate-link")).to_be_visible()
+    assert page.evaluate("""async () => {
+        const a = document.querySelector('a.certificate-link');
+        const blob = await (await fetch(a.href)).blob();
+        return new TextDecoder().decode(await blob.slice(0, 5).arrayBuffer());
+    }""") == "%PDF-"
+    screenshot(page, "board-executed")
+    context.close()
+
+
+def _inject_malformed_record(bootstrap: str) -> None:
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait("custody.events", b'{"type": "custody.item_moved", "not": "an event"}')
+        finally:
+            await producer.stop()
+
+    # Its own thread and event loop: the test process's loop belongs to pytest-asyncio.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, send()).result()
+
+
+def test_the_auditor_runs_a_replay_and_sees_a_finding_then_looks_back_at_a_location(
+        page: Page, web_stack: WebStack) -> None:
+    (item,) = web_stack.register(1)
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        r = custody.post("/scans/check-in", json={"label": web_stack.label(item), "location_code": BINS[1]})
+        assert r.status_code == 200, r.text
+        time.sleep(1.1)  # the time-travel instant must fall strictly between the two scans
+        before_move = datetime.now(UTC)
+        time.sleep(1.1)
+        r = custody.post("/scans/move", json={"label": web_stack.label(item), "location_code": BINS[0]})
+        assert r.status_code == 200, r.text
+    _inject_malformed_record(web_stack.kafka_bootstrap)
+
+    sign_in(page, web_stack.web, "auditor", "kiem-toan-1", units="*", warehouses="*")
+    page.goto(f"{web_stack.web}/audit.html")
+    page.click("#run")
+    expect(page.locator("#verdict")).to_have_attribute("data-clean", "false", timeout=60_000)
+    finding = page.locator("#findings tbody tr").filter(has_text="custody")
+    expect(finding.first).to_be_visible()
+    screenshot(page, "audit-findings")
+
+    page.fill("#tt-location", BINS[1])
+    page.fill("#tt-at", before_move.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.click("#tt-form button[type=submit]")
+    expect(page.locator("#tt-items")).to_contain_text(item["item_id"])
+    page.fill("#tt-at", "")
+    page.click("#tt-form button[type=submit]")
+    expect(page.locator("#tt-items")).not_to_contain_text(item["item_id"])  # moved away since
+    screenshot(page, "audit-time-travel")
