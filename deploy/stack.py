@@ -35,6 +35,9 @@ ROLES = {
 }
 
 
+WEB_PORT = 8005  # the pages people use (services/web), in front of every service's API
+
+
 def available_services() -> list[str]:
     return [s for s in SERVICES if importlib.util.find_spec(f"tangvat_{s}") is not None]
 
@@ -192,11 +195,26 @@ class Stack:
 
     def processes(self, infra_env: Mapping[str, str] | None = None) -> list[ServiceProcess]:
         env = infra_env or self._saved_env()
-        return [
+        processes = [
             ServiceProcess(service, role, service_env(service, env, self.keys_dir), self.state)
             for service in available_services()
             for role in ROLES[service]
         ]
+        if importlib.util.find_spec("tangvat_web") is not None:
+            processes.append(ServiceProcess("web", "api", self._web_env(env), self.state))
+        return processes
+
+    def _web_env(self, infra_env: Mapping[str, str]) -> dict[str, str]:
+        # A development stack: the sign-in page may mint tokens, as `make token` does.
+        return {
+            "TANGVAT_KAFKA_BOOTSTRAP": infra_env.get("TANGVAT_KAFKA_BOOTSTRAP", ""),
+            "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(self.keys_dir / "auth.pub.pem"),
+            "TANGVAT_KEYS_DIR": str(self.keys_dir),
+            "TANGVAT_WEB_HTTP_PORT": str(WEB_PORT),
+            "TANGVAT_WEB_DEV_MINT_KEY_FILE": str(self.keys_dir / "auth.pem"),
+            "TANGVAT_WEB_AUDIT_DIR": str(self.state / "web-audit"),
+            "PYTHONUNBUFFERED": "1",
+        }
 
     def _saved_env(self) -> dict[str, str]:
         env = {}
@@ -220,12 +238,15 @@ class Stack:
             process.start()
         for process in processes:
             if process.role == "api":
-                wait_http(f"http://127.0.0.1:{HTTP_PORTS[process.service]}/readyz", process=process)
+                port = WEB_PORT if process.service == "web" else HTTP_PORTS[process.service]
+                wait_http(f"http://127.0.0.1:{port}/readyz", process=process)
         print(f"Tangvat is up in {time.monotonic() - started:.1f}s")
         print(f"  Kafka       {infra_env['TANGVAT_KAFKA_BOOTSTRAP']}")
         print(f"  PostgreSQL  {self.infra.postgres.port} (admin DSN in {self.state / 'infra.env'})")
         for service in available_services():
             print(f"  {service:<11} http://127.0.0.1:{HTTP_PORTS[service]}/docs")
+        if importlib.util.find_spec("tangvat_web") is not None:
+            print(f"  {'web':<11} http://127.0.0.1:{WEB_PORT}/  (scan station, items, seizures, board, audit)")
         print(f"  logs        {self.state / 'logs'}   tokens: make token ROLE=intake_officer")
 
     def down(self) -> None:
