@@ -37,6 +37,8 @@ ROLES = {"intake": ("api", "relay"), "custody": ("api", "relay", "consume"), "di
 UNIT, WAREHOUSE, BIN = "QLTT-BN", "KHO-BN-01", "KHO-BN-01.D-1"
 MEMBERS = ["chair", "member-2", "member-3", "member-4", "member-5"]
 CHECK_IN_CONCURRENCY = 32
+PHASES = ("proposed_s", "approved_s", "custody_reserved_s", "reserved_s", "executed_s", "certificate_s",
+          "certificate_mb")
 
 
 @contextlib.contextmanager
@@ -182,11 +184,17 @@ class Bench:
                 r.raise_for_status()
             marks["approved_s"] = time.perf_counter() - started
 
+            sid = uuid.UUID(seizure_id)
+
             async def ready() -> bool:
+                if "custody_reserved_s" not in marks and await count(custody, """SELECT count(*) FROM item
+                        WHERE seizure_id = $1 AND state = 'reserved_for_disposal'""", sid) >= n:
+                    marks["custody_reserved_s"] = time.perf_counter() - started  # where custody's part ends
                 return await disposal.fetchval("SELECT status FROM batch WHERE batch_id = $1", batch_id) == "ready"
 
             await wait_until(ready, "the batch reserved")
             marks["reserved_s"] = time.perf_counter() - started
+            marks.setdefault("custody_reserved_s", marks["reserved_s"])
             confirmed = [str(r["item_id"]) for r in await disposal.fetch(
                 "SELECT item_id FROM batch_item WHERE batch_id = $1 AND reservation = 'reserved'", batch_id)]
             r = await http.post(f"/batches/{batch_id}/execution", headers=self.headers("board_member", MEMBERS[0]),
@@ -197,7 +205,6 @@ class Bench:
                                       "evidence": [{"sha256": "c" * 64, "name": "video.mp4", "kind": "video"}]})
             r.raise_for_status()
             marks["executed_s"] = time.perf_counter() - started
-            sid = uuid.UUID(seizure_id)
 
             async def disposed() -> bool:
                 return await count(custody, "SELECT count(*) FROM item WHERE seizure_id = $1 AND state = 'disposed'",
@@ -235,8 +242,7 @@ async def main(runs: int, n: int) -> None:
         "disposal_items_per_s", [r["items_per_s"] for r in results], "items/s", "asyncpg_copy_rows_per_s", baselines,
         n,
         {"total_s": [round(r["total_s"], 2) for r in results],
-         **{k: [round(r[k], 2) for r in results] for k in ("proposed_s", "approved_s", "reserved_s", "executed_s",
-                                                            "certificate_s", "certificate_mb")},
+         **{k: [round(r[k], 2) for r in results] for k in PHASES},
          "peak_rss_mb": {name: round(v, 1) if v else None for name, v in rss.items()},
          "processes": "intake api+relay; custody and disposal api+relay+consume"},
     )
