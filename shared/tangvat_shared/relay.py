@@ -127,17 +127,21 @@ class Relay:
             raise LeaseLost(self._config.stream)
         return head
 
-    async def _claim(self) -> tuple[list[tuple[str, bytes]], int]:
-        """Return the next messages to publish (key, value) and the last sequence among them."""
+    async def _claim(self, *, after: int | None = None) -> tuple[list[tuple[str, bytes]], int]:
+        """Return the next messages to publish (key, value) and the last sequence among them.
+
+        The next messages follow sequence `after` (by default, what the broker acknowledged): events
+        sequenced earlier but not yet published come first, and only then new ones."""
         async with self._pool.acquire() as conn, conn.transaction():
             head = await self._lock_head(conn)
-            if head["published_seq"] < head["last_seq"]:
+            base = head["published_seq"] if after is None else after
+            if base < head["last_seq"]:
                 # Sequenced earlier but never acknowledged (crash, broker outage): same bytes again.
                 rows = await conn.fetch(
                     """SELECT r.subject, r.body, s.stream_seq, s.prev_hash, s.hash
                          FROM event_seal s JOIN event_record r USING (event_id)
                         WHERE s.stream_seq > $1 ORDER BY s.stream_seq LIMIT $2""",
-                    head["published_seq"],
+                    base,
                     self._config.batch_size,
                 )
                 messages = []
@@ -147,7 +151,7 @@ class Relay:
                     sealed["prevhash"] = row["prev_hash"]
                     sealed["hash"] = row["hash"]
                     messages.append((row["subject"], canonical_json(sealed)))
-                return messages, rows[-1]["stream_seq"] if rows else head["published_seq"]
+                return messages, rows[-1]["stream_seq"] if rows else base
 
             # Whatever is queued and visible now; a transaction committing later (even with a
             # lower id) is simply sequenced in a later batch.
@@ -194,7 +198,10 @@ class Relay:
         return [r["payload"] if r["payload"] is not None else canonical_json(bodies[r["event_id"]]) for r in rows]
 
     async def _publish(self, messages: list[tuple[str, bytes]]) -> None:
-        """Send in sequence order, one record batch per partition at a time; wait for every ack."""
+        await (await self._enqueue(messages))
+
+    async def _enqueue(self, messages: list[tuple[str, bytes]]) -> asyncio.Future[Any]:
+        """Queue in sequence order, one record batch per partition at a time; a future of every ack."""
         topic = self._config.topic
         partitions = sorted(await self._producer.partitions_for(topic))
         by_partition: dict[int, list[tuple[bytes, bytes]]] = {}
@@ -211,7 +218,7 @@ class Relay:
                     if batch.append(key=raw_key, value=value, timestamp=None) is None:
                         raise ValueError(f"event of {len(value)} bytes exceeds the producer's batch size")
             futures.append(await self._producer.send_batch(batch, topic, partition=partition))
-        await asyncio.gather(*futures)
+        return asyncio.gather(*futures)
 
     async def _mark_published(self, up_to: int) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -282,6 +289,36 @@ class Relay:
             self._unchecked = bool(messages)
         return len(messages)
 
+    async def drain(self) -> int:
+        """Publish everything queued now, overlapping each batch's wait for acknowledgements with
+        sequencing the next one in the database; return how many events were published.
+
+        Batch k+1 is only handed to the producer once batch k is acknowledged and marked, so the
+        order on every partition is the sequence order. If a publication fails, batches already
+        sequenced are simply republished by the next cycle (published_seq < last_seq)."""
+        if self._token is None and not await self.try_acquire():
+            return 0
+        total = 0
+        messages, last = await self._claim()
+        while messages:
+            acks = await self._enqueue(messages)
+            following = asyncio.ensure_future(self._claim(after=last))
+            try:
+                await acks
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await following  # let its transaction finish; what it sequenced is republished
+                raise
+            await self._mark_published(last)
+            total += len(messages)
+            self._unchecked = True
+            await self._maybe_checkpoint()
+            messages, last = await following
+        if self._unchecked:
+            await self._maybe_checkpoint(force=True)
+            self._unchecked = False
+        return total
+
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop`; outages of the broker or the database are waited out, not fatal."""
         ready = False
@@ -290,7 +327,7 @@ class Relay:
                 if not ready:
                     await self.ensure_stream()
                     ready = True
-                published = await self.run_once()
+                published = await self.drain()
             except LeaseLost:
                 log.warning("relay.lease_lost", stream=self._config.stream, holder=self.holder)
                 published = 0

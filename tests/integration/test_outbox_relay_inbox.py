@@ -221,3 +221,24 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     assert all(dict(r.headers)["tangvat-source-topic"] == topic.encode() for r in dead_letters)
     first = min(dead_letters, key=lambda r: int(dict(r.headers)["tangvat-source-offset"]))
     assert first.value == b"{not json"
+
+
+async def test_batches_sequenced_while_another_was_in_flight_are_not_skipped_after_a_failure(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    (topic,) = await new_topics(infra.kafka_bootstrap, "relaytest.events")
+    await write_events(stream_db, 15)
+    failing = relay(stream_db, producer, topic, "relay-a", batch_size=5)
+    await failing.ensure_stream()
+    assert await failing.try_acquire()
+    first, last_first = await failing._claim()  # batch 1..5 handed to the broker...
+    await failing._publish(first)
+    second, _ = await failing._claim(after=last_first)  # ...6..10 sequenced meanwhile...
+    assert len(second) == 5
+    # ...and then batch 1's acknowledgement is lost (broker died): nothing is marked.
+    await expire_lease(stream_db)
+    survivor = relay(stream_db, producer, topic, "relay-b", batch_size=5)
+    assert await survivor.drain() == 15
+    lanes = await read_lanes(infra.kafka_bootstrap, topic)
+    assert sorted({r["sequence"] for _, r in lanes}) == list(range(1, 16))
+    assert verify_chain("relaytest", lanes) == []
