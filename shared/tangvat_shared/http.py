@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 import asyncpg
 import structlog
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.errors import (
@@ -128,6 +129,52 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 
+def _correlation_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-correlation-id":
+            given = value.decode("latin-1")
+            if 0 < len(given) <= 128 and given.isascii() and given.isprintable():
+                return given
+            break
+    return str(uuid.uuid4())
+
+
+class CorrelationMiddleware:
+    """Binds a correlation id to the request's logs and answer, and counts and times requests.
+
+    Plain ASGI rather than Starlette's `@app.middleware("http")`, which wraps every request
+    and response in extra tasks and streams (about a quarter of a small request's CPU time)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = _correlation_id(scope)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", []), (b"x-correlation-id", correlation_id.encode("latin-1"))]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            LATENCY.labels(scope["method"], path).observe(time.perf_counter() - started)
+            REQUESTS.labels(scope["method"], path, str(status)).inc()
+
+
 def create_app(
     *,
     title: str,
@@ -144,20 +191,7 @@ def create_app(
     app.add_exception_handler(asyncpg.UniqueViolationError, _unique_violation)
     app.add_exception_handler(Exception, _unexpected)
 
-    @app.middleware("http")
-    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-        request.state.correlation_id = correlation_id
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        response.headers["x-correlation-id"] = correlation_id
-        return response
+    app.add_middleware(CorrelationMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

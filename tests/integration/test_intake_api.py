@@ -305,3 +305,15 @@ async def test_labels_are_printable_and_tell_genuine_from_forged(
     altered = item["label_payload"].replace(item["label_code"], item["label_code"] + "X")
     refused = await intake_client.post("/labels/verify", headers=staff, json={"payload": altered})
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_label"
+
+
+async def test_a_correlation_id_is_echoed_or_made_and_requests_are_counted(
+    intake_client: httpx.AsyncClient, token: TokenFactory
+) -> None:
+    given = await intake_client.get("/healthz", headers={"X-Correlation-ID": "scan-station-7/42"})
+    assert given.headers["x-correlation-id"] == "scan-station-7/42"
+    made = await intake_client.get("/healthz", headers={"X-Correlation-ID": "x" * 500})
+    assert uuid.UUID(made.headers["x-correlation-id"])
+    await intake_client.get(f"/seizures/{uuid.uuid4()}", headers=bearer(token()))
+    metrics = (await intake_client.get("/metrics")).text
+    assert 'tangvat_http_requests_total{method="GET",route="/seizures/{seizure_id}",status="404"}' in metrics
