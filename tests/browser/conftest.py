@@ -203,6 +203,17 @@ def sign_in(page: Page, web: str, role: str, user: str, *, lang: str = "en",
     page.wait_for_selector("#go-list a")
 
 
+def scan(page: Page, code: str) -> None:
+    """What a keyboard-wedge scanner does: type the code, press Enter."""
+    page.fill("#scan-input", code)
+    page.press("#scan-input", "Enter")
+
+
+def choose(page: Page, action: str) -> None:
+    # Keyboard-only: the action buttons are radio inputs reachable with Tab and arrows; a click works too.
+    page.check(f'input[name="action"][value="{action}"]', force=True)
+
+
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

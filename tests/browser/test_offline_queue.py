@@ -9,8 +9,7 @@ import uuid
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import BINS, WebStack, eventually, screenshot, sign_in
-from tests.browser.test_scan_station import scan
+from tests.browser.conftest import BINS, WebStack, eventually, scan, screenshot, sign_in
 
 
 def received(web_stack: WebStack, item_id: str) -> int:

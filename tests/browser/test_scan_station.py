@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import BINS, WAREHOUSE, WebStack, eventually, screenshot, sign_in
-
-
-def scan(page: Page, code: str) -> None:
-    page.fill("#scan-input", code)
-    page.press("#scan-input", "Enter")
-
-
-def choose(page: Page, action: str) -> None:
-    # Keyboard-only: the action buttons are radio inputs reachable with Tab and arrows; a click works too.
-    page.check(f'input[name="action"][value="{action}"]', force=True)
+from tests.browser.conftest import BINS, WAREHOUSE, WebStack, choose, eventually, scan, screenshot, sign_in
 
 
 def test_a_staff_member_receives_moves_checks_out_and_returns_an_item(page: Page, web_stack: WebStack) -> None:

@@ -191,6 +191,11 @@
     if (saved) { const radio = document.querySelector(`input[name="action"][value="${saved}"]`); if (radio) radio.checked = true; }
     $("warehouse").addEventListener("change", loadLocations);
     for (const radio of document.querySelectorAll('input[name="action"]')) radio.addEventListener("change", showActionFields);
+    // A tap on an action puts the cursor back in the scan field, so the scanner's next code lands there
+    // (keyboard users keep their focus on the radio group to move with the arrow keys).
+    $("actions").addEventListener("pointerup", () => setTimeout(() => {
+      if (action() === "receive" || action() === "move" || action() === "return") $("scan-input").focus();
+    }, 0));
     $("scan-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       const input = $("scan-input");

@@ -1,0 +1,77 @@
+"""Every page: labelled controls, a language switch, keyboard-only use of the scan station."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import BINS, WebStack, screenshot, sign_in
+
+PAGES = ("index", "scan", "item", "seizure", "board", "audit")
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden' && !el.closest('.hidden'))
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map((el) => el.id || el.name || el.outerHTML.slice(0, 60))"""
+
+
+def test_every_control_has_a_label_and_the_language_switches(page: Page, web_stack: WebStack) -> None:
+    sign_in(page, web_stack.web, "admin", "admin-1", lang="vi", units="*", warehouses="*")
+    screenshot(page, "signin")
+    for name in PAGES:
+        page.goto(f"{web_stack.web}/{name}.html")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(UNLABELLED) == [], name
+        assert page.evaluate("document.documentElement.lang") == "vi"
+    page.goto(f"{web_stack.web}/scan.html")
+    expect(page.locator("h1")).to_have_text("Trạm quét")
+    page.click("#lang-toggle")
+    expect(page.locator("h1")).to_have_text("Scan station")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.reload()  # the choice is remembered
+    expect(page.locator("h1")).to_have_text("Scan station")
+
+
+def test_the_scan_station_works_from_the_keyboard_alone(page: Page, web_stack: WebStack) -> None:
+    (item,) = web_stack.register(1)
+    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    page.goto(f"{web_stack.web}/scan.html")
+    expect(page.locator("#scan-input")).to_be_focused()  # ready for the scanner on arrival
+    page.keyboard.type(BINS[0])
+    page.keyboard.press("Enter")
+    page.keyboard.type(web_stack.label(item))
+    page.keyboard.press("Enter")
+    expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
+    # Shift+Tab back to the action group, arrow to "move", then Tab forward to the scan field.
+    page.focus('input[name="action"][value="receive"]')
+    page.keyboard.press("ArrowRight")
+    expect(page.locator('input[name="action"][value="move"]')).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.locator("#scan-input")).to_be_focused()
+    page.keyboard.type(BINS[1])
+    page.keyboard.press("Enter")
+    page.keyboard.type(web_stack.label(item))
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-log li[data-kind=ok]")).to_have_count(2)
+    focused = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert focused != "none"  # a visible focus ring
+
+
+def test_an_inventory_count_is_opened_scanned_and_closed(page: Page, web_stack: WebStack) -> None:
+    (item,) = web_stack.register(1)
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        r = custody.post("/scans/check-in", json={"label": web_stack.label(item), "location_code": BINS[0]})
+        assert r.status_code == 200, r.text
+    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    page.goto(f"{web_stack.web}/scan.html")
+    page.check('input[name="action"][value="count"]', force=True)
+    page.fill("#location", BINS[0])
+    page.click("#count-open")
+    expect(page.locator("#count-close")).to_be_enabled()
+    count_id = page.evaluate("localStorage.getItem('tv_scan_count')")
+    page.fill("#scan-input", web_stack.label(item))
+    page.press("#scan-input", "Enter")
+    expect(page.locator("#scan-log li").first).to_have_attribute("data-kind", "ok")
+    page.click("#count-close")
+    expect(page.locator("#count-close")).to_be_disabled()
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        count = custody.get(f"/counts/{count_id}").json()
+    assert count["closed_by"] == "kho-1" and count["scanned"] == 1, count
