@@ -149,3 +149,21 @@ async def test_an_auction_records_integer_proceeds_and_a_return_releases_to_the_
         smuggled.all_ids[0]: "disposed", released.all_ids[0]: "released"}
     r = await world.disposal.get(f"/batches/{auction}/certificate.pdf", headers=member(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_an_executed_destruction"
+
+
+async def test_a_transfer_needs_the_receiving_agencys_acknowledgement(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    smuggled = await seizure([("smuggled", 1)])
+    batch_id = (await propose(world, token, smuggled.all_ids, method="transfer")).json()["batch_id"]
+    await approve(world, token, batch_id)
+    await wait_status(world, token, batch_id, "ready")
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
+                                  json={"executed_on": "2022-11-03", "receiving_agency": "Bệnh viện tỉnh"})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["body", "acknowledgement_reference"]
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token), json={
+        "executed_on": "2022-11-03", "receiving_agency": "Bệnh viện tỉnh", "acknowledgement_reference": "CV 88/BV"})
+    assert r.status_code == 200, r.text
+    await wait_status(world, token, batch_id, "executed", lambda b: b["outcomes"] == {"disposed": 1})
+    r = await world.disposal.get(f"/batches/{batch_id}/certificate.pdf", headers=member(token))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_an_executed_destruction"
