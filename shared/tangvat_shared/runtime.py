@@ -62,6 +62,12 @@ async def _until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> 
     await main(stop)
 
 
+def relay_session_settings(lease_seconds: float) -> dict[str, str]:
+    """A relay paused inside a transaction (SIGSTOP, a frozen VM) would hold the stream head's
+    row lock and block its successor forever; PostgreSQL ends such a session after one lease."""
+    return {"idle_in_transaction_session_timeout": str(int(lease_seconds * 1000))}
+
+
 def run_relay(service: str, platform: PlatformSettings, settings: ServiceSettings) -> None:
     key = signing_key(service, platform, settings)
     tune_gc()
@@ -69,7 +75,8 @@ def run_relay(service: str, platform: PlatformSettings, settings: ServiceSetting
         start_http_server(settings.metrics_port, addr=settings.http_host)
 
     async def main(stop: asyncio.Event) -> None:
-        pool = await create_pool(settings.database_url, max_size=3)
+        pool = await create_pool(settings.database_url, max_size=3, server_settings=relay_session_settings(
+            settings.relay_lease_seconds))
         producer = make_producer(platform.kafka_bootstrap, client_id=f"{service}-relay")
         await producer.start()
         try:

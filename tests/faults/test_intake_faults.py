@@ -129,8 +129,12 @@ def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(
     started = time.monotonic()
     successor = stack.process("relay", name="relay-successor")
     successor.start()
-    wait_until(lambda: fully_published(stack), "the successor to take over after the lease expired")
-    old.signal(signal.SIGCONT)  # the old relay wakes up holding a stale lease
+    try:
+        # The paused relay may hold the stream head's row lock mid-transaction: PostgreSQL ends
+        # its session after one lease (idle_in_transaction_session_timeout), freeing it.
+        wait_until(lambda: fully_published(stack), "the successor to take over after the lease expired")
+    finally:
+        old.signal(signal.SIGCONT)  # the old relay wakes up holding a stale lease
     time.sleep(2)  # let it try (and fail) to write; nothing to wait *for*, it must do nothing
     assert fully_published(stack)
     counts = audit(stack)
