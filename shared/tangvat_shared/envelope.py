@@ -101,7 +101,7 @@ def envelope_body(
     subject: str,
     data: dict[str, Any],
     actor: Actor,
-    time: datetime,
+    time: datetime | str,
     correlation_id: uuid.UUID | None = None,
     causation_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def envelope_body(
         "type": type,
         "schemaversion": schemaversion,
         "subject": subject,
-        "time": time.isoformat(),
+        "time": time if isinstance(time, str) else time.isoformat(),
         "datacontenttype": "application/json",
         "actorid": actor.user_id,
         "actorrole": actor.role,

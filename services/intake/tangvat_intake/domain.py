@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class PlannedRegistration:
     correlation_id: uuid.UUID | None
     total_value_vnd: int
 
+    @functools.cached_property
+    def _time(self) -> str:
+        return self.now.isoformat()  # one instant for the whole registration, formatted once
+
     def seizure_event(self) -> tuple[Any, ...]:
         (event_id,) = uuid4_strings(1)
         data = _seizure_data(self.seizure_id, self.registration, len(self.registration.items), self.total_value_vnd)
@@ -61,7 +66,7 @@ class PlannedRegistration:
     def _event(self, event_id: str, event_type: str, subject: str, data: dict[str, Any]) -> tuple[Any, ...]:
         body = envelope_body(
             event_id=event_id, source=SERVICE, type=event_type, schemaversion=1, subject=subject, data=data,
-            actor=self.actor, time=self.now, correlation_id=self.correlation_id,
+            actor=self.actor, time=self._time, correlation_id=self.correlation_id,
         )
         return outbox_record(body, self.now)
 
