@@ -1,0 +1,161 @@
+"""End to end, the three services together: a raid registered in bulk, received and put away,
+counted, partly transferred to another warehouse, an item checked out to a lab and returned, an
+item on legal hold, counterfeit goods destroyed by a board before witnesses, smuggled goods
+auctioned — and then the auditor, from the Kafka log alone, finds nothing and every count and
+VND balances."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tangvat_audit.audit import run_audit
+from tangvat_audit.log_reader import read_stream
+from tangvat_shared.keys import load_public_key
+from tangvat_shared.labels import sign_label
+from tests.integration.conftest import TokenFactory, bearer
+from tests.integration.disposal.conftest import (
+    MEMBERS,
+    WAREHOUSE,
+    SeizureFactory,
+    World,
+    approve,
+    destruction,
+    fetch,
+    member,
+    propose,
+    wait_status,
+)
+
+SHELF_BIN = f"{WAREHOUSE}.E-1"
+OTHER = "KHO-BN-02"
+OTHER_BIN = f"{OTHER}.A-1"
+
+
+async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_balanced_audit(
+    world: World, seizure: SeizureFactory, token: TokenFactory, keys_dir: Path
+) -> None:
+    seized = await seizure([("counterfeit", 6), ("smuggled", 6)])  # registered, then checked in at BIN
+    items = {str(i["item_id"]): i for i in seized.items}
+    label = {item_id: sign_label(world.intake_key, i["item_id"], i["label_code"]) for item_id, i in items.items()}
+    counterfeit = sorted(i for i, row in items.items() if row["category"] == "counterfeit")
+    smuggled = sorted(i for i, row in items.items() if row["category"] == "smuggled")
+    staff_here = bearer(token("warehouse_staff", user="kho-1", warehouses=(WAREHOUSE,)))
+    staff_there = bearer(token("warehouse_staff", user="kho-2", warehouses=(OTHER,)))
+    admin = bearer(token("admin", user="admin-1", units=("*",), warehouses=("*",)))
+
+    # Put away on a shelf of their own (the world's receiving bin is shared with other tests).
+    for code, kind, parent in ((f"{WAREHOUSE}.E", "zone", None), (f"{WAREHOUSE}.E1", "shelf", f"{WAREHOUSE}.E"),
+                               (SHELF_BIN, "bin", f"{WAREHOUSE}.E1")):
+        r = await world.custody.post(f"/warehouses/{WAREHOUSE}/locations", headers=admin,
+                                     json={"location_code": code, "kind": kind, "parent_code": parent})
+        assert r.status_code in (201, 409), r.text
+    for item_id in items:
+        moved_in = await world.custody.post("/scans/move", headers=staff_here,
+                                            json={"label": label[item_id], "location_code": SHELF_BIN})
+        assert moved_in.status_code == 200, moved_in.text
+
+    # Kiểm kê: a blind count of that bin finds every item, and nothing else.
+    opened = await world.custody.post("/counts", headers=staff_here,
+                                      json={"warehouse_id": WAREHOUSE, "location_code": SHELF_BIN, "blind": True})
+    assert opened.status_code == 201, opened.text
+    count_id = opened.json()["count_id"]
+    for item_id in items:
+        scanned = await world.custody.post(f"/counts/{count_id}/scans", headers=staff_here,
+                                           json={"label": label[item_id]})
+        assert scanned.status_code == 200, scanned.text
+    report = (await world.custody.post(f"/counts/{count_id}/close", headers=staff_here)).json()["report"]
+    assert set(report["found"]) == set(items)
+    assert report["missing"] == [] and report["unexpected"] == []
+
+    # Two smuggled items go to another warehouse: dispatched by one person, received by another.
+    r = await world.custody.post("/warehouses", headers=admin, json={"warehouse_id": OTHER, "name": "Kho Từ Sơn"})
+    assert r.status_code in (201, 409), r.text
+    for code, kind, parent in ((f"{OTHER}.A", "zone", None), (f"{OTHER}.A1", "shelf", f"{OTHER}.A"),
+                               (OTHER_BIN, "bin", f"{OTHER}.A1")):
+        r = await world.custody.post(f"/warehouses/{OTHER}/locations", headers=admin,
+                                     json={"location_code": code, "kind": kind, "parent_code": parent})
+        assert r.status_code in (201, 409), r.text
+    moved = smuggled[:2]
+    dispatched = await world.custody.post("/transfers", headers=staff_here, json={
+        "from_warehouse_id": WAREHOUSE, "to_warehouse_id": OTHER, "item_ids": moved, "carrier": "Xe 99C-123"})
+    assert dispatched.status_code == 201, dispatched.text
+    transfer_id = dispatched.json()["transfer_id"]
+    received = await world.custody.post(f"/transfers/{transfer_id}/receive", headers=staff_there,
+                                        json={"labels": [label[i] for i in moved], "location_code": OTHER_BIN})
+    assert received.status_code == 200, received.text
+    assert (await world.custody.post(f"/transfers/{transfer_id}/close", headers=staff_there)).status_code == 200
+
+    # One smuggled item goes to a lab (giám định) and comes back.
+    sampled = smuggled[2]
+    out = await world.custody.post(f"/items/{sampled}/check-out", headers=staff_here, json={
+        "holder": "Viện Khoa học hình sự", "holder_kind": "lab", "purpose": "giám định nguồn gốc",
+        "due_at": (datetime.now(UTC) + timedelta(days=7)).isoformat()})
+    assert out.status_code == 201, out.text
+    back = await world.custody.post(f"/items/{sampled}/return", headers=staff_here,
+                                    json={"location_code": SHELF_BIN})
+    assert back.status_code == 200, back.text
+
+    # A court puts one counterfeit item on legal hold: it must survive the destruction.
+    held = counterfeit[0]
+    hold = await world.custody.post(f"/items/{held}/legal-hold", json={"reason": "Tòa án yêu cầu giữ làm chứng cứ"},
+                                    headers=bearer(token("board_member", user="board-2", warehouses=(WAREHOUSE,))))
+    assert hold.status_code == 200, hold.text
+
+    # The board destroys the counterfeit goods: the held item is shown as unavailable, not dropped.
+    r = await propose(world, token, filter={"seizure_id": seized.seizure_id, "category": "counterfeit"})
+    assert r.status_code == 201, r.text
+    destroy_id = r.json()["batch_id"]
+    await approve(world, token, destroy_id, MEMBERS[1:4])
+    ready = await wait_status(world, token, destroy_id, "ready")
+    assert ready["reservation"].get("reserved") == 5
+    assert sum(v for k, v in ready["reservation"].items() if k != "reserved") == 1
+    destroyed = [i for i in counterfeit if i != held]
+    r = await world.disposal.post(f"/batches/{destroy_id}/execution", headers=member(token),
+                                  json=destruction(confirmed_item_ids=destroyed))
+    assert r.status_code == 200, r.text
+    await wait_status(world, token, destroy_id, "executed", lambda b: b["outcomes"] == {"disposed": 5})
+
+    # The smuggled goods still in the first warehouse are auctioned.
+    auctioned = smuggled[2:]
+    r = await propose(world, token, auctioned, method="auction", reason="Hàng nhập lậu, bán đấu giá sung quỹ")
+    assert r.status_code == 201, r.text
+    auction_id = r.json()["batch_id"]
+    await approve(world, token, auction_id, MEMBERS[1:4])
+    await wait_status(world, token, auction_id, "ready")
+    r = await world.disposal.post(f"/batches/{auction_id}/execution", headers=member(token), json={
+        "executed_on": "2022-11-20", "proceeds_vnd": 48_500_000, "buyer_reference": "HĐ-ĐG-2022/117"})
+    assert r.status_code == 200, r.text
+    executed = await wait_status(world, token, auction_id, "executed", lambda b: sum(b["outcomes"].values()) == 4)
+
+    async def custody_states() -> dict[str, str]:
+        rows = await fetch(world.custody_dsn, "SELECT item_id::text AS item_id, state FROM item "
+                           "WHERE seizure_id = $1::uuid", seized.seizure_id)
+        return {r["item_id"]: r["state"] for r in rows}
+
+    states = await custody_states()
+    assert {states[i] for i in destroyed} == {"disposed"}
+    assert states[held] == "in_storage"
+    auction_outcome = next(iter(executed["outcomes"]))
+    assert {states[i] for i in auctioned} == {auction_outcome}
+
+    # The auditor, from the Kafka log alone: every chain verifies, every step has its cause,
+    # and the seizure balances in items, quantity and VND.
+    logs = {"intake": await read_stream(world.bootstrap, world.topics.intake),
+            "custody": await read_stream(world.bootstrap, world.topics.custody),
+            "disposal": await read_stream(world.bootstrap, world.topics.disposal)}
+    keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in logs}
+    result = run_audit(logs, keys)
+    # The world's topics also carry the other disposal tests' cases: every chain must verify, and
+    # nothing about this raid's items or batches may be found wrong.
+    ours = set(items) | {destroy_id, auction_id, seized.seizure_id}
+    relevant = [f.as_dict() for f in result.findings
+                if f.subject is None or any(ref in f"{f.subject} {f.detail}" for ref in ours)]
+    assert relevant == []
+    balance = result.conservation[seized.seizure_id]
+    assert balance["balanced"]
+    assert balance["registered_items"] == 12
+    assert balance["registered_value_vnd"] == sum(int(i["value_vnd"]) for i in seized.items)
+    by_state = {state: bucket["items"] for state, bucket in balance["by_state"].items()}
+    assert by_state == {"disposed": 5, auction_outcome: 4, "in_storage": 3} if auction_outcome != "disposed" else {
+        "disposed": 9, "in_storage": 3}
