@@ -212,7 +212,6 @@ class Stack:
             "TANGVAT_KEYS_DIR": str(self.keys_dir),
             "TANGVAT_WEB_HTTP_PORT": str(WEB_PORT),
             "TANGVAT_WEB_DEV_MINT_KEY_FILE": str(self.keys_dir / "auth.pem"),
-            "TANGVAT_WEB_AUDIT_DIR": str(self.state / "web-audit"),
             "PYTHONUNBUFFERED": "1",
         }
 

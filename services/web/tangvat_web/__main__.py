@@ -28,7 +28,7 @@ def api() -> None:
     platform = PlatformSettings()
     configure_logging(SERVICE, platform.log_level)
     settings = WebSettings()
-    app = build_app(settings, platform, runtime.token_verifier(platform))
+    app = build_app(settings, runtime.token_verifier(platform))
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning", access_log=False)
 
 

@@ -1,4 +1,4 @@
-"""The web front: static pages, the caller's session, the auditor's replays, and the proxy to the services."""
+"""The web front: static pages, the caller's session, and the proxy to the services (auditor included)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
 from tangvat_shared.errors import NotFound
-from tangvat_shared.http import create_app, current_principal, require_roles
+from tangvat_shared.http import create_app, current_principal
 from tangvat_shared.keys import load_private_key
-from tangvat_shared.settings import PlatformSettings
-from tangvat_web.audit_runs import AuditRuns
 from tangvat_web.proxy import Upstreams
 from tangvat_web.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
-SERVICES = ("intake", "custody", "disposal")
 
 Signed = Annotated[Principal, Depends(current_principal)]
-Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 
 router = APIRouter(prefix="/api")
 
@@ -59,21 +55,6 @@ async def dev_token(request: Request, body: DevTokenIn) -> dict[str, str]:
     return {"token": token}
 
 
-@router.post("/audit/runs", summary="Replay and verify the Kafka log now (the auditor's command-line replay)")
-async def run_audit(request: Request, principal: Auditor) -> dict[str, Any]:
-    runs: AuditRuns = request.app.state.audit_runs
-    return await runs.run(principal.user_id)
-
-
-@router.get("/audit/runs/latest")
-async def latest_audit(request: Request, _: Auditor) -> dict[str, Any]:
-    runs: AuditRuns = request.app.state.audit_runs
-    latest = runs.latest()
-    if latest is None:
-        raise NotFound("no audit has been run yet", code="no_audit")
-    return latest
-
-
 @router.api_route("/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                   include_in_schema=False)
 async def proxy(request: Request, service: str, path: str) -> Response:
@@ -81,11 +62,12 @@ async def proxy(request: Request, service: str, path: str) -> Response:
     return await upstreams.forward(service, path, request)
 
 
-def build_app(settings: WebSettings, platform: PlatformSettings, verifier: TokenVerifier) -> FastAPI:
+def build_app(settings: WebSettings, verifier: TokenVerifier) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstreams = Upstreams(
-            {"intake": settings.intake_url, "custody": settings.custody_url, "disposal": settings.disposal_url},
+            {"intake": settings.intake_url, "custody": settings.custody_url, "disposal": settings.disposal_url,
+             "auditor": settings.auditor_url},
             settings.upstream_timeout_seconds)
         try:
             yield
@@ -100,8 +82,6 @@ def build_app(settings: WebSettings, platform: PlatformSettings, verifier: Token
                      lifespan=lifespan)
     key_file = settings.dev_mint_key_file
     app.state.dev_mint_key = load_private_key(key_file.read_bytes()) if key_file else None
-    app.state.audit_runs = AuditRuns(settings.audit_dir, platform.kafka_bootstrap, Path(platform.keys_dir),
-                                     settings.audit_timeout_seconds)
     app.include_router(router)
 
     @app.middleware("http")

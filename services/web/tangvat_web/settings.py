@@ -15,9 +15,8 @@ class WebSettings(BaseSettings):
     intake_url: str = "http://127.0.0.1:8001"
     custody_url: str = "http://127.0.0.1:8002"
     disposal_url: str = "http://127.0.0.1:8003"
-    upstream_timeout_seconds: float = 120.0
+    # The auditor service (services/audit): replays run there, so every export is recorded in its stream.
+    auditor_url: str = "http://127.0.0.1:8004"
+    upstream_timeout_seconds: float = 300.0  # a full audit replay answers only when it is done
     # Development only: when set, the sign-in page can mint tokens with this private key.
     dev_mint_key_file: Path | None = None
-    # Where the auditor's replays write their JSON reports.
-    audit_dir: Path = Path(".run/web-audit")
-    audit_timeout_seconds: float = 300.0

@@ -1,5 +1,5 @@
-/* Auditor page: run the replay of the Kafka log (or view the latest), its findings, and what a
-   location held at a past instant (custody's answer rebuilt from its events). */
+/* Auditor page: the auditor service replays and verifies the Kafka log (each export recorded in its own
+   stream); the findings, the streams, and what a location held at a past instant according to the log. */
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -9,15 +9,12 @@
     latest = run;
     const box = $("result");
     if (!run) { box.innerHTML = `<p class="muted">${TV.esc(TV.t("audit.none"))}</p>`; return; }
-    if (!run.ok) {
-      box.innerHTML = `<p class="banner error">${TV.esc(TV.t("audit.failed", { code: run.exit_code }))}</p><pre class="mono">${TV.esc(run.output)}</pre>`;
-      return;
-    }
     const r = run.report;
     const findings = r.findings || [];
     box.innerHTML = `
       <p class="banner ${r.clean ? "ok" : "error"}" id="verdict" data-clean="${r.clean}">${TV.esc(r.clean ? TV.t("audit.clean") : TV.t("audit.findings", { n: findings.length }))}
-        <span style="font-weight:400"> · ${TV.esc(TV.fmtTime(run.started_at * 1000))} · ${TV.esc(run.requested_by)} · ${TV.esc(run.seconds)} s</span></p>
+        <span style="font-weight:400"> · ${TV.esc(TV.fmtTime(run.at))} · ${TV.esc(run.seconds)} s</span></p>
+      <p class="muted">SHA-256 <span class="mono" id="report-sha">${TV.esc(r.report_sha256 || "")}</span></p>
       ${findings.length ? `<table id="findings"><thead><tr><th scope="col">${TV.esc(TV.t("audit.kind"))}</th><th scope="col">${TV.esc(TV.t("audit.stream"))}</th>
         <th scope="col">${TV.esc(TV.t("audit.seq"))}</th><th scope="col">${TV.esc(TV.t("audit.subject"))}</th><th scope="col">${TV.esc(TV.t("audit.detail"))}</th></tr></thead>
         <tbody>${findings.map((f) => `<tr data-kind="${TV.esc(f.kind)}"><td><strong>${TV.esc(f.kind)}</strong></td><td>${TV.esc(f.stream)}</td>
@@ -29,31 +26,40 @@
       <table><tbody>${Object.entries(r.items_by_state || {}).map(([k, v]) => `<tr><th scope="row">${TV.esc(k)}</th><td>${TV.esc(v)}</td></tr>`).join("")}</tbody></table>`;
   }
 
+  async function replay(params) {
+    const started = Date.now();
+    const query = new URLSearchParams(params).toString();
+    const r = await TV.api(`auditor/audits${query ? `?${query}` : ""}`, { method: "POST" });
+    return r.ok ? { ok: true, report: r.data, at: new Date().toISOString(), seconds: ((Date.now() - started) / 1000).toFixed(1) } : r;
+  }
+
   async function run() {
     $("run").disabled = true;
     $("status").innerHTML = `<p class="banner info">${TV.esc(TV.t("audit.running"))}</p>`;
-    const r = await TV.api("audit/runs", { method: "POST" });
+    const run = await replay({});
     $("run").disabled = false;
-    $("status").innerHTML = r.ok ? "" : `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.errText(r) }))}</p>`;
-    if (r.ok) show(r.data);
+    $("status").innerHTML = run.ok ? "" : `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.errText(run) }))}</p>`;
+    if (run.ok) { sessionStorage.setItem("tv_audit_latest", JSON.stringify(run)); show(run); }
   }
 
+  /* What the log says the location held then: the replay as of that instant, not a database's word. */
   async function timeTravel(e) {
     e.preventDefault();
     const loc = $("tt-location").value.trim();
     const local = $("tt-at").value;
     const at = local ? new Date(local).toISOString() : null;
-    const r = await TV.api(`custody/locations/${encodeURIComponent(loc)}/items${at ? `?at=${encodeURIComponent(at)}` : ""}`);
-    if (!r.ok) { $("tt-result").innerHTML = `<p class="banner error">${TV.esc(TV.errText(r))}</p>`; return; }
-    $("tt-result").innerHTML = `<p data-count="${r.data.item_ids.length}">${TV.esc(TV.t("audit.items_at", { n: r.data.item_ids.length, loc }))}${at ? ` · ${TV.esc(TV.fmtTime(at))}` : ""}</p>
-      <ul id="tt-items">${r.data.item_ids.map((id) => `<li><a class="mono" href="item.html?id=${id}">${TV.esc(id)}</a></li>`).join("")}</ul>`;
+    $("tt-result").innerHTML = `<p class="muted">${TV.esc(TV.t("audit.running"))}</p>`;
+    const run = await replay(at ? { location: loc, until: at } : { location: loc });
+    if (!run.ok) { $("tt-result").innerHTML = `<p class="banner error">${TV.esc(TV.errText(run))}</p>`; return; }
+    const items = (run.report.location && run.report.location.items) || [];
+    $("tt-result").innerHTML = `<p data-count="${items.length}">${TV.esc(TV.t("audit.items_at", { n: items.length, loc }))}${at ? ` · ${TV.esc(TV.fmtTime(at))}` : ""}</p>
+      <ul id="tt-items">${items.map((id) => `<li><a class="mono" href="item.html?id=${id}">${TV.esc(id)}</a></li>`).join("")}</ul>`;
   }
 
-  TV.start(["auditor"], async () => {
+  TV.start(["auditor"], () => {
     $("run").addEventListener("click", run);
     $("tt-form").addEventListener("submit", timeTravel);
     document.addEventListener("tv:lang", () => show(latest));
-    const r = await TV.api("audit/runs/latest");
-    show(r.ok ? r.data : null);
+    try { show(JSON.parse(sessionStorage.getItem("tv_audit_latest") || "null")); } catch { show(null); }
   });
 })();
