@@ -52,6 +52,7 @@ class ServiceProcess:
     state: Path
     python: str = sys.executable
     extra_args: Sequence[str] = field(default_factory=tuple)
+    _child: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -67,6 +68,13 @@ class ServiceProcess:
 
     @property
     def pid(self) -> int | None:
+        if self._child is not None:
+            # Our own child: alive until it exits (its command line is not ours yet right after
+            # the fork, so the check below would call a starting process dead).
+            if self._child.poll() is None:
+                return self._child.pid
+            self._child = None
+            return None
         try:
             pid = int(self.pid_path.read_text())
         except (OSError, ValueError):
@@ -90,6 +98,7 @@ class ServiceProcess:
                 cwd=REPO_ROOT,
                 start_new_session=True,
             )
+        self._child = process
         self.pid_path.write_text(str(process.pid))
         return process.pid
 

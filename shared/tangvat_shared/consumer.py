@@ -123,7 +123,14 @@ class IdempotentConsumer:
                     self._consumer.seek(tp, batch[0].offset)
                 await asyncio.sleep(1.0)
                 continue
-            await self._consumer.commit({tp: batch[-1].offset + 1 for tp, batch in batches.items()})
+            try:
+                await self._consumer.commit({tp: batch[-1].offset + 1 for tp, batch in batches.items()})
+            except KafkaError as exc:
+                # Typically a rebalance while this consumer was stalled (paused, GC, slow batch):
+                # the effects are committed in the database, so whoever gets these partitions
+                # now may redeliver them, and the inbox skips them. Nothing to undo.
+                log.warning("consumer.commit_failed", group=self._group, error=repr(exc))
+                continue
             for tp, batch in batches.items():
                 highwater = self._consumer.highwater(tp)
                 if highwater is not None:
