@@ -55,7 +55,7 @@ class WebStack:
     def token(self, role: str, user: str, **claims: Any) -> str:
         key = load_private_key((self.keys / "auth.pem").read_bytes())
         return mint_token(key, subject=user, roles=[role], units=claims.get("units", [UNIT]),
-                          warehouses=claims.get("warehouses", [WAREHOUSE]))
+                          warehouses=claims.get("warehouses", [WAREHOUSE]), now=claims.get("issued_at"))
 
     def client(self, service: str, role: str, user: str = "setup") -> httpx.Client:
         return httpx.Client(base_url=self.urls[service], timeout=60,

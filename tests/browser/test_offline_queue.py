@@ -4,6 +4,7 @@ keys and sent once when it returns; a scan whose answer was lost is not recorded
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import httpx
@@ -68,4 +69,24 @@ def test_a_scan_whose_answer_was_lost_is_replayed_not_recorded_twice(page: Page,
     scan(page, web_stack.label(other))
     expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
     eventually(lambda: received(web_stack, other["item_id"]) == 1, what="the fresh scan")
+    assert received(web_stack, item["item_id"]) == 1
+
+
+def test_a_scan_refused_for_an_expired_session_stays_queued_until_signed_in_again(page: Page,
+                                                                                 web_stack: WebStack) -> None:
+    (item,) = web_stack.register(1)
+    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    page.goto(f"{web_stack.web}/scan.html")
+    valid = page.evaluate("sessionStorage.getItem('tv_token')")
+    expired = web_stack.token("warehouse_staff", "kho-1", issued_at=time.time() - 7200)
+    page.evaluate("token => sessionStorage.setItem('tv_token', token)", expired)
+    scan(page, BINS[0])
+    scan(page, web_stack.label(item))
+    expect(page.locator("#feedback")).to_have_attribute("data-kind", "error")
+    expect(page.locator("#queue-state")).to_have_attribute("data-size", "1")
+    assert received(web_stack, item["item_id"]) == 0
+
+    page.evaluate("token => sessionStorage.setItem('tv_token', token)", valid)
+    page.click("#flush")
+    expect(page.locator("#queue-state")).to_have_attribute("data-size", "0")
     assert received(web_stack, item["item_id"]) == 1

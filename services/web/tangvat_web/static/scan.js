@@ -91,11 +91,14 @@
   /* Check-out and return name the item by id: the label is verified by custody first, so a forged
      label is refused there too. */
   async function send(entry) {
+    let answer = null;
     if (entry.verify) {
-      const check = await TV.api(`custody/labels/lookup?label=${encodeURIComponent(entry.verify)}`);
-      if (!check.ok) return check;
+      answer = await TV.api(`custody/labels/lookup?label=${encodeURIComponent(entry.verify)}`);
+      if (answer.ok) answer = null;
     }
-    return TV.api(entry.path, { body: entry.body, key: entry.key });
+    answer = answer || await TV.api(entry.path, { body: entry.body, key: entry.key });
+    // An expired session is not the scan's fault: it stays queued until someone signs in again.
+    return answer.status === 401 ? { ...answer, network: true, expired: true } : answer;
   }
 
   function report(entry, answer, fromQueue) {
@@ -130,7 +133,11 @@
     // Keep order: while scans are queued, a new one queues behind them.
     if (!navigator.onLine || ScanQueue.size() > 0) { enqueue(entry); flush(); return; }
     const answer = await send(entry);
-    if (answer.network) { enqueue(entry); return; }
+    if (answer.network) {
+      enqueue(entry);
+      if (answer.expired) feedback("error", TV.t("scan.expired"));
+      return;
+    }
     report(entry, answer, false);
   }
 
