@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-propagation bench-replay bench-append audit clean
+.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-propagation bench-replay bench-append audit fuzz clean
 
 help:
 	@echo "make up       install what is missing, start Kafka, PostgreSQL and every service"
@@ -68,6 +68,13 @@ bench-replay: install
 
 bench-append: install
 	$(PY) bench/bench_append.py
+
+# Schemathesis against every running service's OpenAPI (make up first): no request may get a 5xx.
+fuzz: install
+	@for port in 8001 8002 8003 8004; do \
+		$(VENV)/bin/schemathesis run http://127.0.0.1:$$port/openapi.json --checks not_a_server_error \
+			--max-examples 10 -H "Authorization: Bearer $$($(PY) deploy/stack.py token --role admin)" || exit 1; \
+	done
 
 # The auditor's replay of the running stack's Kafka log (make up): report in .run/audit.{json,html}
 audit: install
