@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Forbidden, Unauthenticated
 
 ALGORITHM = "EdDSA"
@@ -46,6 +47,11 @@ class Principal:
             if role in self.roles:
                 return role
         raise Forbidden("token carries no role")
+
+    @property
+    def actor(self) -> Actor:
+        """Who an event records as having acted."""
+        return Actor(user_id=self.user_id, role=self.primary_role.value)
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles.intersection(roles))

@@ -3,6 +3,7 @@ different request is a conflict. Checked and recorded inside the command's own t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,3 +56,20 @@ async def remember(
         status_code,
         body,
     )
+
+
+Work = Callable[[asyncpg.Connection], Awaitable[tuple[int, dict[str, Any]]]]
+
+
+async def run_command(pool: asyncpg.Pool, principal: str, key: str | None, request_hash: str,
+                      work: Work) -> StoredResponse:
+    """One transaction: replay a retried command, or run it and remember its answer."""
+    async with pool.acquire() as conn, conn.transaction():
+        if key:
+            stored = await replay_or_lock(conn, principal, key, request_hash)
+            if stored is not None:
+                return stored
+        status, body = await work(conn)
+        if key:
+            await remember(conn, principal, key, request_hash, status, body)
+    return StoredResponse(status, body)

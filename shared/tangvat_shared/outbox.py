@@ -7,6 +7,7 @@ from the relay, in publication order (`event_seal`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from tangvat_shared.canonical import canonical_json
-from tangvat_shared.envelope import Envelope
+from tangvat_shared.envelope import Actor, Envelope, envelope_body
 
 _COLUMNS = ("event_id", "event_type", "subject", "occurred_at", "correlation_id", "body")
 _QUEUE_COLUMNS = ("event_id", "subject", "payload")
@@ -57,3 +58,26 @@ async def append_records(conn: asyncpg.Connection, records: Sequence[tuple[Any, 
             records,
         )
         await conn.executemany("INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)", queued)
+
+
+async def emit(
+    conn: asyncpg.Connection,
+    *,
+    source: str,
+    actor: Actor,
+    events: Sequence[tuple[str, str, dict[str, Any]]],
+    now: datetime,
+    correlation_id: uuid.UUID | None = None,
+    causation_id: uuid.UUID | None = None,
+) -> list[str]:
+    """Record (type, subject, data) events of one command in the current transaction; their ids."""
+    records, ids = [], []
+    for event_type, subject, data in events:
+        event_id = uuid.uuid4()
+        body = envelope_body(event_id=event_id, source=source, type=event_type, schemaversion=1, subject=subject,
+                             data=data, actor=actor, time=now, correlation_id=correlation_id,
+                             causation_id=causation_id)
+        records.append(outbox_record(body, now))
+        ids.append(str(event_id))
+    await append_records(conn, records)
+    return ids

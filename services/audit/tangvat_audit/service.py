@@ -15,21 +15,17 @@ from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import STREAMS, read_stream
 from tangvat_audit.report import as_json
 from tangvat_shared.auth import Principal
-from tangvat_shared.envelope import Actor, envelope_body
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
-from tangvat_shared.outbox import append_records, outbox_record
+from tangvat_shared.outbox import emit
 
 SERVICE = "audit"
 
 
 async def _record(conn: asyncpg.Connection, principal: Principal, event_type: str, subject: str,
                   data: dict[str, Any], correlation_id: uuid.UUID | None) -> None:
-    now = datetime.now(UTC)
-    body = envelope_body(event_id=uuid.uuid4(), source=SERVICE, type=event_type, schemaversion=1, subject=subject,
-                         data=data, actor=Actor(user_id=principal.user_id, role=principal.primary_role.value),
-                         time=now, correlation_id=correlation_id)
-    await append_records(conn, [outbox_record(body, now)])
+    await emit(conn, source=SERVICE, actor=principal.actor, events=[(event_type, subject, data)],
+               now=datetime.now(UTC), correlation_id=correlation_id)
 
 
 async def item_timeline(pool: asyncpg.Pool, principal: Principal, item_id: uuid.UUID,

@@ -28,13 +28,13 @@ from tangvat_custody.schemas import (
     TransferReceiptIn,
     WarehouseIn,
 )
+from tangvat_shared import outbox
 from tangvat_shared.auth import Principal
-from tangvat_shared.envelope import Actor, envelope_body
+from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind
-from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
+from tangvat_shared.idempotency import StoredResponse, run_command
 from tangvat_shared.labels import InvalidLabel, verify_label
-from tangvat_shared.outbox import append_records, outbox_record
 from tangvat_shared.transitions import HoldRule, ItemStatus, fold, guard, sources_of, transition_for
 
 Result = tuple[int, dict[str, Any]]
@@ -64,35 +64,18 @@ class CommandContext:
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(user_id=principal.user_id, role=principal.primary_role.value)
+    return principal.actor
 
 
 async def _command(custody: Custody, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
                    ) -> StoredResponse:
-    """One transaction: idempotency replay, the command, its events, the remembered answer."""
-    async with custody.pool.acquire() as conn, conn.transaction():
-        if ctx.idempotency_key:
-            stored = await replay_or_lock(conn, ctx.user, ctx.idempotency_key, ctx.request_hash)
-            if stored is not None:
-                return stored
-        status, body = await work(conn)
-        if ctx.idempotency_key:
-            await remember(conn, ctx.user, ctx.idempotency_key, ctx.request_hash, status, body)
-    return StoredResponse(status, body)
+    return await run_command(custody.pool, ctx.user, ctx.idempotency_key, ctx.request_hash, work)
 
 
 async def emit(conn: asyncpg.Connection, actor: Actor, drafts: Sequence[Draft], now: datetime, *,
                correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
-    records, ids = [], []
-    for draft in drafts:
-        event_id = uuid.uuid4()
-        body = envelope_body(event_id=event_id, source=SERVICE, type=draft.type, schemaversion=1,
-                             subject=draft.subject, data=draft.data, actor=actor, time=now,
-                             correlation_id=correlation_id, causation_id=causation_id)
-        records.append(outbox_record(body, now))
-        ids.append(str(event_id))
-    await append_records(conn, records)
-    return ids
+    return await outbox.emit(conn, source=SERVICE, actor=actor, now=now, correlation_id=correlation_id,
+                             causation_id=causation_id, events=[(d.type, d.subject, d.data) for d in drafts])
 
 
 async def _emit(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft], now: datetime) -> list[str]:

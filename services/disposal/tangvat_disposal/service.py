@@ -13,13 +13,13 @@ import asyncpg
 from tangvat_disposal import SERVICE, domain, store
 from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.schemas import REQUIRED_BY_METHOD, BoardIn, CancelIn, ExecutionIn, ProposalIn, VoteIn
+from tangvat_shared import outbox
 from tangvat_shared.auth import ALL, Principal, Role
 from tangvat_shared.canonical import canonical_json, sha256_hex
-from tangvat_shared.envelope import Actor, envelope_body
+from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
-from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
-from tangvat_shared.outbox import append_records, outbox_record
+from tangvat_shared.idempotency import StoredResponse, run_command
 
 Result = tuple[int, dict[str, Any]]
 MAX_LISTED = 1000  # refusals and exclusions listed in one answer; the count says how many in all
@@ -55,30 +55,13 @@ class Draft:
 
 async def _command(disposal: Disposal, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
                    ) -> StoredResponse:
-    """One transaction: idempotency replay, the command, its events, the remembered answer."""
-    async with disposal.pool.acquire() as conn, conn.transaction():
-        if ctx.idempotency_key:
-            stored = await replay_or_lock(conn, ctx.user, ctx.idempotency_key, ctx.request_hash)
-            if stored is not None:
-                return stored
-        status, body = await work(conn)
-        if ctx.idempotency_key:
-            await remember(conn, ctx.user, ctx.idempotency_key, ctx.request_hash, status, body)
-    return StoredResponse(status, body)
+    return await run_command(disposal.pool, ctx.user, ctx.idempotency_key, ctx.request_hash, work)
 
 
 async def emit(conn: asyncpg.Connection, actor: Actor, subject: str, drafts: Sequence[Draft], now: datetime, *,
                correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
-    records, ids = [], []
-    for draft in drafts:
-        event_id = uuid.uuid4()
-        body = envelope_body(event_id=event_id, source=SERVICE, type=draft.type, schemaversion=1, subject=subject,
-                             data=draft.data, actor=actor, time=now, correlation_id=correlation_id,
-                             causation_id=causation_id)
-        records.append(outbox_record(body, now))
-        ids.append(str(event_id))
-    await append_records(conn, records)
-    return ids
+    return await outbox.emit(conn, source=SERVICE, actor=actor, now=now, correlation_id=correlation_id,
+                             causation_id=causation_id, events=[(d.type, subject, d.data) for d in drafts])
 
 
 def subject_of(batch_id: uuid.UUID) -> str:

@@ -17,15 +17,15 @@ from tangvat_intake.schemas import (
     SeizureRegistration,
 )
 from tangvat_shared.auth import Principal
-from tangvat_shared.envelope import Actor, envelope_body
+from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, NotFound
 from tangvat_shared.events.intake import LegalStatus
 from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
-from tangvat_shared.outbox import append_records, outbox_record
+from tangvat_shared.outbox import append_records, emit
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(user_id=principal.user_id, role=principal.primary_role.value)
+    return principal.actor
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,9 @@ class CommandContext:
 
 async def _emit(conn: asyncpg.Connection, ctx: CommandContext, event_type: str, subject: str,
                 data: dict[str, Any]) -> uuid.UUID:
-    now = datetime.now(UTC)
-    event_id = uuid.uuid4()
-    body = envelope_body(
-        event_id=event_id, source=SERVICE, type=event_type, schemaversion=1, subject=subject, data=data,
-        actor=actor_of(ctx.principal), time=now, correlation_id=ctx.correlation_id,
-    )
-    await append_records(conn, [outbox_record(body, now)])
-    return event_id
+    (event_id,) = await emit(conn, source=SERVICE, actor=ctx.principal.actor, events=[(event_type, subject, data)],
+                             now=datetime.now(UTC), correlation_id=ctx.correlation_id)
+    return uuid.UUID(event_id)
 
 
 async def register_seizure(
