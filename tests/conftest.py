@@ -1,4 +1,5 @@
-"""Session-wide fixtures: the real Kafka and PostgreSQL every integration test runs against."""
+"""Session-wide fixtures: the real Kafka and PostgreSQL every integration test runs against, the keys and
+tokens, and the three-service world disposal's integration tests and the end-to-end tests share."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.infra_fixtures import Infra, session_infra
+from tests.support.tokens import auth_key, keys_dir, token
+from tests.support.world import seizure, world, world_topics
+
+__all__ = ["auth_key", "keys_dir", "seizure", "token", "world", "world_topics"]  # fixtures, by import
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ class ItemState(StrEnum):
     CHECKED_OUT = "checked_out"
     MISSING = "missing"
     RESERVED_FOR_DISPOSAL = "reserved_for_disposal"
+    HANDED_OVER = "handed_over"  # released by custody staff to the disposal team, not yet executed
     DISPOSED = "disposed"
     RELEASED = "released"
 
@@ -70,9 +71,14 @@ TRANSITIONS: dict[str, Transition] = {
     "custody.item_missing": _t({S.IN_STORAGE, S.RESERVED_FOR_DISPOSAL, S.IN_TRANSIT}, S.MISSING),
     "custody.item_found": _t({S.MISSING}, S.IN_STORAGE),
     "custody.item_reserved": _t({S.IN_STORAGE}, S.RESERVED_FOR_DISPOSAL, HoldRule.FORBIDDEN),
-    "custody.reservation_released": _t({S.RESERVED_FOR_DISPOSAL}, S.IN_STORAGE),
-    "custody.item_disposed": _t({S.RESERVED_FOR_DISPOSAL}, S.DISPOSED, HoldRule.FORBIDDEN),
-    "custody.item_released": _t({S.RESERVED_FOR_DISPOSAL}, S.RELEASED, HoldRule.FORBIDDEN),
+    # A re-sent reservation request answered again: nothing changes.
+    "custody.item_still_reserved": _t({S.RESERVED_FOR_DISPOSAL, S.HANDED_OVER}, None),
+    # Two-person handover to the disposal team: nothing is disposed of or released without it.
+    "custody.item_handed_over": _t({S.RESERVED_FOR_DISPOSAL}, S.HANDED_OVER, HoldRule.FORBIDDEN),
+    # Cancelled batch, or an item the execution refused: back to storage (from the disposal team).
+    "custody.reservation_released": _t({S.RESERVED_FOR_DISPOSAL, S.HANDED_OVER}, S.IN_STORAGE),
+    "custody.item_disposed": _t({S.HANDED_OVER}, S.DISPOSED, HoldRule.FORBIDDEN),
+    "custody.item_released": _t({S.HANDED_OVER}, S.RELEASED, HoldRule.FORBIDDEN),
     "custody.legal_hold_placed": _t(LIVE, None, HoldRule.PLACES),
     "custody.legal_hold_lifted": _t(LIVE, None, HoldRule.LIFTS),
     "custody.discrepancy_recorded": _t(LIVE, None),

@@ -3,51 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tangvat_intake.api import build_app
-from tangvat_shared.auth import Role, TokenVerifier, mint_token
+from tangvat_shared.auth import TokenVerifier
 from tangvat_shared.db import create_pool
 from tangvat_shared.kafka import event_topic, make_producer
-from tangvat_shared.keys import ensure_key_pair, load_private_key
+from tangvat_shared.keys import load_private_key
 from tangvat_shared.relay import Relay, RelayConfig
 from tests.support.databases import migrated_database
+from tests.support.tokens import TokenFactory, bearer
 
-
-@pytest.fixture(scope="session")
-def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("keys")
-    for name in ("auth", "intake", "custody", "disposal"):
-        ensure_key_pair(directory, name)
-    return directory
-
-
-@pytest.fixture(scope="session")
-def auth_key(keys_dir: Path) -> Ed25519PrivateKey:
-    return load_private_key((keys_dir / "auth.pem").read_bytes())
-
-
-TokenFactory = Callable[..., str]
-
-
-@pytest.fixture(scope="session")
-def token(auth_key: Ed25519PrivateKey) -> TokenFactory:
-    def make(role: Role | str = Role.INTAKE_OFFICER, *, user: str = "officer-1", units: tuple[str, ...] = ("QLTT-BN",),
-             warehouses: tuple[str, ...] = ("KHO-BN-01",), **kwargs: Any) -> str:
-        return mint_token(auth_key, subject=user, roles=[role], units=units, warehouses=warehouses, **kwargs)
-
-    return make
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+__all__ = ["TokenFactory", "bearer", "running_app"]  # keys_dir, auth_key and token come from tests/conftest.py
 
 
 @pytest.fixture(scope="session")

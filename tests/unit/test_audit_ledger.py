@@ -40,7 +40,7 @@ def test_a_full_destruction_path_replays_clean_and_balances() -> None:
     log, item, batch = Log(), str(uuid.uuid4()), str(uuid.uuid4())
     log.register(item)
     for event_type in ("custody.item_awaiting_receipt", "custody.item_received", "custody.item_reserved",
-                       "custody.item_disposed"):
+                       "custody.item_handed_over", "custody.item_disposed"):
         log.custody(item, event_type, location_code="A-1" if event_type == "custody.item_received" else None)
     log.add("disposal", "disposal.reservation_requested", {"batch_id": batch, "item_ids": [item]})
     log.add("disposal", "disposal.items_executed", {"batch_id": batch, "item_ids": [item], "outcome": "disposed",
@@ -67,7 +67,7 @@ def test_custody_of_an_unregistered_item_and_disposal_without_execution_have_no_
     log.custody(stray, "custody.item_awaiting_receipt")
     log.register(item)
     for event_type in ("custody.item_awaiting_receipt", "custody.item_received", "custody.item_reserved",
-                       "custody.item_disposed"):
+                       "custody.item_handed_over", "custody.item_disposed"):
         log.custody(item, event_type)
     details = [f.detail for f in log.ledger().findings if f.kind == "no_cause"]
     assert any(stray in d and "never registered" in d for d in details)

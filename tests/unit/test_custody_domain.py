@@ -55,6 +55,8 @@ def test_a_packed_item_moves_only_with_its_container() -> None:
     ({"state": "missing"}, UnavailableReason.MISSING),
     ({"state": "awaiting_receipt"}, UnavailableReason.NOT_IN_STORAGE),
     ({"state": "disposed"}, UnavailableReason.NOT_IN_STORAGE),
+    ({"state": "reserved_for_disposal"}, UnavailableReason.RESERVED_FOR_ANOTHER_BATCH),
+    ({"state": "handed_over"}, UnavailableReason.RESERVED_FOR_ANOTHER_BATCH),
 ])
 def test_the_reason_an_item_cannot_be_reserved(fields: dict[str, Any], reason: UnavailableReason | None) -> None:
     assert domain.unavailable_reason(_item(**fields)) == reason

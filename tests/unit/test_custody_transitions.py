@@ -70,8 +70,26 @@ def test_an_item_on_hold_cannot_be_reserved_or_disposed_but_can_move() -> None:
     with pytest.raises(Conflict, match="legal hold"):
         guard("custody.item_reserved", held)
     with pytest.raises(Conflict, match="legal hold"):
-        guard("custody.item_disposed", ItemStatus(ItemState.RESERVED_FOR_DISPOSAL, on_hold=True))
+        guard("custody.item_disposed", ItemStatus(ItemState.HANDED_OVER, on_hold=True))
+    with pytest.raises(Conflict, match="legal hold"):
+        guard("custody.item_handed_over", ItemStatus(ItemState.RESERVED_FOR_DISPOSAL, on_hold=True))
     assert guard("custody.item_moved", held) == held
+
+
+def test_nothing_is_disposed_of_or_released_before_custody_hands_it_over() -> None:
+    reserved = ItemStatus(ItemState.RESERVED_FOR_DISPOSAL)
+    for event_type in ("custody.item_disposed", "custody.item_released"):
+        with pytest.raises(Conflict) as caught:
+            guard(event_type, reserved)
+        assert caught.value.code == "item_reserved_for_disposal"
+    handed = guard("custody.item_handed_over", reserved)
+    assert handed == ItemStatus(ItemState.HANDED_OVER)
+    assert guard("custody.item_disposed", handed).state == ItemState.DISPOSED
+    # A cancelled batch brings handed-over goods back; a re-sent request changes nothing.
+    assert guard("custody.reservation_released", handed).state == ItemState.IN_STORAGE
+    assert guard("custody.item_still_reserved", handed) == handed
+    with pytest.raises(Conflict):
+        guard("custody.item_still_reserved", ItemStatus(ItemState.IN_STORAGE))
 
 
 def test_an_item_is_created_once() -> None:
@@ -88,7 +106,8 @@ def test_a_whole_life_folds_to_disposed_and_a_replayed_illegal_step_is_named() -
     life = ["custody.item_awaiting_receipt", "custody.item_received", "custody.item_moved",
             "custody.item_checked_out", "custody.item_returned", "custody.legal_hold_placed",
             "custody.legal_hold_lifted", "custody.item_transfer_dispatched", "custody.item_transfer_received",
-            "custody.item_reserved", "custody.item_disposed"]
+            "custody.item_reserved", "custody.item_still_reserved", "custody.item_handed_over",
+            "custody.item_disposed"]
     assert fold(life) == ItemStatus(ItemState.DISPOSED, False)
     with pytest.raises(DomainError):
         fold([*life, "custody.item_returned"])

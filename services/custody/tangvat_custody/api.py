@@ -26,6 +26,7 @@ from tangvat_custody.schemas import (
     CountIn,
     CountScanIn,
     CustodyAt,
+    HandoverIn,
     HistoryEntry,
     HoldIn,
     ItemOut,
@@ -215,6 +216,15 @@ async def confirm_approval(request: Request, principal: WarehouseStaff, approval
 async def reject_approval(request: Request, principal: WarehouseStaff, approval_id: uuid.UUID,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.reject_approval(c, x, approval_id))
+
+
+# --- handover to the disposal team ----------------------------------------------------------------
+
+@command("/handovers", status_code=200,
+         summary="Release a disposal batch's reserved items to the disposal team (202: a second person confirms)")
+async def hand_over(request: Request, principal: WarehouseStaff, body: HandoverIn,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key, lambda c, x: service.hand_over(c, x, body))
 
 
 # --- inventory counts ----------------------------------------------------------------------------

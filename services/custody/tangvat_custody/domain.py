@@ -99,7 +99,8 @@ def move(item: Mapping[str, Any], location: Mapping[str, Any], container_id: uui
 
 
 def unavailable_reason(item: Mapping[str, Any] | None) -> UnavailableReason | None:
-    """Why an item cannot be reserved for disposal, or None if it can."""
+    """Why an item cannot be reserved for disposal, or None if it can (an item already held for the
+    asking batch is answered before this is asked)."""
     if item is None:
         return UnavailableReason.UNKNOWN_ITEM
     if item["on_hold"]:
@@ -110,6 +111,8 @@ def unavailable_reason(item: Mapping[str, Any] | None) -> UnavailableReason | No
         ItemState.CHECKED_OUT: UnavailableReason.CHECKED_OUT,
         ItemState.IN_TRANSIT: UnavailableReason.IN_TRANSIT,
         ItemState.MISSING: UnavailableReason.MISSING,
+        ItemState.RESERVED_FOR_DISPOSAL: UnavailableReason.RESERVED_FOR_ANOTHER_BATCH,
+        ItemState.HANDED_OVER: UnavailableReason.RESERVED_FOR_ANOTHER_BATCH,
     }.get(state, UnavailableReason.NOT_IN_STORAGE)
 
 

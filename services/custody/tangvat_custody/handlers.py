@@ -24,6 +24,7 @@ from tangvat_shared.outbox import append_records, outbox_record
 from tangvat_shared.transitions import ItemState
 
 CONSUMER_ACTOR = Actor(user_id="custody-consumer", role="system")
+_HELD = ("reserved_for_disposal", "handed_over")  # the states in which an item belongs to its batch
 
 # Intake fields custody keeps a copy of; warehouse only while the item has not arrived.
 _CORRECTABLE = {"category", "description", "quantity", "unit", "value_vnd", "perishable", "hazardous", "condition",
@@ -97,8 +98,11 @@ async def reservation_requested(conn: asyncpg.Connection, events: Sequence[Event
         reserved: list[uuid.UUID] = []
         for item_id in dict.fromkeys(d.item_ids):
             item = known.get(item_id)
-            if item is not None and item["batch_id"] == d.batch_id and item["state"] == "reserved_for_disposal":
-                continue  # already answered for this batch (a re-sent request)
+            if item is not None and item["batch_id"] == d.batch_id and item["state"] in _HELD:
+                # A re-sent request: answered again, idempotently (the first answer may be what was lost).
+                drafts.append(domain.item_event(item, "custody.item_still_reserved", batch_id=d.batch_id,
+                                                warehouse_id=item["warehouse_id"])[1])
+                continue
             reason = domain.unavailable_reason(item)
             if reason is None and item is not None:
                 drafts.append(domain.item_event(item, "custody.item_reserved", batch_id=d.batch_id,
@@ -123,7 +127,8 @@ async def batch_cancelled(conn: asyncpg.Connection, events: Sequence[Event]) -> 
         assert isinstance(d, disposal.BatchCancelled)
         items = await store.items_of_batch(conn, d.batch_id)
         drafts = [domain.item_event(item, "custody.reservation_released", batch_id=d.batch_id)[1] for item in items]
-        await store.update_items(conn, [i["item_id"] for i in items], now, state="in_storage", batch_id=None)
+        await store.update_items(conn, [i["item_id"] for i in items], now, state="in_storage", batch_id=None,
+                                 handover_id=None)
         await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
                    causation_id=event.envelope.id)
 
@@ -139,21 +144,28 @@ async def items_executed(conn: asyncpg.Connection, events: Sequence[Event]) -> N
         known = await store.items(conn, d.item_ids, for_update=True)
         drafts: list[Draft] = []
         done: list[uuid.UUID] = []
+        freed: list[uuid.UUID] = []
         for item_id in dict.fromkeys(d.item_ids):
             item = known.get(item_id)
             if item is None:
                 drafts.append(_unavailable(item_id, d.batch_id, UnavailableReason.UNKNOWN_ITEM))
-            elif item["state"] == d.outcome.value and item["batch_id"] == d.batch_id:
+                continue
+            if item["state"] == d.outcome.value and item["batch_id"] == d.batch_id:
                 continue  # already executed (a re-sent chunk)
-            elif item["on_hold"]:
-                drafts.append(_unavailable(item_id, d.batch_id, UnavailableReason.ON_HOLD))
-            elif item["state"] != "reserved_for_disposal" or item["batch_id"] != d.batch_id:
-                drafts.append(_unavailable(item_id, d.batch_id, UnavailableReason.NOT_RESERVED))
-            else:
+            ours = item["batch_id"] == d.batch_id and item["state"] in _HELD
+            if ours and item["state"] == "handed_over" and not item["on_hold"]:
                 drafts.append(domain.item_event(item, event_type, batch_id=d.batch_id, method=d.method,
                                                 warehouse_id=item["warehouse_id"])[1])
                 done.append(item_id)
+                continue
+            reason = (UnavailableReason.ON_HOLD if item["on_hold"] else
+                      UnavailableReason.NOT_HANDED_OVER if ours else UnavailableReason.NOT_RESERVED)
+            drafts.append(_unavailable(item_id, d.batch_id, reason))
+            if ours:  # the execution closed the batch without it: its reservation must not outlive the batch
+                drafts.append(domain.item_event(item, "custody.reservation_released", batch_id=d.batch_id)[1])
+                freed.append(item_id)
         await store.update_items(conn, done, now, state=d.outcome.value, location_code=None, container_id=None)
+        await store.update_items(conn, freed, now, state="in_storage", batch_id=None, handover_id=None)
         await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
                    causation_id=event.envelope.id)
 

@@ -99,6 +99,16 @@ class HoldIn(Input):
     reason: Text = Field(min_length=1)
 
 
+class HandoverIn(Input):
+    """Release a disposal batch's reserved items in one warehouse to the disposal team: the scanned
+    labels, or (no labels) every item of the batch reserved there."""
+
+    batch_id: uuid.UUID
+    warehouse_id: Code
+    recipient: ShortText = Field(description="who of the disposal team takes the goods")
+    labels: list[str] | None = Field(default=None, min_length=1, max_length=2000)
+
+
 class CountIn(Input):
     warehouse_id: Code
     location_code: Code | None = None

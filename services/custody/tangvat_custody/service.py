@@ -19,6 +19,7 @@ from tangvat_custody.schemas import (
     ContainerIn,
     CountIn,
     CountScanIn,
+    HandoverIn,
     HoldIn,
     LabelsIn,
     LocationIn,
@@ -341,6 +342,9 @@ async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: u
         if approval["kind"] == "check_out":
             result = await _execute_check_out(conn, custody, ctx, uuid.UUID(payload["item_id"]),
                                               CheckOutIn.model_validate(payload["request"]), approval["requested_by"])
+        elif approval["kind"] == "disposal_handover":
+            result = await _execute_handover(conn, custody, ctx, HandoverIn.model_validate(payload["request"]),
+                                             approval["requested_by"])
         else:
             result = await _execute_dispatch(conn, ctx, TransferIn.model_validate(payload["request"]),
                                              approval["requested_by"])
@@ -566,6 +570,64 @@ async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID,
     return await _command(custody, ctx, work)
 
 
+# --- handover to the disposal team ----------------------------------------------------------------
+
+
+async def hand_over(custody: Custody, ctx: CommandContext, body: HandoverIn) -> StoredResponse:
+    """Release a batch's reserved items to the disposal team; above the threshold (the items' total
+    value) it waits for a second, different staff member's confirmation."""
+    ctx.principal.require_warehouse(body.warehouse_id)
+
+    async def work(conn: asyncpg.Connection) -> Result:
+        items = await _handover_items(conn, custody, ctx, body)
+        value = sum(i["value_vnd"] for i in items)
+        if domain.needs_second_person(value, custody.two_person_threshold_vnd):
+            return await _pending(conn, ctx, "disposal_handover", body.warehouse_id,
+                                  {"request": body.model_dump(mode="json")}, value)
+        return await _execute_handover(conn, custody, ctx, body, None)
+
+    return await _command(custody, ctx, work)
+
+
+async def _handover_items(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, body: HandoverIn
+                          ) -> list[asyncpg.Record]:
+    if body.labels is None:
+        items = await store.items_of_batch(conn, body.batch_id, ("reserved_for_disposal",), body.warehouse_id)
+        if not items:
+            raise Conflict(f"no item of batch {body.batch_id} is reserved in {body.warehouse_id}",
+                           code="nothing_to_hand_over")
+    else:
+        items = [await _scanned(conn, custody, ctx, label) for label in dict.fromkeys(body.labels)]
+    others = [str(i["item_id"]) for i in items if i["batch_id"] != body.batch_id]
+    if others:
+        raise Conflict(f"{len(others)} item(s) are not reserved for batch {body.batch_id}",
+                       code="not_reserved_for_batch", details={"item_ids": others[:1000]})
+    for item in items:
+        if item["warehouse_id"] != body.warehouse_id:
+            raise Conflict(f"item {item['item_id']} is not in {body.warehouse_id}", code="wrong_warehouse")
+        guard("custody.item_handed_over", domain.status_of(item))
+    return items
+
+
+async def _execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, body: HandoverIn,
+                            requested_by: str | None) -> Result:
+    now = _now()
+    items = await _handover_items(conn, custody, ctx, body)  # again: the items may have changed while waiting
+    handover_id = uuid.uuid4()
+    drafts = [
+        domain.item_event(item, "custody.item_handed_over", batch_id=body.batch_id, handover_id=handover_id,
+                          warehouse_id=item["warehouse_id"], recipient=body.recipient,
+                          from_location_code=item["location_code"], requested_by=requested_by,
+                          confirmed_by=ctx.user if requested_by else None, location_code=None)[1]
+        for item in items
+    ]
+    await store.update_items(conn, [i["item_id"] for i in items], now, state="handed_over", location_code=None,
+                             container_id=None, handover_id=handover_id)
+    ids = await _emit(conn, ctx, drafts, now)
+    return 200, _out("handed_over", ids, handover_id=handover_id, batch_id=body.batch_id, items=len(items),
+                     value_vnd=sum(i["value_vnd"] for i in items))
+
+
 # --- legal hold ----------------------------------------------------------------------------------
 
 
@@ -752,9 +814,11 @@ async def custody_at(custody: Custody, principal: Principal, item_id: uuid.UUID,
             out["warehouse_id"] = warehouse
         if event["event_type"] == "custody.item_checked_out":
             out["holder"], out["holder_kind"] = data["holder"], data["holder_kind"]
-        elif event["event_type"] == "custody.item_returned":
+        elif event["event_type"] == "custody.item_handed_over":
+            out["holder"], out["holder_kind"] = data["recipient"], "disposal"
+        elif event["event_type"] in ("custody.item_returned", "custody.reservation_released"):
             out["holder"], out["holder_kind"] = None, None
-        if event["event_type"] != "custody.item_unavailable":
+        if event["event_type"] not in ("custody.item_unavailable", "custody.item_still_reserved"):
             out.update(last_event_type=event["event_type"], last_event_at=event["occurred_at"],
                        last_actor_id=event["body"]["actorid"])
     if status.state is not None:

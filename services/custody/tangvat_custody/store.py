@@ -120,10 +120,14 @@ async def items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], *, for_
     return {r["item_id"]: r for r in rows}
 
 
-async def items_of_batch(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.Record]:
+async def items_of_batch(conn: asyncpg.Connection, batch_id: uuid.UUID,
+                         states: Sequence[str] = ("reserved_for_disposal", "handed_over"),
+                         warehouse_id: str | None = None) -> list[asyncpg.Record]:
+    """The items a disposal batch holds (reserved, or handed over to the disposal team), locked."""
     return await conn.fetch(
-        "SELECT * FROM item WHERE batch_id = $1 AND state = 'reserved_for_disposal' ORDER BY item_id FOR UPDATE",
-        batch_id,
+        """SELECT * FROM item WHERE batch_id = $1 AND state = ANY($2::text[])
+              AND ($3::text IS NULL OR warehouse_id = $3) ORDER BY item_id FOR UPDATE""",
+        batch_id, list(states), warehouse_id,
     )
 
 

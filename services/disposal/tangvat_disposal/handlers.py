@@ -74,13 +74,14 @@ async def custody_item_event(conn: asyncpg.Connection, events: Sequence[Event]) 
 
 
 async def reservation_answered(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-    """custody.item_reserved / item_unavailable: settle each pending item; a fully answered batch is ready."""
+    """custody.item_reserved / item_still_reserved / item_unavailable: settle each pending item; a fully
+    answered batch is ready."""
     await custody_item_event(conn, events)
     batch_ids, item_ids, answers, reasons = [], [], [], []
     late_batches, late_items, late_outcomes = [], [], []
     for event in events:
         d = event.data
-        assert isinstance(d, custody.ItemReserved | custody.ItemUnavailable)
+        assert isinstance(d, custody.ItemReserved | custody.ItemStillReserved | custody.ItemUnavailable)
         batch_ids.append(d.batch_id)
         item_ids.append(d.item_id)
         reason = d.reason.value if isinstance(d, custody.ItemUnavailable) else None
@@ -118,9 +119,19 @@ async def _ready_if_answered(conn: asyncpg.Connection, batch_id: uuid.UUID, caus
 
 
 async def reservation_released(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """A cancelled batch's items, or items its execution refused: free for another proposal."""
     await custody_item_event(conn, events)
     rows = [(e.data.batch_id, e.data.item_id) for e in events if isinstance(e.data, custody.ReservationReleased)]
     await store.record_released(conn, [r[0] for r in rows], [r[1] for r in rows])
+    for batch_id in sorted({r[0] for r in rows}):
+        await store.release_items(conn, batch_id, [r[1] for r in rows if r[0] == batch_id])
+
+
+async def handed_over(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """custody.item_handed_over: the goods are with the disposal team; the batch may execute them."""
+    await custody_item_event(conn, events)
+    rows = [(e.data.batch_id, e.data.item_id) for e in events if isinstance(e.data, custody.ItemHandedOver)]
+    await store.record_handed_over(conn, [r[0] for r in rows], [r[1] for r in rows])
 
 
 async def executed(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
@@ -140,7 +151,9 @@ HANDLERS: dict[str, Handler] = {
     "intake.legal_status_recorded": legal_status_recorded,
     **{t: custody_item_event for t in custody.ITEM_EVENTS},
     "custody.item_reserved": reservation_answered,
+    "custody.item_still_reserved": reservation_answered,
     "custody.item_unavailable": reservation_answered,
+    "custody.item_handed_over": handed_over,
     "custody.reservation_released": reservation_released,
     "custody.item_disposed": executed,
     "custody.item_released": executed,

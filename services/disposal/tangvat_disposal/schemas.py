@@ -124,6 +124,7 @@ class BatchOut(BaseModel):
     cancel_reason: str | None
     votes: list[VoteOut]
     reservation: dict[str, int]
+    handed_over: int = Field(description="reserved items custody has handed over to the disposal team")
     unavailable: list[dict[str, Any]]
     outcomes: dict[str, int]
     execution: dict[str, Any] | None
@@ -138,6 +139,7 @@ class BatchItemOut(BaseModel):
     value_vnd: int
     reservation: str
     reason: str | None
+    handed_over: bool
     executed: bool
     outcome: str | None
 

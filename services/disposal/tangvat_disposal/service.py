@@ -260,6 +260,13 @@ async def execute(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, 
         reserved = await store.batch_item_ids(conn, batch_id, "reserved")
         if not reserved:
             raise RuleViolation("custody reserved none of the batch's items", code="nothing_reserved")
+        waiting = await store.not_handed_over(conn, batch_id, reserved)
+        if waiting:
+            # Custody's staff release the goods (two people above the value threshold) before anything
+            # is destroyed, sold or given away.
+            raise Conflict(f"{len(waiting)} reserved item(s) have not been handed over by custody yet",
+                           code="not_handed_over", details={"item_ids": [str(i) for i in waiting[:MAX_LISTED]],
+                                                            "not_handed_over": len(waiting)})
         if body.confirmed_item_ids is not None:
             confirmed, expected = set(body.confirmed_item_ids), set(reserved)
             if confirmed != expected:
@@ -320,6 +327,7 @@ async def _batch_view(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str
         "votes": [{"member": v["member"], "decision": v["decision"], "reason": v["reason"], "cast_at": v["cast_at"]}
                   for v in await store.votes(conn, batch_id)],
         "reservation": await store.reservation_counts(conn, batch_id),
+        "handed_over": await store.handed_over_count(conn, batch_id),
         "unavailable": [{"item_id": str(u["item_id"]), "reason": u["reason"]}
                         for u in await store.unavailable(conn, batch_id)],
         "outcomes": await store.outcome_counts(conn, batch_id),
@@ -342,7 +350,7 @@ async def batch_items(disposal: Disposal, principal: Principal, batch_id: uuid.U
         await _readable_batch(conn, principal, batch_id)
         rows = await store.batch_items(conn, batch_id, offset, limit)
     return [{k: r[k] for k in ("item_id", "category", "description", "quantity", "value_vnd", "reservation",
-                               "reason", "executed", "outcome")} for r in rows]
+                               "reason", "handed_over", "executed", "outcome")} for r in rows]
 
 
 async def get_item(disposal: Disposal, principal: Principal, item_id: uuid.UUID) -> dict[str, Any]:

@@ -237,6 +237,32 @@ async def record_released(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], 
     )
 
 
+async def record_handed_over(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID]
+                             ) -> None:
+    await conn.execute(
+        """UPDATE batch_item b SET handed_over = true
+           FROM unnest($1::uuid[], $2::uuid[]) AS t(batch_id, item_id)
+           WHERE b.batch_id = t.batch_id AND b.item_id = t.item_id""",
+        batch_ids, item_ids,
+    )
+
+
+async def not_handed_over(conn: asyncpg.Connection, batch_id: uuid.UUID, item_ids: list[uuid.UUID]
+                          ) -> list[uuid.UUID]:
+    rows = await conn.fetch(
+        """SELECT item_id FROM batch_item WHERE batch_id = $1 AND item_id = ANY($2::uuid[]) AND NOT handed_over
+           ORDER BY item_id""",
+        batch_id, item_ids,
+    )
+    return [r["item_id"] for r in rows]
+
+
+async def handed_over_count(conn: asyncpg.Connection, batch_id: uuid.UUID) -> int:
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM batch_item WHERE batch_id = $1 AND handed_over AND reservation = 'reserved'",
+        batch_id) or 0)
+
+
 async def record_outcomes(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID],
                           outcomes: list[str]) -> None:
     await conn.execute(

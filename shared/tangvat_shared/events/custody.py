@@ -35,6 +35,8 @@ class UnavailableReason(StrEnum):
     NOT_IN_STORAGE = "not_in_storage"
     UNKNOWN_ITEM = "unknown_item"
     NOT_RESERVED = "not_reserved"
+    RESERVED_FOR_ANOTHER_BATCH = "reserved_for_another_batch"
+    NOT_HANDED_OVER = "not_handed_over"
 
 
 class DiscrepancyKind(StrEnum):
@@ -170,6 +172,33 @@ class ItemUnavailable(EventData):
     reason: UnavailableReason
 
 
+class ItemStillReserved(EventData):
+    """The answer to a re-sent reservation request: the item is already held for this batch.
+
+    A separate type, not a second `custody.item_reserved`: it changes no state, so replaying the
+    log never sees an item reserved twice."""
+
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+    warehouse_id: Code
+
+
+class ItemHandedOver(EventData):
+    """Custody staff released a reserved item to the disposal team (`recipient`); above the value
+    threshold `confirmed_by` is the second, different staff member. Disposal executes only items
+    handed over for the batch."""
+
+    item_id: uuid.UUID
+    batch_id: uuid.UUID
+    handover_id: uuid.UUID
+    warehouse_id: Code
+    recipient: ShortText
+    from_location_code: Code | None
+    requested_by: str | None = None
+    confirmed_by: str | None = None
+    location_code: None = None
+
+
 class ReservationReleased(EventData):
     item_id: uuid.UUID
     batch_id: uuid.UUID
@@ -263,6 +292,8 @@ ITEM_EVENTS: dict[str, type[EventData]] = {
     "custody.item_missing": ItemMissing,
     "custody.item_found": ItemFound,
     "custody.item_reserved": ItemReserved,
+    "custody.item_still_reserved": ItemStillReserved,
+    "custody.item_handed_over": ItemHandedOver,
     "custody.reservation_released": ReservationReleased,
     "custody.item_disposed": ItemDisposed,
     "custody.item_released": ItemReleased,

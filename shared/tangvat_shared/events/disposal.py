@@ -1,8 +1,12 @@
 """The disposal → custody contract: what the disposal service publishes (stream `disposal`).
 
 Item lists travel in chunks of at most 2,000 ids per event; custody answers every item of a
-reservation request with `custody.item_reserved` or `custody.item_unavailable` (with reason),
-and every executed item with `custody.item_disposed` / `custody.item_released`.
+reservation request with `custody.item_reserved` or `custody.item_unavailable` (with reason) —
+a re-sent request for an item already held for the batch with `custody.item_still_reserved`.
+Custody staff then hand reserved items over to the disposal team (`custody.item_handed_over`,
+two people above the value threshold); disposal executes only handed-over items, and custody
+answers every executed item with `custody.item_disposed` / `custody.item_released`, or refuses
+it (`custody.item_unavailable`) and releases its reservation (`custody.reservation_released`).
 """
 
 from __future__ import annotations

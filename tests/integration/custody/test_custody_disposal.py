@@ -72,9 +72,14 @@ async def test_only_board_members_place_holds_and_a_held_item_is_not_reserved_or
         never_received: ("custody.item_unavailable", "not_in_storage"),
         str(unknown): ("custody.item_unavailable", "unknown_item"),
     }
-    # A hold placed after the reservation still stops the execution.
+    # A hold placed after the reservation still stops the handover and the execution.
     assert (await custody_client.post(f"/items/{lifted}/legal-hold", headers=board(token),
                                       json={"reason": "khiếu nại mới"})).status_code == 200
+    handover = {"batch_id": str(batch), "warehouse_id": WAREHOUSE, "recipient": "Tổ tiêu hủy"}
+    r = await custody_client.post("/handovers", headers=staff(token), json={**handover, "labels": [seeded.label(3)]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "item_on_hold"
+    r = await custody_client.post("/handovers", headers=staff(token), json={**handover, "labels": [seeded.label(2)]})
+    assert r.status_code == 200, r.text
     await publish_disposal(disposal_dsn, "disposal.items_executed", {
         "batch_id": str(batch), "method": "tiêu hủy bằng máy nghiền", "outcome": "disposed",
         "item_ids": [free, lifted, out]}, f"batch/{batch}")
@@ -84,9 +89,13 @@ async def test_only_board_members_place_holds_and_a_held_item_is_not_reserved_or
         return rows if rows and rows[0]["state"] == "disposed" else None
 
     await eventually(executed, what="the reserved item disposed")
-    answers = await _answers(custody_dsn, batch, len(request) + 3)
-    assert answers[lifted] == ("custody.item_unavailable", "on_hold")
+    answers = await _answers(custody_dsn, batch, len(request) + 5)
+    # Refused, and released: the executed batch no longer holds it.
+    assert answers[lifted] == ("custody.reservation_released", None)
     assert answers[out] == ("custody.item_unavailable", "not_reserved")
+    rows = await fetch(custody_dsn, "SELECT body->'data'->>'reason' AS reason FROM event WHERE event_type = "
+                       "'custody.item_unavailable' AND body->'data'->>'item_id' = $1", lifted)
+    assert [r["reason"] for r in rows] == ["on_hold"]
     item = (await custody_client.get(f"/items/{free}", headers=staff(token))).json()
     assert item["state"] == "disposed" and item["location_code"] is None
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.conftest import TokenFactory, bearer
-from tests.integration.disposal.conftest import (
+from tests.support.tokens import TokenFactory, bearer
+from tests.support.world import (
     MEMBERS,
     PROPOSER,
     UNIT,

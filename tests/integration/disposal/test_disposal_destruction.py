@@ -1,5 +1,5 @@
-"""The whole path through the HTTP API: propose → quorum → custody reserves → witnessed destruction →
-custody disposes, and the certificate that can be checked against the log."""
+"""The whole path through the HTTP API: propose → quorum → custody reserves → custody hands over →
+witnessed destruction → custody disposes, and the certificate that can be checked against the log."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import hashlib
 from typing import Any
 
 from tangvat_shared.canonical import canonical_json
-from tests.integration.conftest import TokenFactory, bearer
-from tests.integration.disposal.conftest import (
+from tests.support.kafka_reader import events_only, read_topic
+from tests.support.tokens import TokenFactory, bearer
+from tests.support.world import (
     MEMBERS,
     STAFF,
     SeizureFactory,
@@ -16,11 +17,11 @@ from tests.integration.disposal.conftest import (
     approve,
     destruction,
     fetch,
+    hand_over,
     member,
     propose,
     wait_status,
 )
-from tests.support.kafka_reader import events_only, read_topic
 
 
 async def test_a_counterfeit_batch_is_destroyed_before_witnesses_and_custody_marks_it_disposed(
@@ -39,6 +40,12 @@ async def test_a_counterfeit_batch_is_destroyed_before_witnesses_and_custody_mar
     assert ready["reservation"] == {"reserved": 4}
     assert [v["member"] for v in ready["votes"]] == MEMBERS[1:4]
 
+    # Nothing is destroyed that custody's staff have not handed over; the refusal names the items.
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
+                                  json=destruction(confirmed_item_ids=seized.all_ids))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_handed_over", r.text
+    assert r.json()["error"]["details"]["item_ids"] == sorted(seized.all_ids)
+    await hand_over(world, token, batch_id)
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
                                   json=destruction(confirmed_item_ids=seized.all_ids))
     assert r.status_code == 200, r.text

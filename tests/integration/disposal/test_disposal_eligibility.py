@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.conftest import TokenFactory, bearer
-from tests.integration.disposal.conftest import UNIT, SeizureFactory, World, member, propose
+from tests.support.tokens import TokenFactory, bearer
+from tests.support.world import UNIT, SeizureFactory, World, member, propose
 
 
 def refused(body: dict[str, object]) -> dict[str, set[str]]:

@@ -12,8 +12,8 @@ from tangvat_shared.consumer import Event
 from tangvat_shared.db import connect
 from tangvat_shared.envelope import Actor, new_envelope
 from tangvat_shared.events.registry import spec_for
-from tests.integration.conftest import TokenFactory
-from tests.integration.disposal.conftest import UNIT, WAREHOUSE, SeizureFactory, World, member, propose
+from tests.support.tokens import TokenFactory
+from tests.support.world import UNIT, WAREHOUSE, SeizureFactory, World, member, propose
 
 
 def _event(event_type: str, data: dict[str, Any], user: str = "kho-2", role: str = "warehouse_staff") -> Event:

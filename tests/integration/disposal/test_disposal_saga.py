@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.conftest import TokenFactory
-from tests.integration.disposal.conftest import (
+from tests.support.tokens import TokenFactory, bearer
+from tests.support.waiting import eventually
+from tests.support.world import (
     MEMBERS,
     STAFF,
+    WAREHOUSE,
     SeizureFactory,
     World,
     approve,
     destruction,
     fetch,
+    hand_over,
     member,
     propose,
     staff,
@@ -41,6 +44,7 @@ async def test_an_item_checked_out_after_the_proposal_is_shown_unavailable_and_t
     ready = await wait_status(world, token, batch_id, "ready")
     assert ready["reservation"] == {"reserved": 2, "unavailable": 1}
     assert ready["unavailable"] == [{"item_id": out, "reason": "checked_out"}]
+    await hand_over(world, token, batch_id)
 
     # Per-item scan confirmation must name exactly the reserved items.
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
@@ -55,9 +59,9 @@ async def test_an_item_checked_out_after_the_proposal_is_shown_unavailable_and_t
     assert await _custody_states(world, seized.all_ids) == {
         out: "checked_out", seized.all_ids[1]: "disposed", seized.all_ids[2]: "disposed"}
     r = await world.disposal.get(f"/batches/{batch_id}/items", headers=member(token))
-    assert {(i["item_id"], i["reservation"], i["executed"], i["outcome"]) for i in r.json()} == {
-        (out, "unavailable", False, None), (seized.all_ids[1], "reserved", True, "disposed"),
-        (seized.all_ids[2], "reserved", True, "disposed")}
+    assert {(i["item_id"], i["reservation"], i["handed_over"], i["executed"], i["outcome"]) for i in r.json()} == {
+        (out, "unavailable", False, False, None), (seized.all_ids[1], "reserved", True, True, "disposed"),
+        (seized.all_ids[2], "reserved", True, True, "disposed")}
 
 
 async def test_cancelling_a_ready_batch_releases_its_reservations_in_custody(
@@ -68,6 +72,9 @@ async def test_cancelling_a_ready_batch_releases_its_reservations_in_custody(
     await approve(world, token, batch_id)
     await wait_status(world, token, batch_id, "ready")
     assert set((await _custody_states(world, seized.all_ids)).values()) == {"reserved_for_disposal"}
+    # One item already with the disposal team: the cancellation brings it back too.
+    await hand_over(world, token, batch_id, labels=[seized.label(0)])
+    assert sorted((await _custody_states(world, seized.all_ids)).values()) == ["handed_over", "reserved_for_disposal"]
     r = await world.disposal.post(f"/batches/{batch_id}/cancel", headers=member(token, MEMBERS[1]),
                                   json={"reason": "Có khiếu nại mới"})
     assert r.status_code == 200, r.text
@@ -90,6 +97,7 @@ async def test_witnesses_are_outsiders_to_the_chain_of_custody_and_never_the_pre
         batch_id = (await propose(world, token, seized.all_ids)).json()["batch_id"]
         await approve(world, token, batch_id)
         await wait_status(world, token, batch_id, "ready")
+        await hand_over(world, token, batch_id)
         batches.append(batch_id)
     first, second = batches
     r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
@@ -130,6 +138,7 @@ async def test_an_auction_records_integer_proceeds_and_a_return_releases_to_the_
     for batch_id in (auction, give_back):
         await approve(world, token, batch_id)
         await wait_status(world, token, batch_id, "ready")
+        await hand_over(world, token, batch_id)
     r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
                                   json={"executed_on": "2022-11-01", "proceeds_vnd": 12.5, "buyer_reference": "HĐ-1"})
     assert r.status_code == 422  # money is integer VND
@@ -158,6 +167,7 @@ async def test_a_transfer_needs_the_receiving_agencys_acknowledgement(
     batch_id = (await propose(world, token, smuggled.all_ids, method="transfer")).json()["batch_id"]
     await approve(world, token, batch_id)
     await wait_status(world, token, batch_id, "ready")
+    await hand_over(world, token, batch_id)
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
                                   json={"executed_on": "2022-11-03", "receiving_agency": "Bệnh viện tỉnh"})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["body", "acknowledgement_reference"]
@@ -167,3 +177,31 @@ async def test_a_transfer_needs_the_receiving_agencys_acknowledgement(
     await wait_status(world, token, batch_id, "executed", lambda b: b["outcomes"] == {"disposed": 1})
     r = await world.disposal.get(f"/batches/{batch_id}/certificate.pdf", headers=member(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_an_executed_destruction"
+
+
+async def test_an_item_the_execution_refuses_is_released_and_may_be_proposed_again(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    seized = await seizure([("counterfeit", 2)])
+    batch_id = (await propose(world, token, seized.all_ids)).json()["batch_id"]
+    await approve(world, token, batch_id)
+    await wait_status(world, token, batch_id, "ready")
+    await hand_over(world, token, batch_id)
+    # A court holds one item after it left the shelves: custody refuses to destroy it.
+    held = seized.all_ids[0]
+    r = await world.custody.post(f"/items/{held}/legal-hold", json={"reason": "Tòa án yêu cầu giữ làm chứng cứ"},
+                                 headers=bearer(token("board_member", user=MEMBERS[1], warehouses=(WAREHOUSE,))))
+    assert r.status_code == 200, r.text
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
+                                  json=destruction(("witness-r", "witness-s")))
+    assert r.status_code == 200, r.text
+    done = await wait_status(world, token, batch_id, "executed",
+                             lambda b: b["outcomes"] == {"disposed": 1, "refused:on_hold": 1})
+    assert done["reservation"] == {"reserved": 1, "released": 1}
+    assert await _custody_states(world, seized.all_ids) == {held: "in_storage", seized.all_ids[1]: "disposed"}
+
+    async def free() -> bool:
+        rows = await fetch(world.disposal_dsn, "SELECT batch_id FROM item WHERE item_id = $1::uuid", held)
+        return rows[0]["batch_id"] is None
+
+    await eventually(free, what="disposal frees the refused item")

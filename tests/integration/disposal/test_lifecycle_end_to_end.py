@@ -13,8 +13,8 @@ from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import read_stream
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.labels import sign_label
-from tests.integration.conftest import TokenFactory, bearer
-from tests.integration.disposal.conftest import (
+from tests.support.tokens import TokenFactory, bearer
+from tests.support.world import (
     MEMBERS,
     WAREHOUSE,
     SeizureFactory,

@@ -1,5 +1,6 @@
-"""A whole world for disposal on the real broker and database: intake, custody and disposal, each with its
-API in-process, its relay and (custody, disposal) its consumer running, on topics of their own.
+"""A whole world on the real broker and database: intake, custody and disposal, each with its API
+in-process, its relay and (custody, disposal) its consumer running, on topics of their own. Disposal's
+integration tests and the end-to-end tests share it (one per session, exposed by tests/conftest.py).
 
 Own topics keep the saga honest: no other test's custody instance answers this disposal's reservation
 requests, and this consumer need not chew through other tests' big seizures on `intake.events`.
@@ -11,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,8 @@ from tangvat_shared.kafka import make_consumer, make_producer
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
 from tangvat_shared.relay import Relay, RelayConfig
-from tests.integration.conftest import TokenFactory, bearer
 from tests.support.databases import migrated_database
+from tests.support.tokens import TokenFactory, bearer
 from tests.support.topics import new_topics
 from tests.support.waiting import eventually
 
@@ -45,6 +46,8 @@ BIN = f"{WAREHOUSE}.D-1"
 PROPOSER = "board-chair"
 MEMBERS = [PROPOSER, "board-2", "board-3", "board-4", "board-5"]
 STAFF = "kho-staff-1"
+SECOND_STAFF = "kho-staff-2"  # confirms handovers above the two-person threshold
+DISPOSAL_TEAM = "Tổ tiêu hủy Chi cục QLTT Bắc Ninh"
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, token: TokenFa
                     infra.kafka_bootstrap)
 
 
-# --- helpers the disposal tests share ---------------------------------------------------------------
+# --- helpers the disposal and end-to-end tests share ---------------------------------------------------------------
 
 
 def member(token: TokenFactory, user: str = PROPOSER, units: tuple[str, ...] = (UNIT,)) -> dict[str, str]:
@@ -178,6 +181,10 @@ async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
 class Seizure:
     seizure_id: str
     items: list[dict[str, Any]]  # custody's rows, ordered by label code
+    labels: dict[str, str] = field(default_factory=dict)  # item_id -> signed label payload
+
+    def label(self, n: int) -> str:
+        return self.labels[str(self.items[n]["item_id"])]
 
     def ids(self, *positions: int) -> list[str]:
         return [str(self.items[n]["item_id"]) for n in positions]
@@ -225,7 +232,8 @@ def seizure(world: World, token: TokenFactory) -> SeizureFactory:
                 assert r.status_code == 200, r.text
         state = "in_storage" if check_in else "awaiting_receipt"
         await wait_read_model(world, seizure_id, n, state, legal)
-        return Seizure(seizure_id, [dict(r) for r in rows])
+        return Seizure(seizure_id, [dict(r) for r in rows],
+                       {str(r["item_id"]): sign_label(world.intake_key, r["item_id"], r["label_code"]) for r in rows})
 
     return make
 
@@ -273,3 +281,32 @@ def destruction(witnesses: tuple[str, ...] = ("witness-a", "witness-b"), **extra
     return {"executed_on": "2022-10-15", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
             "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in witnesses],
             "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}], **extra}
+
+
+async def hand_over(world: World, token: TokenFactory, batch_id: str, *, labels: list[str] | None = None,
+                    user: str = STAFF, confirmer: str = SECOND_STAFF) -> dict[str, Any]:
+    """Custody staff release the batch's reserved items (the scanned ones, or all) to the disposal team — a
+    second person confirms above the threshold — and disposal's read model learns of it."""
+    body: dict[str, Any] = {"batch_id": batch_id, "warehouse_id": WAREHOUSE, "recipient": DISPOSAL_TEAM}
+    if labels is not None:
+        body["labels"] = labels
+    r = await world.custody.post("/handovers", json=body, headers=staff(token, user))
+    if r.status_code == 202:
+        r = await world.custody.post(f"/approvals/{r.json()['approval_id']}/confirm", headers=staff(token, confirmer))
+    assert r.status_code == 200, r.text
+    done: dict[str, Any] = r.json()
+    handed = set(await _handed_over_in_custody(world, batch_id))
+
+    async def known() -> bool:
+        rows = await fetch(world.disposal_dsn, "SELECT item_id::text FROM batch_item WHERE batch_id = $1::uuid "
+                           "AND handed_over", batch_id)
+        return handed <= {r["item_id"] for r in rows}
+
+    await eventually(known, what=f"disposal knows batch {batch_id} was handed over")
+    return done
+
+
+async def _handed_over_in_custody(world: World, batch_id: str) -> list[str]:
+    rows = await fetch(world.custody_dsn, "SELECT item_id::text FROM item WHERE batch_id = $1::uuid "
+                       "AND state = 'handed_over'", batch_id)
+    return [r["item_id"] for r in rows]
