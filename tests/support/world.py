@@ -47,6 +47,9 @@ PROPOSER = "board-chair"
 MEMBERS = [PROPOSER, "board-2", "board-3", "board-4", "board-5"]
 STAFF = "kho-staff-1"
 SECOND_STAFF = "kho-staff-2"  # confirms handovers above the two-person threshold
+# Low enough that a handover of a few demo items needs a second person, high enough for one-item check-outs
+# and small transfers to need none: both paths run.
+TWO_PERSON_THRESHOLD_VND = 200_000
 DISPOSAL_TEAM = "Tổ tiêu hủy Chi cục QLTT Bắc Ninh"
 
 
@@ -135,7 +138,8 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, token: TokenFa
     async with (
         _client(build_intake(intake_dsn, verifier, key["intake"]), "intake") as intake,
         _client(build_custody(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
-                              pool_max_size=10), "custody") as custody,
+                              pool_max_size=10, two_person_threshold_vnd=TWO_PERSON_THRESHOLD_VND),
+                "custody") as custody,
         _client(build_disposal(disposal_dsn, verifier, pool_max_size=20), "disposal") as disposal,
         _relay(infra, intake_dsn, "intake", t.intake, key["intake"]),
         _relay(infra, custody_dsn, "custody", t.custody, key["custody"]),

@@ -1,8 +1,8 @@
 """End to end, the three services together: a raid registered in bulk, received and put away,
 counted, partly transferred to another warehouse, an item checked out to a lab and returned, an
-item on legal hold, counterfeit goods destroyed by a board before witnesses, smuggled goods
-auctioned — and then the auditor, from the Kafka log alone, finds nothing and every count and
-VND balances."""
+item on legal hold, counterfeit goods handed over by two warehouse staff and destroyed by a board
+before witnesses, smuggled goods auctioned — and then the auditor, from the Kafka log alone, finds
+nothing and every count and VND balances."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tangvat_shared.keys import load_public_key
 from tangvat_shared.labels import sign_label
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.world import (
+    DISPOSAL_TEAM,
     MEMBERS,
     WAREHOUSE,
     SeizureFactory,
@@ -22,6 +23,7 @@ from tests.support.world import (
     approve,
     destruction,
     fetch,
+    hand_over,
     member,
     propose,
     wait_status,
@@ -111,6 +113,23 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
     assert ready["reservation"].get("reserved") == 5
     assert sum(v for k, v in ready["reservation"].items() if k != "reserved") == 1
     destroyed = [i for i in counterfeit if i != held]
+
+    # Nothing is destroyed before custody's staff hand the goods over to the destruction team; their
+    # value is above the two-person threshold, so a second, different staff member confirms.
+    r = await world.disposal.post(f"/batches/{destroy_id}/execution", headers=member(token),
+                                  json=destruction(confirmed_item_ids=destroyed))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_handed_over", r.text
+    assert set(r.json()["error"]["details"]["item_ids"]) == set(destroyed)
+    asked = await world.custody.post("/handovers", headers=staff_here, json={
+        "batch_id": destroy_id, "warehouse_id": WAREHOUSE, "recipient": DISPOSAL_TEAM})
+    assert asked.status_code == 202, asked.text
+    confirm = f"/approvals/{asked.json()['approval_id']}/confirm"
+    same = await world.custody.post(confirm, headers=staff_here)
+    assert same.status_code == 422 and same.json()["error"]["code"] == "two_person_rule"
+    second = bearer(token("warehouse_staff", user="kho-3", warehouses=(WAREHOUSE,)))
+    confirmed = await world.custody.post(confirm, headers=second)
+    assert confirmed.status_code == 200 and confirmed.json()["items"] == 5, confirmed.text
+    await wait_status(world, token, destroy_id, "ready", lambda b: b["handed_over"] == 5)
     r = await world.disposal.post(f"/batches/{destroy_id}/execution", headers=member(token),
                                   json=destruction(confirmed_item_ids=destroyed))
     assert r.status_code == 200, r.text
@@ -123,6 +142,7 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
     auction_id = r.json()["batch_id"]
     await approve(world, token, auction_id, MEMBERS[1:4])
     await wait_status(world, token, auction_id, "ready")
+    await hand_over(world, token, auction_id)
     r = await world.disposal.post(f"/batches/{auction_id}/execution", headers=member(token), json={
         "executed_on": "2022-11-20", "proceeds_vnd": 48_500_000, "buyer_reference": "HĐ-ĐG-2022/117"})
     assert r.status_code == 200, r.text
