@@ -1,7 +1,8 @@
 """make bench-disposal: a 34,200-item destruction batch (the counterfeit share of the Bắc Ninh raid) from
-proposal through the board's quorum, reservation in custody and witnessed execution, until custody shows
-every item disposed. Intake, custody and disposal run as real processes (api, relay, consume) on one set of
-keys. Baseline in the same run: raw asyncpg COPY of as many batch rows into a bare table."""
+proposal through the board's quorum, reservation in custody, custody's two-person handover of the whole
+batch to the destruction team and witnessed execution, until custody shows every item disposed. Intake,
+custody and disposal run as real processes (api, relay, consume) on one set of keys. Baseline in the same
+run: raw asyncpg COPY of as many batch rows into a bare table."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ ROLES = {"intake": ("api", "relay"), "custody": ("api", "relay", "consume"), "di
 UNIT, WAREHOUSE, BIN = "QLTT-BN", "KHO-BN-01", "KHO-BN-01.D-1"
 MEMBERS = ["chair", "member-2", "member-3", "member-4", "member-5"]
 CHECK_IN_CONCURRENCY = 32
-PHASES = ("proposed_s", "approved_s", "custody_reserved_s", "custody_published_s", "reserved_s", "executed_s",
-          "certificate_s", "certificate_mb")
+PHASES = ("proposed_s", "approved_s", "custody_reserved_s", "custody_published_s", "reserved_s", "handed_over_s",
+          "handover_known_s", "executed_s", "certificate_s", "certificate_mb")
 
 
 @contextlib.contextmanager
@@ -162,6 +163,25 @@ class Bench:
             await disposal.close()
         return seizure_id
 
+    async def hand_over(self, batch_id: uuid.UUID, n: int, disposal: asyncpg.Connection) -> None:
+        """The whole batch, as one warehouse's staff release it: its value is far above the threshold, so a
+        second staff member confirms."""
+        custody = self.http["custody"]
+        r = await custody.post("/handovers", headers=self.headers("warehouse_staff", "kho-staff-1"), json={
+            "batch_id": str(batch_id), "warehouse_id": WAREHOUSE, "recipient": "Tổ tiêu hủy"})
+        r.raise_for_status()
+        if r.status_code == 202:
+            r = await custody.post(f"/approvals/{r.json()['approval_id']}/confirm",
+                                   headers=self.headers("warehouse_staff", "kho-staff-2"))
+            r.raise_for_status()
+        if r.json()["items"] != n:
+            raise RuntimeError(f"handed over {r.json()['items']} of {n} items")
+
+    @staticmethod
+    async def _handed_over(disposal: asyncpg.Connection, batch_id: uuid.UUID, n: int) -> bool:
+        return await count(disposal, "SELECT count(*) FROM batch_item WHERE batch_id = $1 AND handed_over",
+                           batch_id) >= n
+
     @staticmethod
     async def _at_least(conn: asyncpg.Connection, query: str, sid: uuid.UUID, n: int) -> bool:
         return await count(conn, query, sid) >= n
@@ -200,6 +220,10 @@ class Bench:
             marks["reserved_s"] = time.perf_counter() - started
             marks.setdefault("custody_reserved_s", marks["reserved_s"])
             marks.setdefault("custody_published_s", marks["reserved_s"])
+            await self.hand_over(batch_id, n, disposal)
+            marks["handed_over_s"] = time.perf_counter() - started
+            await wait_until(lambda: self._handed_over(disposal, batch_id, n), "disposal knowing the handover")
+            marks["handover_known_s"] = time.perf_counter() - started
             confirmed = [str(r["item_id"]) for r in await disposal.fetch(
                 "SELECT item_id FROM batch_item WHERE batch_id = $1 AND reservation = 'reserved'", batch_id)]
             r = await http.post(f"/batches/{batch_id}/execution", headers=self.headers("board_member", MEMBERS[0]),

@@ -584,7 +584,7 @@ async def hand_over(custody: Custody, ctx: CommandContext, body: HandoverIn) -> 
         if domain.needs_second_person(value, custody.two_person_threshold_vnd):
             return await _pending(conn, ctx, "disposal_handover", body.warehouse_id,
                                   {"request": body.model_dump(mode="json")}, value)
-        return await _execute_handover(conn, custody, ctx, body, None)
+        return await _execute_handover(conn, custody, ctx, body, None, items)
 
     return await _command(custody, ctx, work)
 
@@ -610,9 +610,10 @@ async def _handover_items(conn: asyncpg.Connection, custody: Custody, ctx: Comma
 
 
 async def _execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, body: HandoverIn,
-                            requested_by: str | None) -> Result:
+                            requested_by: str | None, items: list[asyncpg.Record] | None = None) -> Result:
     now = _now()
-    items = await _handover_items(conn, custody, ctx, body)  # again: the items may have changed while waiting
+    if items is None:  # a confirmation: the items may have changed while it waited
+        items = await _handover_items(conn, custody, ctx, body)
     handover_id = uuid.uuid4()
     drafts = [
         domain.item_event(item, "custody.item_handed_over", batch_id=body.batch_id, handover_id=handover_id,
