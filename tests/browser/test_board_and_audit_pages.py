@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import BINS, BOARD, UNIT, WebStack, eventually, screenshot, sign_in
+from tests.browser.conftest import BINS, BOARD, UNIT, WAREHOUSE, WebStack, eventually, screenshot, sign_in
 
 
 def _disposal_knows(web_stack: WebStack, item_ids: list[str]) -> bool:
@@ -67,6 +67,12 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
             screenshot(page, "board-quorum")
         context.close()
 
+    # Custody's staff hand the reserved goods to the destruction team before anything is destroyed.
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        r = custody.post("/handovers", json={"batch_id": batch_id, "warehouse_id": WAREHOUSE,
+                                             "recipient": "Tổ tiêu hủy"})
+        assert r.status_code == 200, r.text
+    eventually(lambda: _batch(web_stack, batch_id)["handed_over"] == 2, what="disposal knowing the handover")
     with web_stack.client("disposal", "board_member", BOARD[0]) as disposal:
         r = disposal.post(f"/batches/{batch_id}/execution", json={
             "executed_on": "2026-11-20", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
