@@ -72,11 +72,34 @@ class Principal:
 
 
 class TokenVerifier:
+    """Verifies bearer tokens; a token already verified is not verified again until it expires.
+
+    A scanner sends the same token with every scan, and an Ed25519 verification costs more than
+    the rest of the scan's Python work: the cache maps the exact token string to its principal
+    and expiry, so a changed byte is a cache miss and gets the full check."""
+
+    CACHE_SIZE = 10_000
+
     def __init__(self, public_key: Ed25519PublicKey, *, leeway_seconds: int = 30) -> None:
         self._key = public_key
         self._leeway = leeway_seconds
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, not_before, expires = cached
+            if not_before <= time.time() <= expires:
+                return principal
+            del self._verified[token]
+        principal, claims = self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, float(claims.get("nbf", 0)) - self._leeway,
+                                 float(claims["exp"]) + self._leeway)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, dict[str, Any]]:
         try:
             claims = jwt.decode(
                 token,
@@ -102,7 +125,7 @@ class TokenVerifier:
             roles=roles,
             warehouses=frozenset(str(w) for w in claims.get("warehouses", [])),
             units=frozenset(str(u) for u in claims.get("units", [])),
-        )
+        ), claims
 
 
 def mint_token(

@@ -30,7 +30,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                               format="binary")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to undo when a connection goes back to the pool: our code keeps no session state
+    (no SET, LISTEN, cursors or session advisory locks; the only advisory locks are per transaction).
+    asyncpg still rolls back an open transaction first; what this skips is its default reset
+    query, one more round trip per request."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+    kwargs.setdefault("reset", _keep_session)
     pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs
     )

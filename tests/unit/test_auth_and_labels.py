@@ -35,6 +35,28 @@ def test_an_expired_token_is_refused() -> None:
     assert caught.value.code == "token_expired"
 
 
+def test_a_cached_token_is_refused_once_it_expires() -> None:
+    verifier = TokenVerifier(KEY.public_key(), leeway_seconds=0)
+    issued = time.time() - 58
+    token = mint_token(KEY, subject="u1", roles=[Role.WAREHOUSE_STAFF], now=issued, ttl_seconds=60)
+    assert verifier.verify(token).user_id == "u1"
+    assert verifier.verify(token).user_id == "u1"  # from the cache
+    time.sleep(max(0.0, int(issued) + 60 - time.time()) + 1.05)  # until just past its expiry
+    with pytest.raises(Unauthenticated) as caught:
+        verifier.verify(token)
+    assert caught.value.code == "token_expired"
+
+
+def test_a_token_altered_after_a_cached_verification_is_refused() -> None:
+    verifier = TokenVerifier(KEY.public_key())
+    token = mint_token(KEY, subject="u1", roles=[Role.WAREHOUSE_STAFF])
+    verifier.verify(token)
+    header, payload, signature = token.split(".")
+    tampered = ".".join([header, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+    with pytest.raises(Unauthenticated):
+        verifier.verify(tampered)
+
+
 @pytest.mark.parametrize(
     "token",
     [

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -323,27 +320,6 @@ async def discrepancies(request: Request, principal: CustodyReader, warehouse_id
     return await service.discrepancies(_custody(request), principal, warehouse_id, limit)
 
 
-class CachingTokenVerifier(TokenVerifier):
-    """A scanner sends the same token with every scan: check its signature once, honour its expiry."""
-
-    def __init__(self, inner: TokenVerifier, max_entries: int = 4096) -> None:
-        self._inner = inner
-        self._max = max_entries
-        self._cache: dict[str, tuple[Principal, float]] = {}
-
-    def verify(self, token: str) -> Principal:
-        hit = self._cache.get(token)
-        if hit is not None and time.time() < hit[1]:
-            return hit[0]
-        principal = self._inner.verify(token)  # raises for anything not genuine and current
-        payload = token.split(".")[1]
-        expires = float(orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
-        if len(self._cache) >= self._max:
-            self._cache.clear()
-        self._cache[token] = (principal, expires)
-        return principal
-
-
 def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
               two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30) -> FastAPI:
     from tangvat_shared.db import create_pool
@@ -361,7 +337,7 @@ def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *,
         async with app.state.custody.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
 
-    app = create_app(title="Tangvat custody", version="1.0.0", token_verifier=CachingTokenVerifier(verifier),
+    app = create_app(title="Tangvat custody", version="1.0.0", token_verifier=verifier,
                      readiness=ready,
                      lifespan=lifespan)
     app.include_router(router)
