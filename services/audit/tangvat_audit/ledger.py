@@ -60,6 +60,10 @@ class Batch:
     types: Counter[str] = field(default_factory=Counter)
 
 
+def _sequence_of(wire: dict[str, Any]) -> Any:
+    return wire.get("sequence") or 0
+
+
 class Ledger:
     def __init__(self) -> None:
         self.items: dict[str, ItemLife] = {}
@@ -80,13 +84,15 @@ class Ledger:
 
     def apply_stream(self, stream: str, events: Iterable[dict[str, Any]]) -> None:
         """Fold one stream's events (any order; each sequence once) into the ledger."""
-        for wire in sorted(events, key=lambda e: e.get("sequence") or 0):
-            self.events_seen[stream] += 1
-            handler = {"intake": self._intake, "custody": self._custody, "disposal": self._disposal,
-                       "audit": self._audit}.get(stream)
-            if handler is None:
+        ordered = sorted(events, key=_sequence_of)
+        self.events_seen[stream] += len(ordered)
+        handler = {"intake": self._intake, "custody": self._custody, "disposal": self._disposal,
+                   "audit": self._audit}.get(stream)
+        if handler is None:
+            for wire in ordered:
                 self._finding("unknown_stream", wire, f"no rules for stream {stream}")
-                continue
+            return
+        for wire in ordered:
             try:
                 handler(wire)
             except (KeyError, TypeError, ValueError) as exc:
@@ -187,9 +193,11 @@ class Ledger:
         for life in self.items.values():
             if not life.registered or life.seizure_id is None:
                 continue
-            entry = out.setdefault(life.seizure_id, {"registered_items": 0, "registered_quantity": 0,
-                                                     "registered_value_vnd": 0, "by_state": defaultdict(
-                                                         lambda: {"items": 0, "quantity": 0, "value_vnd": 0})})
+            entry = out.get(life.seizure_id)
+            if entry is None:
+                entry = out[life.seizure_id] = {"registered_items": 0, "registered_quantity": 0,
+                                                "registered_value_vnd": 0, "by_state": defaultdict(
+                                                    lambda: {"items": 0, "quantity": 0, "value_vnd": 0})}
             entry["registered_items"] += 1
             entry["registered_quantity"] += life.quantity
             entry["registered_value_vnd"] += life.value_vnd
