@@ -302,6 +302,7 @@ async def move(custody: Custody, ctx: CommandContext, body: MoveIn) -> StoredRes
             if item is None:
                 item = await _scanned(conn, custody, ctx, body.label)
             draft = domain.move(item, location)
+            await _not_counted(conn, location["warehouse_id"], [item["location_code"], location["location_code"]])
             if not written:
                 await store.update_item(conn, item["item_id"], now, location_code=location["location_code"])
             ids = await _emit(conn, ctx, [draft], now)
@@ -310,6 +311,7 @@ async def move(custody: Custody, ctx: CommandContext, body: MoveIn) -> StoredRes
         container = await _container(conn, ctx, body.container_code)
         if container["warehouse_id"] != location["warehouse_id"]:
             raise Conflict("the container is in another warehouse", code="wrong_warehouse")
+        await _not_counted(conn, location["warehouse_id"], [container["location_code"], location["location_code"]])
         # Moving a container moves every item in it: one event per item keeps each item's trail whole.
         packed = await store.items_in_container(conn, container["container_id"])
         drafts = [domain.move(item, location, container["container_id"]) for item in packed
@@ -321,6 +323,22 @@ async def move(custody: Custody, ctx: CommandContext, body: MoveIn) -> StoredRes
                          location_code=location["location_code"])
 
     return await _command(custody, ctx, work)
+
+
+async def _not_counted(conn: asyncpg.Connection, warehouse_id: str, codes: Sequence[str | None]) -> None:
+    """A move in or out of a location under an open inventory count would falsify the count: refused until
+    the count closes (a count of the whole warehouse freezes every move in it). Raised after the fast path
+    wrote, it rolls the move back with the rest of the transaction."""
+    counts = await store.open_counts(conn, warehouse_id)
+    if not counts:
+        return
+    scope = await store.location_ancestry(conn, [c for c in codes if c])
+    for count in counts:
+        if count["location_code"] is None or count["location_code"] in scope:
+            where = count["location_code"] or f"warehouse {warehouse_id}"
+            raise Conflict(f"{where} is being counted (count {count['count_id']}): no moves in or out until it "
+                           "closes", code="count_in_progress",
+                           details={"count_id": str(count["count_id"]), "location_code": count["location_code"]})
 
 
 # --- two-person rule ---------------------------------------------------------------------------

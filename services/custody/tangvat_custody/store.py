@@ -261,6 +261,27 @@ async def open_count(conn: asyncpg.Connection, count_id: uuid.UUID, warehouse_id
     return int(status.split()[-1])
 
 
+async def open_counts(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT count_id, location_code FROM stock_count WHERE warehouse_id = $1 AND closed_at IS NULL
+            ORDER BY opened_at""",
+        warehouse_id,
+    )
+
+
+async def location_ancestry(conn: asyncpg.Connection, codes: Sequence[str]) -> set[str]:
+    """The locations and every location above them (bin -> shelf -> zone)."""
+    rows = await conn.fetch(
+        """WITH RECURSIVE up(code) AS (
+               SELECT unnest($1::text[])
+               UNION SELECT l.parent_code FROM location l JOIN up ON l.location_code = up.code
+                      WHERE l.parent_code IS NOT NULL)
+           SELECT code FROM up""",
+        list(codes),
+    )
+    return {r["code"] for r in rows}
+
+
 async def stock_count(conn: asyncpg.Connection, count_id: uuid.UUID, *, for_update: bool = False
                       ) -> asyncpg.Record | None:
     lock = " FOR UPDATE" if for_update else ""
