@@ -7,8 +7,10 @@ import gc
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import structlog
+import typer
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
@@ -19,8 +21,11 @@ from tangvat_shared.consumer import Handler, IdempotentConsumer
 from tangvat_shared.db import SHARED_MIGRATIONS, create_pool, migrate
 from tangvat_shared.kafka import dead_letter_topic, event_topic, make_consumer, make_producer
 from tangvat_shared.keys import load_private_key, load_public_key
+from tangvat_shared.logs import configure_logging
 from tangvat_shared.relay import Relay, RelayConfig
 from tangvat_shared.settings import PlatformSettings, ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
 
 log = structlog.get_logger("tangvat.runtime")
 
@@ -112,3 +117,48 @@ def run_consumer(service: str, platform: PlatformSettings, settings: ServiceSett
             await pool.close()
 
     asyncio.run(_until_signalled(main))
+
+
+def service_cli(service: str, settings_type: type[S], *, build_api: Callable[[PlatformSettings, S], FastAPI],
+                consumer: Callable[[], tuple[list[str], Mapping[str, Handler]]] | None = None,
+                cli: typer.Typer | None = None) -> typer.Typer:
+    """A service's command line: `api`, `relay`, `migrate`, and `consume` where it reads other streams.
+
+    `build_api` and `consumer` are called only by the command that needs them, so a relay never
+    imports the web stack and the API never imports the handlers."""
+    cli = cli or typer.Typer(add_completion=False, help=f"Tangvat {service} service")
+
+    def load() -> tuple[PlatformSettings, S]:
+        platform = PlatformSettings()
+        configure_logging(service, platform.log_level)
+        return platform, settings_type()
+
+    @cli.command()
+    def api() -> None:
+        """Serve the HTTP API."""
+        platform, settings = load()
+        serve_api(build_api(platform, settings), settings)
+
+    @cli.command()
+    def relay() -> None:
+        """Publish this service's stream to Kafka."""
+        platform, settings = load()
+        run_relay(service, platform, settings)
+
+    if consumer is not None:
+        load_handlers = consumer
+
+        @cli.command()
+        def consume() -> None:
+            """Apply the events of the streams this service reads."""
+            platform, settings = load()
+            sources, handlers = load_handlers()
+            run_consumer(service, platform, settings, sources=sources, handlers=handlers)
+
+    @cli.command()
+    def migrate() -> None:
+        """Apply database migrations."""
+        _, settings = load()
+        run_migrations(service, settings)
+
+    return cli

@@ -2,56 +2,32 @@
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Mapping
+
+from fastapi import FastAPI
 
 from tangvat_disposal import SERVICE
 from tangvat_disposal.settings import DisposalSettings
 from tangvat_shared import runtime
-from tangvat_shared.logs import configure_logging
+from tangvat_shared.consumer import Handler
 from tangvat_shared.settings import PlatformSettings
 
-cli = typer.Typer(add_completion=False, help="Tangvat disposal service")
 
-
-def _settings() -> tuple[PlatformSettings, DisposalSettings]:
-    platform = PlatformSettings()
-    configure_logging(SERVICE, platform.log_level)
-    return platform, DisposalSettings()
-
-
-@cli.command()
-def api() -> None:
-    """Serve the HTTP API."""
+def build_api(platform: PlatformSettings, settings: DisposalSettings) -> FastAPI:
     from tangvat_disposal.api import build_app
 
-    platform, settings = _settings()
-    app = build_app(settings.database_url, runtime.token_verifier(platform), pool_max_size=settings.pool_max_size,
-                    max_items_per_batch=settings.max_items_per_batch)
-    runtime.serve_api(app, settings)
+    return build_app(settings.database_url, runtime.token_verifier(platform), pool_max_size=settings.pool_max_size,
+                     max_items_per_batch=settings.max_items_per_batch)
 
 
-@cli.command()
-def relay() -> None:
-    """Publish the disposal stream to Kafka."""
-    platform, settings = _settings()
-    runtime.run_relay(SERVICE, platform, settings)
-
-
-@cli.command()
-def consume() -> None:
-    """Apply intake's and custody's events to disposal."""
+def handlers() -> tuple[list[str], Mapping[str, Handler]]:
+    """Intake's and custody's events, applied to disposal."""
     from tangvat_disposal.handlers import HANDLERS, SOURCES
 
-    platform, settings = _settings()
-    runtime.run_consumer(SERVICE, platform, settings, sources=SOURCES, handlers=HANDLERS)
+    return SOURCES, HANDLERS
 
 
-@cli.command()
-def migrate() -> None:
-    """Apply database migrations."""
-    _, settings = _settings()
-    runtime.run_migrations(SERVICE, settings)
-
+cli = runtime.service_cli(SERVICE, DisposalSettings, build_api=build_api, consumer=handlers)
 
 if __name__ == "__main__":
     cli()
