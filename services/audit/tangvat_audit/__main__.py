@@ -52,6 +52,7 @@ def replay(
     until: Annotated[datetime | None, typer.Option(help="state as of this instant (ISO 8601, with zone)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
     html_out: Annotated[Path | None, typer.Option("--html")] = None,
+    pdf_out: Annotated[Path | None, typer.Option("--pdf", help="also write the report as PDF")] = None,
     item: Annotated[str | None, typer.Option(help="print this item's timeline")] = None,
     location: Annotated[str | None, typer.Option(help="print what this location holds")] = None,
     strict_canonical: bool = False,
@@ -86,6 +87,11 @@ def replay(
         json_out.write_text(json.dumps(as_json(result), ensure_ascii=False, indent=2, default=str))
     if html_out:
         html_out.write_text(as_html(result), encoding="utf-8")
+    if pdf_out:
+        from tangvat_audit.report_pdf import as_pdf  # reportlab is only loaded when a PDF is asked for
+
+        where = {"code": location, "items": result.ledger.location_contents(location)} if location else None
+        pdf_out.write_bytes(as_pdf(result, location=where))
     raise typer.Exit(0 if result.clean else 1)
 
 

@@ -9,10 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import AwareDatetime, BaseModel
 
 from tangvat_audit import service
+from tangvat_audit.schemas import ReportDetail, ReportPage
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.db import create_pool
 from tangvat_shared.http import correlation_id_of, create_app, require_roles
@@ -38,7 +41,8 @@ async def item_timeline(request: Request, principal: Auditor, item_id: uuid.UUID
     return await service.item_timeline(request.app.state.pool, principal, item_id, correlation_id_of(request))
 
 
-@router.post("/audits", summary="Replay and verify the whole log now (or as of `until`); the export is recorded")
+@router.post("/audits", summary="Replay and verify the whole log now (or as of `until`); the report is kept and "
+                          "its export recorded")
 async def run_audit(
     request: Request,
     principal: Auditor,
@@ -48,6 +52,44 @@ async def run_audit(
     state = request.app.state
     return await service.run_report(state.pool, principal, state.bootstrap, state.keys_dir, until, location,
                                     correlation_id_of(request))
+
+
+@router.get("/audits", response_model=ReportPage, summary="Past audit reports, newest first (this read is recorded)")
+async def list_audits(
+    request: Request,
+    principal: Auditor,
+    after: Annotated[uuid.UUID | None, Query(description="the last report of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    reports = await service.list_reports(request.app.state.pool, principal, after, limit, correlation_id_of(request))
+    return {"reports": reports, "next_after": reports[-1]["id"] if len(reports) == limit else None}
+
+
+@router.get("/audits/{report_id}", response_model=ReportDetail,
+            summary="One past audit report as JSON, exactly as issued (this read is recorded)")
+async def get_audit(request: Request, principal: Auditor, report_id: uuid.UUID) -> dict[str, Any]:
+    summary, body = await service.read_report(request.app.state.pool, principal, report_id, "json",
+                                              correlation_id_of(request))
+    return {**summary, "report": orjson.loads(body),
+            "links": {"html": f"/audits/{report_id}/report.html", "pdf": f"/audits/{report_id}/report.pdf"}}
+
+
+@router.get("/audits/{report_id}/report.html", response_class=HTMLResponse,
+            summary="One past audit report as a standalone HTML page (this export is recorded)")
+async def get_audit_html(request: Request, principal: Auditor, report_id: uuid.UUID) -> HTMLResponse:
+    _, body = await service.read_report(request.app.state.pool, principal, report_id, "html",
+                                        correlation_id_of(request))
+    return HTMLResponse(body)
+
+
+@router.get("/audits/{report_id}/report.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the report as PDF"}},
+            summary="One past audit report as PDF (this export is recorded)")
+async def get_audit_pdf(request: Request, principal: Auditor, report_id: uuid.UUID) -> Response:
+    _, body = await service.read_report(request.app.state.pool, principal, report_id, "pdf",
+                                        correlation_id_of(request))
+    return Response(bytes(body), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="tangvat-audit-{report_id}.pdf"'})
 
 
 def build_app(dsn: str, verifier: TokenVerifier, bootstrap: str, keys_dir: Path) -> FastAPI:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,14 @@ from typing import Any
 import asyncpg
 import orjson
 
+from tangvat_audit import store
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import STREAMS, read_stream
-from tangvat_audit.report import as_json
+from tangvat_audit.report import as_html, as_json
+from tangvat_audit.report_pdf import as_pdf
 from tangvat_shared.auth import Principal
+from tangvat_shared.errors import NotFound
+from tangvat_shared.events.registry import spec_for
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.outbox import emit
@@ -24,6 +29,7 @@ SERVICE = "audit"
 
 async def _record(conn: asyncpg.Connection, principal: Principal, event_type: str, subject: str,
                   data: dict[str, Any], correlation_id: uuid.UUID | None) -> None:
+    spec_for(event_type).model.model_validate(data)  # a record that breaks its own schema is a bug: fail the read
     await emit(conn, source=SERVICE, actor=principal.actor, events=[(event_type, subject, data)],
                now=datetime.now(UTC), correlation_id=correlation_id)
 
@@ -42,20 +48,54 @@ async def item_timeline(pool: asyncpg.Pool, principal: Principal, item_id: uuid.
 async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, keys_dir: Path,
                      until: datetime | None, location: str | None,
                      correlation_id: uuid.UUID | None) -> dict[str, Any]:
-    """A full replay of the log; the report's hash is recorded with who asked for it."""
+    """A full replay of the log, kept as a past report; its hash is recorded with who asked for it."""
+    ran_at = datetime.now(UTC)
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in STREAMS
             if (keys_dir / f"{s}.pub.pem").exists()}
     logs = {stream: await read_stream(bootstrap, event_topic(stream)) for stream in STREAMS}
     result = run_audit(logs, keys, until=until)
+    del logs
     report = as_json(result)
     if location:
         report["location"] = {"code": location, "items": result.ledger.location_contents(location)}
-    digest = hashlib.sha256(orjson.dumps(report, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+    report_json = orjson.dumps(report, option=orjson.OPT_SORT_KEYS, default=str)
+    digest = hashlib.sha256(report_json).hexdigest()
+    events_replayed = sum(s.events for s in result.streams.values())
+    stored = store.StoredReport(
+        report_id=uuid.uuid4(), ran_at=ran_at, finished_at=datetime.now(UTC), actor_id=principal.actor.user_id,
+        actor_role=principal.actor.role, until_at=until, location_code=location, clean=result.clean,
+        finding_count=len(result.findings), findings_by_kind=dict(Counter(f.kind for f in result.findings)),
+        events_replayed=events_replayed, report_sha256=digest, report_json=report_json.decode(),
+        report_html=as_html(result), report_pdf=as_pdf(result, location=report.get("location"), generated_at=ran_at),
+    )
     async with pool.acquire() as conn, conn.transaction():
+        await store.insert_report(conn, stored)
         await _record(conn, principal, "audit.report_exported", f"report/{digest}", {
             "report_sha256": digest, "clean": result.clean, "findings": len(result.findings),
-            "events_replayed": sum(s.events for s in result.streams.values()),
-            "until": until.isoformat() if until else None,
+            "events_replayed": events_replayed, "until": until.isoformat() if until else None,
         }, correlation_id)
     report["report_sha256"] = digest
+    report["id"] = str(stored.report_id)
     return report
+
+
+async def list_reports(pool: asyncpg.Pool, principal: Principal, after: uuid.UUID | None, limit: int,
+                       correlation_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await store.list_reports(conn, after, limit)
+        await _record(conn, principal, "audit.reports_listed", "reports", {
+            "after": str(after) if after else None, "reports_shown": len(rows)}, correlation_id)
+    return [store.summary(r) for r in rows]
+
+
+async def read_report(pool: asyncpg.Pool, principal: Principal, report_id: uuid.UUID, rendering: str,
+                      correlation_id: uuid.UUID | None) -> tuple[dict[str, Any], Any]:
+    """A past report's summary and one rendering (json | html | pdf), exactly as it was issued."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await store.fetch_report(conn, report_id, f"report_{rendering}")
+        if row is None:
+            raise NotFound(f"no audit report {report_id}", details={"report_id": str(report_id)})
+        await _record(conn, principal, "audit.report_viewed", f"report/{report_id}", {
+            "report_id": str(report_id), "format": rendering, "report_sha256": row["report_sha256"]},
+            correlation_id)
+    return store.summary(row), row["body"]

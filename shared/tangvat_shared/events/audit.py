@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,7 +27,20 @@ class AuditReportExported(EventData):
     until: str | None
 
 
+class AuditReportsListed(EventData):
+    after: uuid.UUID | None
+    reports_shown: int
+
+
+class AuditReportViewed(EventData):
+    report_id: uuid.UUID
+    format: Literal["json", "html", "pdf"]
+    report_sha256: Sha256Hex
+
+
 AUDIT_EVENTS: dict[str, type[EventData]] = {
     "audit.item_timeline_viewed": ItemTimelineViewed,
     "audit.report_exported": AuditReportExported,
+    "audit.reports_listed": AuditReportsListed,
+    "audit.report_viewed": AuditReportViewed,
 }

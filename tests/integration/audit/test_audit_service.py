@@ -102,3 +102,85 @@ async def test_an_audit_run_over_http_is_recorded_with_the_hash_of_its_report(
         await conn.close()
     assert body["data"]["report_sha256"] == report["report_sha256"]
     assert body["data"]["findings"] == len(report["findings"])
+
+
+async def _recorded(audit_dsn: str, event_type: str, subject: str) -> list[dict[str, Any]]:
+    conn = await connect(audit_dsn)
+    try:
+        rows = await conn.fetch("SELECT body FROM event WHERE event_type = $1 AND subject = $2 ORDER BY id",
+                                event_type, subject)
+    finally:
+        await conn.close()
+    return [r["body"] for r in rows]
+
+
+async def test_past_audits_are_kept_listed_newest_first_and_shown_as_issued_each_read_recorded(
+    intake_relay: Relay, audit_client: httpx.AsyncClient, audit_dsn: str, token: TokenFactory
+) -> None:
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    auditor = bearer(token("auditor", user="auditor-9"))
+    first = (await audit_client.post("/audits", headers=auditor)).json()
+    second = (await audit_client.post("/audits?until=2020-01-01T00:00:00Z", headers=auditor)).json()
+
+    page = await audit_client.get("/audits?limit=1", headers=auditor)
+    assert page.status_code == 200
+    assert [r["id"] for r in page.json()["reports"]] == [second["id"]]  # newest first
+    assert page.json()["next_after"] == second["id"]
+    rest = (await audit_client.get(f"/audits?after={second['id']}&limit=200", headers=auditor)).json()
+    assert first["id"] in [r["id"] for r in rest["reports"]] and second["id"] not in [r["id"] for r in rest["reports"]]
+    listed = next(r for r in rest["reports"] if r["id"] == first["id"])
+    assert listed["ran_by"] == {"user_id": "auditor-9", "role": "auditor"}
+    assert listed["clean"] == first["clean"] and listed["findings"] == len(first["findings"])
+    assert listed["report_sha256"] == first["report_sha256"] and listed["until"] is None
+    assert page.json()["reports"][0]["until"].startswith("2020-01-01T00:00:00")
+
+    shown = await audit_client.get(f"/audits/{first['id']}", headers=auditor)
+    assert shown.status_code == 200
+    stored = shown.json()["report"]
+    assert stored == {k: v for k, v in first.items() if k not in ("id", "report_sha256")}
+    conn = await connect(audit_dsn)
+    try:
+        exact = await conn.fetchval("SELECT report_json FROM audit_report WHERE report_id = $1::uuid", first["id"])
+    finally:
+        await conn.close()
+    assert hashlib.sha256(exact.encode()).hexdigest() == first["report_sha256"]
+
+    html = await audit_client.get(shown.json()["links"]["html"], headers=auditor)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "<h1>Tangvat audit</h1>" in html.text
+    pdf = await audit_client.get(shown.json()["links"]["pdf"], headers=auditor)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert ("Verdict: CLEAN" if first["clean"] else f"Verdict: {len(first['findings'])} FINDING(S)") in text
+
+    listed_events = await _recorded(audit_dsn, "audit.reports_listed", "reports")
+    assert {(e["actorid"], e["data"]["reports_shown"]) for e in listed_events} >= {("auditor-9", 1)}
+    viewed = await _recorded(audit_dsn, "audit.report_viewed", f"report/{first['id']}")
+    assert sorted(e["data"]["format"] for e in viewed) == ["html", "json", "pdf"]
+    assert {e["data"]["report_sha256"] for e in viewed} == {first["report_sha256"]}
+
+
+async def test_past_audits_answer_401_403_404_422_with_a_machine_readable_error(
+    audit_client: httpx.AsyncClient, token: TokenFactory
+) -> None:
+    auditor = bearer(token("auditor"))
+    unknown = uuid.uuid4()
+    for path in ("/audits", f"/audits/{unknown}", f"/audits/{unknown}/report.pdf", f"/audits/{unknown}/report.html"):
+        missing = await audit_client.get(path)
+        assert missing.status_code == 401, path
+        assert (await audit_client.get(path, headers={"Authorization": "Bearer nonsense"})).status_code == 401
+        staff = await audit_client.get(path, headers=bearer(token("warehouse_staff")))
+        assert staff.status_code == 403, path
+        assert staff.json()["error"]["code"]
+    for path in (f"/audits/{unknown}", f"/audits/{unknown}/report.pdf", f"/audits/{unknown}/report.html"):
+        absent = await audit_client.get(path, headers=auditor)
+        assert absent.status_code == 404, path
+        assert absent.json()["error"]["code"] == "not_found"
+    for path in ("/audits/not-a-uuid", "/audits?limit=0", "/audits?after=nope", "/audits/not-a-uuid/report.pdf"):
+        invalid = await audit_client.get(path, headers=auditor)
+        assert invalid.status_code == 422, path
+        assert invalid.json()["error"]["code"] == "invalid_input"

@@ -179,3 +179,32 @@ async def test_reconciliation_names_a_read_model_that_drifted_from_the_log(clean
     drift, _ = await reconcile_intake(clean_log.dsn, result.ledger)
     assert [(f.kind, f.subject) for f in drift] == [("drift", f"item/{victim}")]
     assert "quantity" in drift[0].detail
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def test_the_pdf_report_shows_the_verdict_the_findings_and_every_seizures_balance(clean_log: CleanLog) -> None:
+    from tangvat_audit.report_pdf import as_pdf
+
+    public = {"intake": clean_log.key.public_key()}
+    clean = run_audit({"intake": clean_log.records}, public)
+    text = _pdf_text(as_pdf(clean))
+    assert "BÁO CÁO KIỂM TOÁN" in text  # Vietnamese survives: the font has the glyphs
+    assert "Verdict: CLEAN" in text
+    for seizure_id, entry in clean.conservation.items():
+        assert f"seizure {seizure_id}: {entry['registered_items']} items" in text
+    assert text.count("— balanced") == 2
+
+    record, wire = clean_log.events()[5]
+    wire["data"]["value_vnd"] = 1
+    tampered = run_audit({"intake": _replace(clean_log.records, record, canonical_json(wire))}, public)
+    text = _pdf_text(as_pdf(tampered))
+    assert "Verdict: 1 FINDING(S)" in text
+    assert "[altered] intake seq 6" in text
+    assert "content does not match its hash" in text
