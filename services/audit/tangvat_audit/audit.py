@@ -50,6 +50,23 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def _checkpoint(wire: dict[str, Any]) -> Checkpoint:
+    """A checkpoint as read from the log; TypeError/ValueError/KeyError if it is not one."""
+    checkpoint = Checkpoint.from_wire(wire)
+    if not all(isinstance(v, str) for v in (checkpoint.stream, checkpoint.hash, checkpoint.key_id,
+                                              checkpoint.signature)):
+        raise TypeError("checkpoint fields of the wrong type")
+    return checkpoint
+
+
 def verify_stream(stream: str, records: Sequence[Record], public_key: Ed25519PublicKey | None,
                   summary: StreamSummary, strict_canonical: bool = False
                   ) -> tuple[list[Finding], list[dict[str, Any]]]:
@@ -69,15 +86,23 @@ def verify_stream(stream: str, records: Sequence[Record], public_key: Ed25519Pub
             findings.append(Finding("malformed", stream, f"partition {record.partition} offset {record.offset}: "
                                     "not a JSON event"))
             continue
+        # A record that is no link of the chain is named by where it lies: it may carry no id at all.
         if wire.get("type") == CHECKPOINT_TYPE:
             try:
-                checkpoints.append(Checkpoint.from_wire(wire))
+                checkpoints.append(_checkpoint(wire))
             except (KeyError, ValueError, TypeError):
-                findings.append(Finding("malformed", stream, f"offset {record.offset}: unreadable checkpoint"))
+                findings.append(Finding("malformed", stream, f"partition {record.partition} offset {record.offset}: "
+                                        "unreadable checkpoint"))
             continue
         if wire.get("source") != stream:
-            findings.append(Finding("foreign_event", stream, f"an event of source {wire.get('source')!r} in the "
-                                    f"{stream} stream", wire.get("sequence"), wire.get("id"), wire.get("subject")))
+            findings.append(Finding("foreign_event", stream, f"partition {record.partition} offset {record.offset}: "
+                                    f"an event of source {wire.get('source')!r} in the {stream} stream",
+                                    _int(wire.get("sequence")), _str(wire.get("id")), _str(wire.get("subject"))))
+            continue
+        if type(wire.get("sequence")) is not int:
+            findings.append(Finding("malformed", stream, f"partition {record.partition} offset {record.offset}: "
+                                    "an event without a sequence number (unchained)", None, _str(wire.get("id")),
+                                    _str(wire.get("subject"))))
             continue
         intact[id(wire)] = hash_matches(record.value, wire, strict_canonical=strict_canonical)
         lanes.append((record.partition, wire))
@@ -147,8 +172,13 @@ async def audit_database(conn: Any, stream: str, kafka_records: Sequence[Record]
         events.append({**body, "sequence": row["stream_seq"], "prevhash": row["prev_hash"], "hash": row["hash"]})
     checkpoints = []
     for record in kafka_records:
-        if b'"tangvat.stream_checkpoint"' in record.value:
-            checkpoints.append(Checkpoint.from_wire(orjson.loads(record.value)))
+        if record.value and b'"tangvat.stream_checkpoint"' in record.value:
+            try:
+                wire = orjson.loads(record.value)
+                if isinstance(wire, dict) and wire.get("type") == CHECKPOINT_TYPE:
+                    checkpoints.append(_checkpoint(wire))
+            except (KeyError, ValueError, TypeError):
+                continue  # unreadable: verify_stream names it
     return [
         Finding(f.kind, stream, f.detail, f.sequence, f.event_id)
         for f in verify_chain(stream, in_one_lane(events), checkpoints, public_key)
