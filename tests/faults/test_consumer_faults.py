@@ -9,33 +9,11 @@ import time
 from typing import Any
 
 import demo_data
-from stack import ServiceProcess
-from support.databases import migrated_database
-from tangvat_infra.processes import free_port
 
-from tangvat_shared.db import connect
+from tests.faults.checks import sql, wait_until
 from tests.faults.conftest import FaultStack, unique_key
 
 ITEMS = 6000
-
-
-def query(dsn: str, sql: str) -> Any:
-    async def run() -> Any:
-        conn = await connect(dsn)
-        try:
-            return await conn.fetchval(sql)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
-def wait_until(probe: Any, what: str, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def group_members(bootstrap: str, group: str) -> int:
@@ -61,39 +39,33 @@ def test_a_consumer_paused_past_its_session_timeout_applies_nothing_twice(
     fault_stack: FaultStack, fault_results: list[dict[str, Any]]
 ) -> None:
     stack = fault_stack
-    custody_dsn = asyncio.run(migrated_database(stack.infra.pg_admin_dsn, "custody", "tangvat_custody"))
-    consumers = []
-    for name in ("custody-a", "custody-b"):
-        env = {**stack.env, "TANGVAT_CUSTODY_DATABASE_URL": custody_dsn,
-               "TANGVAT_CUSTODY_HTTP_PORT": str(free_port()), "TANGVAT_CUSTODY_METRICS_PORT": str(free_port())}
-        consumers.append(ServiceProcess("custody", "consume", env, stack.state / name))
-    paused = consumers[0]  # its peer, consumers[1], takes its partitions over
-    stack.process("relay").start()
-    stack.start_api()
-    for consumer in consumers:
-        consumer.start()
-    intake_dsn = stack.env["TANGVAT_INTAKE_DATABASE_URL"]
+    stack.start("intake", "api", "relay")
+    paused = stack.process("custody", "consume")
+    peer = stack.process("custody", "consume", name="custody-consume-peer")  # takes its partitions over
+    paused.start()
+    peer.start()
     try:
         # Both consumers hold partitions; one freezes, and then the work arrives.
-        wait_until(lambda: group_members(stack.infra.kafka_bootstrap, "custody") == 2, "both consumers to join")
-        wait_until(lambda: query(custody_dsn, "SELECT count(*) FROM item") == query(
-            intake_dsn, "SELECT count(*) FROM item"), "custody to catch up with earlier seizures")
+        wait_until(lambda: group_members(stack.infra.kafka_bootstrap, "custody") == 2, "both consumers to join",
+                   interval=0.2)
+        wait_until(lambda: sql(stack, "custody", "SELECT count(*) FROM item") == sql(
+            stack, "intake", "SELECT count(*) FROM item"), "custody to catch up with earlier seizures",
+                   interval=0.2)
         paused.signal(signal.SIGSTOP)
         started = time.monotonic()
         assert stack.register(demo_data.seizure(ITEMS), unique_key()).status_code == 201
-        expected = query(intake_dsn, "SELECT count(*) FROM item")
-        wait_until(lambda: query(custody_dsn, "SELECT count(*) FROM item") == expected,
-                   "the peer to take the paused consumer's partitions over and finish")
+        expected = sql(stack, "intake", "SELECT count(*) FROM item")
+        wait_until(lambda: sql(stack, "custody", "SELECT count(*) FROM item") == expected,
+                   "the peer to take the paused consumer's partitions over and finish", interval=0.2)
         recovered = time.monotonic() - started
     finally:
         paused.signal(signal.SIGCONT)  # it wakes up with a stale assignment and commits in vain
     time.sleep(3)  # give the resumed consumer the chance to misbehave; nothing to wait *for*
-    applied = query(custody_dsn, "SELECT count(*) FROM item")
-    starts = query(custody_dsn, "SELECT count(*) FROM event WHERE event_type = 'custody.item_awaiting_receipt'")
-    distinct = query(custody_dsn, "SELECT count(DISTINCT subject) FROM event "
-                                  "WHERE event_type = 'custody.item_awaiting_receipt'")
-    for consumer in consumers:
-        consumer.stop(timeout=5)
+    applied = sql(stack, "custody", "SELECT count(*) FROM item")
+    starts = sql(stack, "custody", "SELECT count(*) FROM event WHERE event_type = 'custody.item_awaiting_receipt'")
+    distinct = sql(stack, "custody", "SELECT count(DISTINCT subject) FROM event "
+                                     "WHERE event_type = 'custody.item_awaiting_receipt'")
+    peer.stop(timeout=5)  # the resumed one stays, the suite's custody consumer
     fault_results.append({"scenario": "custody consumer SIGSTOP past its session timeout, then resumed",
                           "recovery_s": round(recovered, 2), "items_registered": expected, "items_in_custody": applied,
                           "applied_twice": starts - distinct, "lost": expected - applied})

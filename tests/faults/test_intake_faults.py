@@ -10,69 +10,29 @@ from typing import Any
 
 import demo_data
 
-from tangvat_audit.audit import run_audit
-from tangvat_audit.log_reader import read_stream
 from tangvat_shared.db import connect
-from tangvat_shared.keys import load_public_key
+from tests.faults import checks
+from tests.faults.checks import Results, record, wait_until
 from tests.faults.conftest import FaultStack, unique_key
 
 ITEMS = 6000
-Results = list[dict[str, Any]]
 
 
 def stream_state(stack: FaultStack) -> dict[str, int]:
-    async def query() -> dict[str, int]:
-        conn = await connect(stack.env["TANGVAT_INTAKE_DATABASE_URL"])
-        try:
-            row = await conn.fetchrow(
-                """SELECT (SELECT count(*) FROM event_record) AS recorded,
-                          (SELECT count(*) FROM outbox) AS queued,
-                          coalesce((SELECT last_seq FROM stream_head WHERE stream = 'intake'), 0) AS sequenced,
-                          coalesce((SELECT published_seq FROM stream_head WHERE stream = 'intake'), 0) AS published""")
-            return dict(row)
-        finally:
-            await conn.close()
-
-    for _ in range(50):
-        try:
-            return asyncio.run(query())
-        except OSError:
-            time.sleep(0.2)  # PostgreSQL restarting
-    raise AssertionError("database unreachable")
-
-
-def wait_until(probe: Any, what: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    return checks.stream_state(stack, "intake")
 
 
 def fully_published(stack: FaultStack) -> bool:
-    s = stack_state = stream_state(stack)
-    return bool(s["queued"] == 0 and s["sequenced"] == s["recorded"] == stack_state["published"])
+    return checks.fully_published(stack, "intake")
 
 
 def audit(stack: FaultStack) -> dict[str, Any]:
-    """Replay the topic like the auditor; count what was lost and what arrived more than once."""
-    records = asyncio.run(read_stream(stack.infra.kafka_bootstrap, "intake.events"))
-    key = load_public_key((stack.keys / "intake.pub.pem").read_bytes())
-    result = run_audit({"intake": records}, {"intake": key})
-    recorded = stream_state(stack)["recorded"]
-    summary = result.streams["intake"]
-    return {
-        "findings": [f.as_dict() for f in result.findings],
-        "events_recorded": recorded,
-        "events_on_kafka": summary.events,
-        "lost": recorded - summary.events,
-        "duplicates_on_the_wire": summary.duplicates,
-    }
+    return checks.audit_stream(stack, "intake")
 
 
 def seizure_rows(stack: FaultStack, record_number: str) -> tuple[int, int]:
     async def query() -> tuple[int, int]:
-        conn = await connect(stack.env["TANGVAT_INTAKE_DATABASE_URL"])
+        conn = await connect(stack.dsn("intake"))
         try:
             row = await conn.fetchrow(
                 """SELECT count(DISTINCT s.seizure_id) AS seizures, count(i.item_id) AS items
@@ -85,19 +45,12 @@ def seizure_rows(stack: FaultStack, record_number: str) -> tuple[int, int]:
     return asyncio.run(query())
 
 
-def record(results: list[dict[str, Any]], scenario: str, started: float, counts: dict[str, Any],
-           **extra: Any) -> None:
-    results.append({"scenario": scenario, "recovery_s": round(time.monotonic() - started, 2),
-                    **{k: v for k, v in counts.items() if k != "findings"}, "findings": len(counts["findings"]),
-                    **extra})
-
-
 def test_the_relay_killed_mid_publication_loses_and_doubles_nothing(
     fault_stack: FaultStack, fault_results: Results
 ) -> None:
     stack = fault_stack
     stack.start_api()
-    relay = stack.process("relay")
+    relay = stack.process("intake", "relay")
     relay.start()
     body = demo_data.seizure(ITEMS)
     before = stream_state(stack)["published"]
@@ -120,7 +73,7 @@ def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(
     fault_stack: FaultStack, fault_results: Results
 ) -> None:
     stack = fault_stack
-    old = stack.process("relay")
+    old = stack.process("intake", "relay")
     old.start()
     body = demo_data.seizure(ITEMS)
     before = stream_state(stack)["published"]
@@ -128,7 +81,7 @@ def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(
     wait_until(lambda: stream_state(stack)["published"] > before, "publication to begin")
     old.signal(signal.SIGSTOP)
     started = time.monotonic()
-    successor = stack.process("relay", name="relay-successor")
+    successor = stack.process("intake", "relay", name="intake-relay-successor")
     successor.start()
     try:
         # The paused relay may hold the stream head's row lock mid-transaction: PostgreSQL ends
@@ -149,7 +102,7 @@ def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(
 def test_the_broker_killed_and_restarted_during_publication(fault_stack: FaultStack, fault_results: Results) -> None:
     stack = fault_stack
     assert stack.infra.kafka is not None
-    relay = stack.process("relay")
+    relay = stack.process("intake", "relay")
     relay.start()
     body = demo_data.seizure(ITEMS)
     before = stream_state(stack)["published"]
@@ -171,8 +124,8 @@ def test_postgres_restarted_under_load_and_the_api_killed_mid_request(
 ) -> None:
     stack = fault_stack
     assert stack.infra.postgres is not None
-    stack.process("relay").start()
-    api = stack.process("api")
+    stack.process("intake", "relay").start()
+    api = stack.process("intake", "api")
     first, second = demo_data.seizure(ITEMS), demo_data.seizure(ITEMS)
     key_first, key_second = unique_key(), unique_key()
     import threading
@@ -185,6 +138,8 @@ def test_postgres_restarted_under_load_and_the_api_killed_mid_request(
     api.start()
     stack.infra.postgres.restart()
     started = time.monotonic()
+    # An API starting while PostgreSQL shuts down exits (it cannot open its pool); its supervisor starts it again.
+    revived = stack.revive()
     sender.join(timeout=180)
     assert responses["first"].status_code == 201
     # A client that never saw its answer retries with the same key: one seizure, not two.
@@ -192,7 +147,8 @@ def test_postgres_restarted_under_load_and_the_api_killed_mid_request(
     assert stack.register(second, key_second).status_code == 201
     wait_until(lambda: fully_published(stack), "publication after the restarts")
     counts = audit(stack)
-    record(fault_results, "API SIGKILL mid-request + PostgreSQL restart under load", started, counts)
+    record(fault_results, "API SIGKILL mid-request + PostgreSQL restart under load", started, counts,
+           restarted_by_supervisor=revived)
     assert counts["findings"] == []
     assert counts["lost"] == 0
     assert seizure_rows(stack, first["record_number"]) == (1, ITEMS)
