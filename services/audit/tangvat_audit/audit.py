@@ -73,16 +73,19 @@ def verify_stream(stream: str, records: Sequence[Record], public_key: Ed25519Pub
     """Chain, content and checkpoint findings of one stream, and its events (each sequence once)."""
     findings: list[Finding] = []
     lanes: list[tuple[int, dict[str, Any]]] = []
-    intact: dict[int, bool] = {}
+    altered: set[int] = set()  # id() of each event whose bytes do not give its hash (the lanes keep them alive)
+    by_seq: dict[int, dict[str, Any]] = {}
     checkpoints: list[Checkpoint] = []
     summary.records = len(records)
     loads = orjson.loads
+    # One pass per record: decode, check the bytes against their hash, index by sequence.
     for record in records:
+        raw = record.value
         try:
-            wire = loads(record.value)
-            if type(wire) is not dict:
-                raise ValueError("not an object")
-        except (orjson.JSONDecodeError, ValueError):
+            wire = loads(raw)
+        except orjson.JSONDecodeError:
+            wire = None
+        if type(wire) is not dict:
             findings.append(Finding("malformed", stream, f"partition {record.partition} offset {record.offset}: "
                                     "not a JSON event"))
             continue
@@ -99,31 +102,29 @@ def verify_stream(stream: str, records: Sequence[Record], public_key: Ed25519Pub
                                     f"an event of source {wire.get('source')!r} in the {stream} stream",
                                     _int(wire.get("sequence")), _str(wire.get("id")), _str(wire.get("subject"))))
             continue
-        if type(wire.get("sequence")) is not int:
+        seq = wire.get("sequence")
+        if type(seq) is not int:
             findings.append(Finding("malformed", stream, f"partition {record.partition} offset {record.offset}: "
                                     "an event without a sequence number (unchained)", None, _str(wire.get("id")),
                                     _str(wire.get("subject"))))
             continue
-        intact[id(wire)] = hash_matches(record.value, wire, strict_canonical=strict_canonical)
+        if not hash_matches(raw, wire, strict_canonical=strict_canonical):
+            altered.add(id(wire))
         lanes.append((record.partition, wire))
+        if seq in by_seq:
+            summary.duplicates += 1
+        else:
+            by_seq[seq] = wire
     for chain_finding in verify_chain(stream, lanes, checkpoints, public_key,
-                                      content_ok=lambda w: intact.get(id(w), False)):
+                                      content_ok=lambda w: id(w) not in altered):
         findings.append(Finding(chain_finding.kind, stream, chain_finding.detail, chain_finding.sequence,
                                 chain_finding.event_id))
-    by_seq: dict[int, dict[str, Any]] = {}
-    for _, wire in lanes:
-        seq = wire.get("sequence")
-        if isinstance(seq, int):
-            if seq in by_seq:
-                summary.duplicates += 1
-            else:
-                by_seq[seq] = wire
     valid_checkpoints = [c for c in checkpoints if public_key is None or checkpoint_signature_valid(c, public_key)]
     summary.events = len(by_seq)
     summary.last_sequence = max(by_seq, default=0)
     summary.checkpoints = len(valid_checkpoints)
     summary.checkpointed_through = max((c.sequence for c in valid_checkpoints), default=0)
-    return findings, list(by_seq.values())
+    return findings, [by_seq[seq] for seq in sorted(by_seq)]
 
 
 def run_audit(logs: Mapping[str, Sequence[Record]], public_keys: Mapping[str, Ed25519PublicKey],
