@@ -95,6 +95,11 @@ def public_key(stack: FaultStack, stream: str) -> Any:
     return load_public_key((stack.keys / f"{stream}.pub.pem").read_bytes())
 
 
+def out_of_order(findings: list[Finding]) -> int:
+    """Events the auditor saw after a later one of their partition."""
+    return sum(1 for f in findings if f.kind == "reordered")
+
+
 def expected_finding(stack: FaultStack, finding: Finding) -> bool:
     """A finding about a record the suite itself put on a topic (the poison scenario's)."""
     return any(finding.stream == topic.removesuffix(".events") and finding.detail.startswith(
@@ -109,6 +114,7 @@ def audit_stream(stack: FaultStack, stream: str) -> dict[str, Any]:
     summary = result.streams[stream]
     return {
         "findings": [f.as_dict() for f in result.findings if not expected_finding(stack, f)],
+        "out_of_order": out_of_order(result.findings),
         "events_recorded": recorded,
         "events_on_kafka": summary.events,
         "lost": recorded - summary.events,
@@ -121,6 +127,7 @@ def audit_streams(stack: FaultStack) -> dict[str, Any]:
     result = run_audit({s: read_topic(stack, s) for s in STREAMS}, {s: public_key(stack, s) for s in STREAMS})
     return {
         "findings": [f.as_dict() for f in result.findings if not expected_finding(stack, f)],
+        "out_of_order": out_of_order(result.findings),
         **{f"{s}_events": result.streams[s].events for s in STREAMS},
         **{f"{s}_duplicates_on_the_wire": result.streams[s].duplicates for s in STREAMS},
     }
@@ -171,6 +178,7 @@ def full_audit(stack: FaultStack) -> dict[str, Any]:
     return {
         "findings": unexpected,
         "foreign_records_named": len(findings) - len(unexpected),
+        "out_of_order": out_of_order(findings),
         **{f"{s}_events": result.streams[s].events for s in STREAMS},
         **{f"{s}_duplicates_on_the_wire": result.streams[s].duplicates for s in STREAMS},
         **{f"{s}_lost": stream_state(stack, s)["recorded"] - result.streams[s].events for s in STREAMS},

@@ -80,7 +80,8 @@ def test_the_custody_api_killed_while_scanners_receive_items(system: FaultStack,
         "answers": dict(statuses), "in_storage": sql(stack, "custody", received, seizure_id),
         "receipts_recorded": in_db["events"], "receipts_on_kafka": sum(published.values()),
         "lost": SCANNED - len(published), "applied_twice": in_db["events"] - in_db["items"],
-        "published_twice": sum(n - 1 for n in published.values()), "findings": len(audit["findings"])})
+        "published_twice": sum(n - 1 for n in published.values()), "out_of_order": audit["out_of_order"],
+        "findings": len(audit["findings"])})
     # A scan retried after the crash replays its first answer: none is refused as already received.
     assert statuses == {200: SCANNED}
     assert sql(stack, "custody", received, seizure_id) == SCANNED
@@ -120,7 +121,7 @@ def test_the_custody_relay_killed_while_publishing_a_large_intake(system: FaultS
         "events_on_kafka": sum(published.values()), "lost": ITEMS - len(published),
         "duplicates_on_the_wire": audit["custody_duplicates_on_the_wire"],
         "disposal_applied": sql(stack, "disposal", applied, event_ids), "disposal_awaiting_receipt": awaiting,
-        "applied_twice": 0 if len(set(event_ids)) == len(event_ids) else len(event_ids) - len(set(event_ids)),
+        "applied_twice": len(event_ids) - len(set(event_ids)), "out_of_order": audit["out_of_order"],
         "findings": len(audit["findings"])})
     assert published == dict.fromkeys(items, 1)
     assert audit["findings"] == []  # no conflicting duplicate, no gap, nothing altered

@@ -101,7 +101,7 @@ def test_the_disposal_api_and_relay_killed_while_a_large_batch_is_proposed_and_a
         "disposal", "/batches", proposal, key, user=BOARD[0], **member)))
     client.start()
     deadline = time.monotonic() + 10
-    while sessions_in_a_transaction(stack) == 0 and time.monotonic() < deadline:
+    while not (in_flight := sessions_in_a_transaction(stack) > 0) and time.monotonic() < deadline:
         time.sleep(0.005)
     api.kill()
     started = time.monotonic()
@@ -158,7 +158,8 @@ def test_the_disposal_api_and_relay_killed_while_a_large_batch_is_proposed_and_a
     audit = audit_streams(stack)
     fault_results.append({
         "scenario": "disposal API SIGKILL mid-proposal + relay SIGKILL mid-approval (batch of several thousand)",
-        "recovery_s": round(recovered, 2), "items": BATCH, "proposal_committed_before_kill": committed_before_kill,
+        "recovery_s": round(recovered, 2), "items": BATCH, "proposal_in_its_transaction_when_killed": in_flight,
+        "proposal_committed_before_kill": committed_before_kill,
         "relay_killed_after_sequencing": killed,
         "approval_events_published_when_killed": at_kill["published"] - before["published"],
         "batch_events_recorded": sum(recorded.values()), "batch_events_on_kafka": sum(published.values()),
@@ -166,7 +167,7 @@ def test_the_disposal_api_and_relay_killed_while_a_large_batch_is_proposed_and_a
         "custody_answers_on_kafka": sum(on_kafka.values()), "answers_applied_by_disposal": applied,
         "applied_twice": len(answered) - len({r["subject"] for r in answered}),
         "batch_status": sql(stack, "disposal", "SELECT status FROM batch WHERE batch_id = $1::uuid", batch_id),
-        "findings": len(audit["findings"])})
+        "out_of_order": audit["out_of_order"], "findings": len(audit["findings"])})
     assert recorded == published
     assert recorded["disposal.batch_proposed"] == recorded["disposal.batch_approved"] == 1
     assert sql(stack, "disposal", "SELECT count(DISTINCT b.batch_id) FROM batch_item b JOIN item i USING (item_id) "
