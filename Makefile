@@ -79,7 +79,7 @@ fuzz: install
 # The auditor's replay of the running stack's Kafka log (make up): report in .run/audit.{json,html}
 audit: install
 	set -a && . .run/infra.env && set +a && $(PY) -m tangvat_audit replay --keys-dir .run/keys \
-		--json .run/audit.json --html .run/audit.html
+		--json .run/audit.json --html .run/audit.html --pdf .run/audit.pdf
 
 bench-scan: install
 	$(PY) bench/bench_scan.py
