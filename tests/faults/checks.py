@@ -19,7 +19,19 @@ from tangvat_shared.keys import load_public_key
 from tests.faults.conftest import FaultStack
 
 STREAMS = ("intake", "custody", "disposal")
+ITEMS = 4000  # items of each large intake the kill scenarios interrupt
 Results = list[dict[str, Any]]
+
+
+def register(stack: FaultStack, n: int) -> str:
+    """A seizure of n items registered at intake; its id."""
+    import demo_data
+
+    from tests.faults.conftest import unique_key
+
+    response = stack.register(demo_data.seizure(n), unique_key())
+    assert response.status_code == 201, response.text
+    return str(response.json()["seizure_id"])
 
 
 def wait_until(probe: Callable[[], Any], what: str, timeout: float = 180.0, interval: float = 0.05) -> None:

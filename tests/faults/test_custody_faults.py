@@ -10,24 +10,23 @@ import time
 from collections import Counter
 from typing import Any
 
-import demo_data
-
 from tests.faults.checks import (
+    ITEMS,
     Results,
     audit_streams,
     fully_published,
     kill_midway,
     read_topic,
+    register,
     rows,
     sql,
     stream_state,
     wait_until,
     wire_events,
 )
-from tests.faults.conftest import FaultStack, unique_key
+from tests.faults.conftest import FaultStack
 
 SCANNED = 1500  # items scanners receive while the API dies under them
-ITEMS = 4000  # items of each large intake
 
 
 def seizure_items(stack: FaultStack, seizure_id: str) -> set[str]:
@@ -45,12 +44,6 @@ def in_custody_stream(stack: FaultStack, event_type: str, seizure_id: str) -> di
     return rows(stack, "custody", """SELECT count(*) AS events, count(DISTINCT e.subject) AS items
                                        FROM event e JOIN item i ON e.subject = 'item/' || i.item_id
                                       WHERE i.seizure_id = $1::uuid AND e.event_type = $2""", seizure_id, event_type)[0]
-
-
-def register(stack: FaultStack, n: int) -> str:
-    response = stack.register(demo_data.seizure(n), unique_key())
-    assert response.status_code == 201, response.text
-    return str(response.json()["seizure_id"])
 
 
 def test_the_custody_api_killed_while_scanners_receive_items(system: FaultStack, fault_results: Results) -> None:

@@ -15,11 +15,13 @@ from typing import Any
 import asyncpg
 
 from tests.faults.checks import (
+    ITEMS,
     Results,
     audit_streams,
     fully_published,
     kill_midway,
     read_topic,
+    register,
     rows,
     sql,
     stream_state,
@@ -27,7 +29,6 @@ from tests.faults.checks import (
     wire_events,
 )
 from tests.faults.conftest import BOARD, UNIT, FaultStack, unique_key
-from tests.faults.test_custody_faults import ITEMS, register
 
 BATCH = 3000  # items of the proposed batch
 
