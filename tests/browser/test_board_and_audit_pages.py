@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -133,6 +134,17 @@ def test_the_auditor_runs_a_replay_and_sees_a_finding_then_looks_back_at_a_locat
     finding = page.locator("#findings tbody tr").filter(has_text="custody")
     expect(finding.first).to_be_visible()
     screenshot(page, "audit-findings")
+
+    # The run is kept: newest first in the past audits, its PDF opens exactly as issued.
+    kept = page.locator("#past-audits tbody tr").first
+    expect(kept).to_have_attribute("data-clean", "false")
+    expect(kept).to_contain_text("kiem-toan-1")
+    expect(page.locator("#past-more")).to_be_hidden()  # one page holds them all
+    kept.locator("button[data-format=pdf]").click()
+    link = kept.locator("a.report-link")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", re.compile(r"^blob:"))
+    screenshot(page, "audit-past")
 
     page.fill("#tt-location", BINS[1])
     page.fill("#tt-at", before_move.strftime("%Y-%m-%dT%H:%M:%S"))

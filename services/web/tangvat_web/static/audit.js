@@ -26,6 +26,53 @@
       <table><tbody>${Object.entries(r.items_by_state || {}).map(([k, v]) => `<tr><th scope="row">${TV.esc(k)}</th><td>${TV.esc(v)}</td></tr>`).join("")}</tbody></table>`;
   }
 
+  /* The audits the service kept, newest first; each report opens exactly as it was issued. */
+  let nextAfter = null;
+
+  function pastRow(a) {
+    const verdict = a.clean ? TV.t("audit.clean") : TV.t("audit.findings", { n: a.findings });
+    return `<tr data-id="${TV.esc(a.id)}" data-clean="${a.clean}"><td>${TV.esc(TV.fmtTime(a.ran_at))}</td>
+      <td>${TV.esc(a.ran_by.user_id)}</td><td>${TV.esc(a.until ? TV.fmtTime(a.until) : "")}</td>
+      <td>${TV.esc(verdict)}</td><td class="mono">${TV.esc(a.report_sha256.slice(0, 12))}…</td>
+      <td><button type="button" class="secondary report" data-format="html">HTML</button>
+        <button type="button" class="secondary report" data-format="pdf">PDF</button>
+        <a class="report-link hidden" target="_blank" rel="noopener"></a></td></tr>`;
+  }
+
+  async function loadPast(more) {
+    const query = new URLSearchParams({ limit: "20" });
+    if (more && nextAfter) query.set("after", nextAfter);
+    const r = await TV.api(`auditor/audits?${query}`);
+    if (!r.ok) { $("past").innerHTML = `<p class="banner error">${TV.esc(TV.errText(r))}</p>`; return; }
+    nextAfter = r.data.next_after;
+    $("past-more").classList.toggle("hidden", !nextAfter);
+    const rows = r.data.reports.map(pastRow).join("");
+    if (more && $("past-audits")) { $("past-audits").tBodies[0].insertAdjacentHTML("beforeend", rows); return; }
+    $("past").innerHTML = r.data.reports.length ? `<table id="past-audits"><thead><tr>
+      <th scope="col">${TV.esc(TV.t("audit.ran_at"))}</th><th scope="col">${TV.esc(TV.t("audit.ran_by"))}</th>
+      <th scope="col">${TV.esc(TV.t("audit.until"))}</th><th scope="col">${TV.esc(TV.t("audit.verdict"))}</th>
+      <th scope="col">SHA-256</th><th scope="col">${TV.esc(TV.t("audit.report"))}</th></tr></thead>
+      <tbody>${rows}</tbody></table>` : `<p class="muted">${TV.esc(TV.t("audit.no_past"))}</p>`;
+  }
+
+  async function openReport(e) {
+    const button = e.target.closest("button.report");
+    if (!button) return;
+    const row = button.closest("tr");
+    const link = row.querySelector("a.report-link");
+    const format = button.dataset.format;
+    try {
+      await TV.blobLink(`auditor/audits/${row.dataset.id}/report.${format}`, link);
+    } catch (err) {
+      $("status").innerHTML = `<p class="banner error">${TV.esc(err.message)}</p>`;
+      return;
+    }
+    link.download = `tangvat-audit-${row.dataset.id}.${format}`;
+    link.textContent = link.download;
+    link.classList.remove("hidden");
+    link.focus();
+  }
+
   async function replay(params) {
     const started = Date.now();
     const query = new URLSearchParams(params).toString();
@@ -39,7 +86,7 @@
     const run = await replay({});
     $("run").disabled = false;
     $("status").innerHTML = run.ok ? "" : `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.errText(run) }))}</p>`;
-    if (run.ok) { sessionStorage.setItem("tv_audit_latest", JSON.stringify(run)); show(run); }
+    if (run.ok) { sessionStorage.setItem("tv_audit_latest", JSON.stringify(run)); show(run); loadPast(false); }
   }
 
   /* What the log says the location held then: the replay as of that instant, not a database's word. */
@@ -59,7 +106,10 @@
   TV.start(["auditor"], () => {
     $("run").addEventListener("click", run);
     $("tt-form").addEventListener("submit", timeTravel);
-    document.addEventListener("tv:lang", () => show(latest));
+    $("past").addEventListener("click", openReport);
+    $("past-more").addEventListener("click", () => loadPast(true));
+    loadPast(false);
+    document.addEventListener("tv:lang", () => { show(latest); loadPast(false); });
     try { show(JSON.parse(sessionStorage.getItem("tv_audit_latest") || "null")); } catch { show(null); }
   });
 })();

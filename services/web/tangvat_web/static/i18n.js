@@ -53,6 +53,9 @@ window.TV_STRINGS = {
     "audit.timetravel": "Xem vị trí tại một thời điểm", "audit.loc": "Mã vị trí", "audit.at": "Thời điểm",
     "audit.show": "Xem", "audit.items_at": "{n} tang vật tại {loc}", "audit.none": "Chưa chạy kiểm toán nào.",
     "audit.failed": "Phát lại thất bại (mã {code})",
+    "audit.past": "Các lần kiểm toán trước", "audit.more": "Xem thêm", "audit.ran_at": "Chạy lúc",
+    "audit.ran_by": "Người chạy", "audit.until": "Trạng thái tại", "audit.verdict": "Kết luận",
+    "audit.report": "Báo cáo", "audit.no_past": "Chưa có báo cáo kiểm toán nào được lưu.",
   },
   en: {
     "app.name": "Tangvat", "nav.signin": "Sign in", "nav.scan": "Scan station", "nav.item": "Item",
@@ -108,5 +111,8 @@ window.TV_STRINGS = {
     "audit.timetravel": "A location at a point in time", "audit.loc": "Location code", "audit.at": "At",
     "audit.show": "Show", "audit.items_at": "{n} item(s) in {loc}", "audit.none": "No audit has been run yet.",
     "audit.failed": "The replay failed (exit {code})",
+    "audit.past": "Past audits", "audit.more": "Show more", "audit.ran_at": "Ran at",
+    "audit.ran_by": "Ran by", "audit.until": "State as of", "audit.verdict": "Verdict",
+    "audit.report": "Report", "audit.no_past": "No audit report has been kept yet.",
   },
 };
