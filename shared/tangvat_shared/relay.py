@@ -112,10 +112,12 @@ class Relay:
         return token is not None
 
     async def _lock_head(self, conn: asyncpg.Connection) -> asyncpg.Record:
+        # The token alone fences: a successor must bump it to take over. A lease that lapsed while
+        # this relay was slow (a starved CPU, a long publish) but that nobody took is still ours;
+        # giving it up would only republish what is in flight.
         head = await conn.fetchrow(
             """UPDATE stream_head SET relay_expires_at = now() + make_interval(secs => $4)
                 WHERE stream = $1 AND relay_holder = $2 AND relay_token = $3
-                  AND relay_expires_at > now()
             RETURNING last_seq, last_hash, published_seq""",
             self._config.stream,
             self.holder,

@@ -181,6 +181,24 @@ async def test_a_relay_that_lost_its_lease_cannot_sequence_or_mark(
     assert dict(head) == {"last_seq": 5, "published_seq": 5, "relay_holder": "relay-new"}
 
 
+async def test_a_relay_whose_lease_lapsed_unclaimed_keeps_it_and_publishes_once(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    (topic,) = await new_topics(infra.kafka_bootstrap, "relaytest.events")
+    slow = relay(stream_db, producer, topic, "relay-slow")
+    await slow.ensure_stream()
+    assert await slow.try_acquire()
+    await write_events(stream_db, 7)
+    await expire_lease(stream_db)  # starved past its lease, but no successor came
+    assert await slow.run_once() == 7
+    async with stream_db.acquire() as conn:
+        head = await conn.fetchrow("SELECT published_seq, relay_holder, relay_expires_at > now() AS live "
+                                   "FROM stream_head")
+    assert dict(head) == {"published_seq": 7, "relay_holder": "relay-slow", "live": True}
+    lanes = await read_lanes(infra.kafka_bootstrap, topic)
+    assert len(lanes) == 7
+
+
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes_on(
     stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
 ) -> None:

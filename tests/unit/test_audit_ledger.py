@@ -39,9 +39,11 @@ class Log:
 def test_a_full_destruction_path_replays_clean_and_balances() -> None:
     log, item, batch = Log(), str(uuid.uuid4()), str(uuid.uuid4())
     log.register(item)
-    for event_type in ("custody.item_awaiting_receipt", "custody.item_received", "custody.item_reserved",
-                       "custody.item_handed_over", "custody.item_disposed"):
+    for event_type in ("custody.item_awaiting_receipt", "custody.item_received"):
         log.custody(item, event_type, location_code="A-1" if event_type == "custody.item_received" else None)
+    log.custody(item, "custody.item_reserved", batch_id=batch)
+    log.custody(item, "custody.item_handed_over", batch_id=batch, requested_by="staff-1", confirmed_by="staff-2")
+    log.custody(item, "custody.item_disposed", batch_id=batch, location_code=None)
     log.add("disposal", "disposal.reservation_requested", {"batch_id": batch, "item_ids": [item]})
     log.add("disposal", "disposal.items_executed", {"batch_id": batch, "item_ids": [item], "outcome": "disposed",
                                                     "method": "crush"})
@@ -73,6 +75,23 @@ def test_custody_of_an_unregistered_item_and_disposal_without_execution_have_no_
     assert any(stray in d and "never registered" in d for d in details)
     assert any(item in d and "without a disposal reservation request" in d for d in details)
     assert any(item in d and "without a disposal execution" in d for d in details)
+
+
+def test_a_handover_for_another_batch_or_confirmed_by_its_requester_is_named() -> None:
+    log, item, batch, other = Log(), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    log.register(item)
+    log.custody(item, "custody.item_awaiting_receipt")
+    log.custody(item, "custody.item_received", location_code="A-1")
+    log.custody(item, "custody.item_reserved", batch_id=batch)
+    log.custody(item, "custody.item_handed_over", batch_id=other, requested_by="staff-1", confirmed_by="staff-1")
+    log.custody(item, "custody.item_disposed", batch_id=other, location_code=None)
+    log.add("disposal", "disposal.reservation_requested", {"batch_id": batch, "item_ids": [item]})
+    log.add("disposal", "disposal.items_executed", {"batch_id": other, "item_ids": [item], "outcome": "disposed",
+                                                    "method": "crush"})
+    findings = [(f.kind, f.sequence) for f in log.ledger().findings]
+    assert ("wrong_batch", 4) in findings and ("separation_of_duties", 4) in findings
+    assert ("wrong_batch", 5) in findings
+    assert "no_cause" in {kind for kind, _ in findings}  # executed by a batch it was not held for
 
 
 def test_an_item_registered_twice_is_named() -> None:

@@ -48,6 +48,25 @@ def test_a_deleted_event_is_a_gap() -> None:
     assert ("gap", 5) in [(f.kind, f.sequence) for f in findings]
 
 
+def test_a_forged_event_with_a_huge_sequence_is_one_gap_not_one_finding_per_number() -> None:
+    events = _stream(10)
+    forged = copy.deepcopy(events[9])
+    forged["sequence"] = 10**12
+    findings = verify_chain("intake", events + [forged])
+    gaps = [f for f in findings if f.kind == "gap"]
+    assert [(g.sequence, g.detail) for g in gaps] == [(11, f"sequences 11 to {10**12 - 1} are missing "
+                                                            f"({10**12 - 11} events)")]
+    assert ("altered", 10**12) in [(f.kind, f.sequence) for f in findings]
+
+
+def test_a_sequence_below_one_is_malformed_not_part_of_the_chain() -> None:
+    events = _stream(5)
+    forged = copy.deepcopy(events[0])
+    forged["sequence"] = 0
+    findings = verify_chain("intake", events + [forged])
+    assert [(f.kind, f.detail) for f in findings] == [("malformed", "invalid sequence 0")]
+
+
 def test_an_inserted_event_conflicts_with_the_one_holding_its_sequence() -> None:
     events = _stream(10)
     forged = copy.deepcopy(events[6])

@@ -9,7 +9,8 @@ from typing import Any
 @dataclass(frozen=True)
 class Finding:
     kind: str  # altered | gap | conflicting_duplicate | reordered | broken_link | checkpoint_* |
-    #            illegal_transition | no_cause | orphan | malformed | unknown_type | ...
+    #            illegal_transition | no_cause | wrong_batch | separation_of_duties | orphan | malformed |
+    #            unknown_type | ...
     stream: str
     detail: str
     sequence: int | None = None

@@ -44,6 +44,7 @@ class ItemLife:
     location_code: str | None = None
     warehouse_id: str | None = None
     holders: set[str] = field(default_factory=set)  # everyone in its chain of custody
+    batch_id: str | None = None  # the disposal batch custody holds it for (reserved, handed over, executed)
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -139,12 +140,29 @@ class Ledger:
             self._finding("illegal_transition", wire, f"item {life.item_id}: {exc.message}")
             return
         data = wire["data"]
+        self._check_batch(life, kind, data, wire)
         if "location_code" in data:
             life.location_code = data["location_code"]
         if data.get("warehouse_id"):
             life.warehouse_id = data["warehouse_id"]
         life.holders.add(wire["actorid"])
         self._step(life, wire, "custody")
+
+    def _check_batch(self, life: ItemLife, kind: str, data: dict[str, Any], wire: dict[str, Any]) -> None:
+        """A reserved item stays with its batch until released: the handover and the execution
+        must name that batch, and a handover confirmed by a second person names two people."""
+        if kind == "custody.item_reserved":
+            life.batch_id = data.get("batch_id")
+        elif kind == "custody.reservation_released":
+            life.batch_id = None
+        elif kind in ("custody.item_still_reserved", "custody.item_handed_over", "custody.item_disposed",
+                      "custody.item_released") and data.get("batch_id") != life.batch_id:
+            self._finding("wrong_batch", wire, f"item {life.item_id}: {kind} names batch {data.get('batch_id')} "
+                                               f"but it is held for batch {life.batch_id}")
+        if kind == "custody.item_handed_over" and data.get("confirmed_by") is not None \
+                and data.get("confirmed_by") == data.get("requested_by"):
+            self._finding("separation_of_duties", wire, f"item {life.item_id}: handover {data.get('handover_id')} "
+                                                        f"requested and confirmed by {data.get('requested_by')}")
 
     def _audit(self, wire: dict[str, Any]) -> None:
         """Recorded reads and exports: verified as a chain, no item state."""
@@ -181,7 +199,7 @@ class Ledger:
             final = life.status.state
             if final in (ItemState.DISPOSED, ItemState.RELEASED):
                 cause = executed.get(life.item_id)
-                if cause is None or cause[1] != final.value:
+                if cause is None or cause[1] != final.value or cause[0] != life.batch_id:
                     self.findings.append(where("no_cause", "custody", f"item {life.item_id} is {final.value} "
                                                "without a disposal execution for it", subject=f"item/{life.item_id}"))
 
