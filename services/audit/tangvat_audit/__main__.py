@@ -9,19 +9,25 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from fastapi import FastAPI
 from rich.progress import Progress, TaskID
 
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
 from tangvat_audit.reconcile import reconcile_custody, reconcile_intake
 from tangvat_audit.report import as_html, as_json, as_text
+from tangvat_audit.settings import AuditSettings
+from tangvat_shared import runtime
+from tangvat_shared.consumer import Handler
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
+from tangvat_shared.settings import PlatformSettings
 
 cli = typer.Typer(add_completion=False, help="Tangvat auditor")
 
@@ -95,54 +101,22 @@ def replay(
     raise typer.Exit(0 if result.clean else 1)
 
 
-def _service_settings() -> tuple[Any, Any]:
-    from tangvat_audit.settings import AuditSettings
-    from tangvat_shared.logs import configure_logging
-    from tangvat_shared.settings import PlatformSettings
-
-    platform = PlatformSettings()
-    configure_logging("audit", platform.log_level)
-    return platform, AuditSettings()
-
-
-@cli.command()
-def api() -> None:
-    """Serve the auditor's HTTP API."""
+def _build_api(platform: PlatformSettings, settings: AuditSettings) -> FastAPI:
     from tangvat_audit.api import build_app
-    from tangvat_shared import runtime
 
-    platform, settings = _service_settings()
-    app = build_app(settings.database_url, runtime.token_verifier(platform), platform.kafka_bootstrap,
-                    Path(platform.keys_dir))
-    runtime.serve_api(app, settings)
+    return build_app(settings.database_url, runtime.token_verifier(platform), platform.kafka_bootstrap,
+                     Path(platform.keys_dir))
 
 
-@cli.command()
-def relay() -> None:
-    """Publish the auditor's own stream (recorded reads and exports)."""
-    from tangvat_shared import runtime
-
-    platform, settings = _service_settings()
-    runtime.run_relay("audit", platform, settings)
-
-
-@cli.command()
-def consume() -> None:
-    """Project every item event of every stream into the timeline read model."""
+def _handlers() -> tuple[list[str], Mapping[str, Handler]]:
+    """Every item event of every stream, projected into the timeline read model."""
     from tangvat_audit.handlers import SOURCES, handlers
-    from tangvat_shared import runtime
 
-    platform, settings = _service_settings()
-    runtime.run_consumer("audit", platform, settings, sources=list(SOURCES), handlers=handlers())
+    return list(SOURCES), handlers()
 
 
-@cli.command()
-def migrate() -> None:
-    """Apply the auditor service's migrations."""
-    from tangvat_shared import runtime
-
-    _, settings = _service_settings()
-    runtime.run_migrations("audit", settings)
+# The auditor's service (recorded timeline API, its own stream) beside the replay command.
+runtime.service_cli("audit", AuditSettings, build_api=_build_api, consumer=_handlers, cli=cli)
 
 
 if __name__ == "__main__":
