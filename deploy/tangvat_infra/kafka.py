@@ -152,6 +152,10 @@ class KafkaNode:
     @property
     def pid(self) -> int | None:
         """The broker's pid while it runs."""
+        if self._proc is not None:
+            # Our own child: alive until it exits. Right after the fork its command line is not
+            # java's yet, and the check below would call a starting broker dead.
+            return self._proc.pid if self._proc.poll() is None else None
         pid = read_pid(self.pid_path)
         alive = pid is not None and process_alive(pid, str(self.properties_path))
         return pid if alive else None
