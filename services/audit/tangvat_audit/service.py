@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections import Counter
@@ -11,10 +12,11 @@ from typing import Any
 
 import asyncpg
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tangvat_audit import store
-from tangvat_audit.audit import run_audit
-from tangvat_audit.log_reader import STREAMS, read_stream
+from tangvat_audit.audit import AuditResult, run_audit
+from tangvat_audit.log_reader import STREAMS, Record, read_stream
 from tangvat_audit.report import as_html, as_json
 from tangvat_audit.report_pdf import as_pdf
 from tangvat_shared.auth import Principal
@@ -45,6 +47,15 @@ async def item_timeline(pool: asyncpg.Pool, principal: Principal, item_id: uuid.
     return [dict(r) for r in rows]
 
 
+def _verify_and_render(logs: dict[str, list[Record]], keys: dict[str, Ed25519PublicKey], until: datetime | None,
+                       location: str | None, ran_at: datetime) -> tuple[AuditResult, dict[str, Any], str, bytes]:
+    result = run_audit(logs, keys, until=until)
+    report = as_json(result)
+    if location:
+        report["location"] = {"code": location, "items": result.ledger.location_contents(location)}
+    return result, report, as_html(result), as_pdf(result, location=report.get("location"), generated_at=ran_at)
+
+
 async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, keys_dir: Path,
                      until: datetime | None, location: str | None,
                      correlation_id: uuid.UUID | None) -> dict[str, Any]:
@@ -53,11 +64,11 @@ async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, k
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in STREAMS
             if (keys_dir / f"{s}.pub.pem").exists()}
     logs = {stream: await read_stream(bootstrap, event_topic(stream)) for stream in STREAMS}
-    result = run_audit(logs, keys, until=until)
+    # Seconds of CPU: in a worker thread, so that the event loop keeps answering (health checks,
+    # timelines) between the interpreter's thread switches instead of stalling until it is done.
+    result, report, report_html, report_pdf = await asyncio.to_thread(_verify_and_render, logs, keys, until,
+                                                                       location, ran_at)
     del logs
-    report = as_json(result)
-    if location:
-        report["location"] = {"code": location, "items": result.ledger.location_contents(location)}
     report_json = orjson.dumps(report, option=orjson.OPT_SORT_KEYS, default=str)
     digest = hashlib.sha256(report_json).hexdigest()
     events_replayed = sum(s.events for s in result.streams.values())
@@ -66,7 +77,7 @@ async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, k
         actor_role=principal.actor.role, until_at=until, location_code=location, clean=result.clean,
         finding_count=len(result.findings), findings_by_kind=dict(Counter(f.kind for f in result.findings)),
         events_replayed=events_replayed, report_sha256=digest, report_json=report_json.decode(),
-        report_html=as_html(result), report_pdf=as_pdf(result, location=report.get("location"), generated_at=ran_at),
+        report_html=report_html, report_pdf=report_pdf,
     )
     async with pool.acquire() as conn, conn.transaction():
         await store.insert_report(conn, stored)
