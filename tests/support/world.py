@@ -8,10 +8,8 @@ requests, and this consumer need not chew through other tests' big seizures on `
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ import demo_data as factories
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
 
 from tangvat_custody.api import build_app as build_custody
 from tangvat_custody.handlers import HANDLERS as CUSTODY_HANDLERS
@@ -29,13 +26,11 @@ from tangvat_disposal.api import build_app as build_disposal
 from tangvat_disposal.handlers import HANDLERS as DISPOSAL_HANDLERS
 from tangvat_intake.api import build_app as build_intake
 from tangvat_shared.auth import TokenVerifier
-from tangvat_shared.consumer import Handler, IdempotentConsumer
-from tangvat_shared.db import connect, create_pool
-from tangvat_shared.kafka import make_consumer, make_producer
+from tangvat_shared.db import connect
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
-from tangvat_shared.relay import Relay, RelayConfig
 from tests.support.databases import migrated_database
+from tests.support.running import running_app, running_consumer, running_relay
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.topics import new_topics
 from tests.support.waiting import eventually
@@ -66,53 +61,6 @@ async def world_topics(infra: Any) -> Topics:
     return Topics(*names)
 
 
-@asynccontextmanager
-async def _client(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}.test", timeout=120) as client:
-            yield client
-
-
-@asynccontextmanager
-async def _relay(infra: Any, dsn: str, stream: str, topic: str, key: Ed25519PrivateKey) -> AsyncIterator[None]:
-    pool = await create_pool(dsn, max_size=3)
-    producer = make_producer(infra.kafka_bootstrap, client_id=f"world-{stream}-relay")
-    await producer.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(Relay(pool, producer, RelayConfig(stream=stream, topic=topic), key,
-                                     holder=f"world-{stream}").run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-        await producer.stop()
-        await pool.close()
-
-
-@asynccontextmanager
-async def _consumer(infra: Any, dsn: str, name: str, topics: list[str], handlers: Mapping[str, Handler]
-                    ) -> AsyncIterator[None]:
-    pool = await create_pool(dsn, max_size=3)
-    consumer = make_consumer(infra.kafka_bootstrap, group_id=f"world-{name}-{uuid.uuid4().hex[:6]}", topics=topics,
-                             client_id=f"world-{name}-consumer")
-    dlq = make_producer(infra.kafka_bootstrap, client_id=f"world-{name}-dlq")
-    await consumer.start()
-    await dlq.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(IdempotentConsumer(pool, consumer, dlq, group=f"world-{name}",
-                                                  dlq_topic=f"{name}.dlq", handlers=handlers).run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-        await consumer.stop()
-        await dlq.stop()
-        await pool.close()
-
-
 @dataclass
 class World:
     intake: httpx.AsyncClient
@@ -136,16 +84,20 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, token: TokenFa
                                                                                          "disposal")}
     t = world_topics
     async with (
-        _client(build_intake(intake_dsn, verifier, key["intake"]), "intake") as intake,
-        _client(build_custody(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
+        running_app(build_intake(intake_dsn, verifier, key["intake"]), "intake") as intake,
+        running_app(build_custody(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
                               pool_max_size=10, two_person_threshold_vnd=TWO_PERSON_THRESHOLD_VND),
                 "custody") as custody,
-        _client(build_disposal(disposal_dsn, verifier, pool_max_size=20), "disposal") as disposal,
-        _relay(infra, intake_dsn, "intake", t.intake, key["intake"]),
-        _relay(infra, custody_dsn, "custody", t.custody, key["custody"]),
-        _relay(infra, disposal_dsn, "disposal", t.disposal, key["disposal"]),
-        _consumer(infra, custody_dsn, "custody", [t.intake, t.disposal], CUSTODY_HANDLERS),
-        _consumer(infra, disposal_dsn, "disposal", [t.intake, t.custody], DISPOSAL_HANDLERS),
+        running_app(build_disposal(disposal_dsn, verifier, pool_max_size=20), "disposal") as disposal,
+        running_relay(infra, intake_dsn, "intake", key["intake"], topic=t.intake, holder="world-intake"),
+        running_relay(infra, custody_dsn, "custody", key["custody"], topic=t.custody, holder="world-custody"),
+        running_relay(infra, disposal_dsn, "disposal", key["disposal"], topic=t.disposal, holder="world-disposal"),
+        running_consumer(infra, custody_dsn, group="world-custody",
+                         kafka_group=f"world-custody-{uuid.uuid4().hex[:6]}",
+                         topics=[t.intake, t.disposal], handlers=CUSTODY_HANDLERS, dlq_topic="custody.dlq"),
+        running_consumer(infra, disposal_dsn, group="world-disposal",
+                         kafka_group=f"world-disposal-{uuid.uuid4().hex[:6]}", topics=[t.intake, t.custody],
+                         handlers=DISPOSAL_HANDLERS, dlq_topic="disposal.dlq"),
     ):
         admin = bearer(token("admin", user="admin-1", units=("*",), warehouses=("*",)))
         r = await custody.post("/warehouses", json={"warehouse_id": WAREHOUSE, "name": "Kho Bắc Ninh"}, headers=admin)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -11,34 +10,14 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
 from tangvat_audit.audit import AuditResult
+from tangvat_shared.pdf import CORE_FONTS, unicode_fonts, vnd
 
-FONT_FILES = {
-    "TangvatAuditSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "TangvatAuditSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-}
 MARGIN = 16 * mm
 LINE = 4.6 * mm
 MAX_FINDINGS = 500  # a tampered log can name tens of thousands; the JSON report has them all
-
-
-@functools.cache
-def _fonts() -> tuple[str, str]:
-    """DejaVu has the Vietnamese glyphs the PDF core fonts lack; Helvetica only if it is not installed."""
-    try:
-        for name, path in FONT_FILES.items():
-            pdfmetrics.registerFont(TTFont(name, path))
-    except (OSError, TTFError):
-        return "Helvetica", "Helvetica-Bold"
-    return "TangvatAuditSans", "TangvatAuditSans-Bold"
-
-
-def _vnd(value: int) -> str:
-    return f"{value:,}".replace(",", ".") + " đ"
 
 
 class _Page:
@@ -46,7 +25,7 @@ class _Page:
 
     def __init__(self, pdf: canvas.Canvas) -> None:
         self.pdf = pdf
-        self.regular, self.bold = _fonts()
+        self.regular, self.bold = unicode_fonts() or CORE_FONTS
         self.width, self.height = A4
         self.y = self.height - MARGIN
 
@@ -91,7 +70,7 @@ def as_pdf(result: AuditResult, *, location: Mapping[str, Any] | None = None,
     page.line("Seizures (conservation)", bold=True, size=10)
     for seizure_id, entry in result.conservation.items():
         by_state = ", ".join(f"{state} {bucket['items']}" for state, bucket in sorted(entry["by_state"].items()))
-        page.line(f"seizure {seizure_id}: {entry['registered_items']} items, {_vnd(entry['registered_value_vnd'])}"
+        page.line(f"seizure {seizure_id}: {entry['registered_items']} items, {vnd(entry['registered_value_vnd'])}"
                   f" — {'balanced' if entry['balanced'] else 'NOT BALANCED'} ({by_state})", indent=4 * mm)
     if not result.conservation:
         page.line("no seizure registered", indent=4 * mm)

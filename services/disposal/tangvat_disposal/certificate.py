@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
-FONT_FILES = {
-    "TangvatSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "TangvatSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-}
+from tangvat_shared.pdf import CORE_FONTS, unicode_fonts, vnd
+
 METHODS_VI = {"burn": "đốt", "crush": "nghiền", "bury": "chôn lấp", "chemical": "hóa chất"}
 DECISIONS_VI = {"approve": "tán thành", "reject": "không tán thành"}
 MARGIN = 18 * mm
 LINE = 5 * mm
-
-
-@functools.cache
-def _fonts() -> tuple[str, str]:
-    """DejaVu has the Vietnamese glyphs the PDF core fonts lack; Helvetica only if it is not installed."""
-    try:
-        for name, path in FONT_FILES.items():
-            pdfmetrics.registerFont(TTFont(name, path))
-    except (OSError, TTFError):
-        return "Helvetica", "Helvetica-Bold"
-    return "TangvatSans", "TangvatSans-Bold"
-
-
-def _vnd(value: int) -> str:
-    return f"{value:,}".replace(",", ".") + " đ"
 
 
 class _Page:
@@ -43,7 +23,7 @@ class _Page:
 
     def __init__(self, pdf: canvas.Canvas) -> None:
         self.pdf = pdf
-        self.regular, self.bold = _fonts()
+        self.regular, self.bold = unicode_fonts() or CORE_FONTS
         self.width, self.height = A4
         self.y = self.height - MARGIN
 
@@ -86,7 +66,7 @@ def render(batch: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> byte
     method = execution.get("destruction_method") or ""
     page.line(f"Hình thức tiêu hủy: {METHODS_VI.get(method, method)}    Lý do đề xuất: {batch['reason']}")
     page.line(f"Người đề xuất: {batch['proposer']}    Số mặt hàng: {len(items)}    "
-              f"Tổng giá trị: {_vnd(sum(int(i['value_vnd']) for i in items))}", gap=2 * LINE)
+              f"Tổng giá trị: {vnd(sum(int(i['value_vnd']) for i in items))}", gap=2 * LINE)
 
     page.line("I. Quyết định của Hội đồng", bold=True, size=10)
     page.line(f"Ngưỡng thông qua: {batch['quorum']} phiếu tán thành; quyết định lúc {batch['decided_at']}")
@@ -110,7 +90,7 @@ def render(batch: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> byte
     for n, item in enumerate(items, start=1):
         description = str(item["description"])[:48]
         page.columns([str(n), str(item["label_code"]), description, f"{item['quantity']} {item['unit']}",
-                      _vnd(int(item["value_vnd"]))], xs)
+                      vnd(int(item["value_vnd"]))], xs)
     page.line("", gap=LINE)
 
     page.line("V. Đối chiếu với sổ sự kiện", bold=True, size=10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -12,13 +11,10 @@ import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
-FONT_FILES = {
-    "TangvatSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "TangvatSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-}
+from tangvat_shared.pdf import unicode_fonts
+
 COLUMNS, ROWS = 3, 8
 LABEL_W, LABEL_H = 70 * mm, 37 * mm
 QR_SIZE = 30 * mm
@@ -30,17 +26,6 @@ class Label:
     label_code: str
     caption: str
     warehouse_id: str
-
-
-@functools.cache
-def _fonts() -> tuple[str, str] | None:
-    """A TrueType face with Vietnamese glyphs (Debian's fonts-dejavu-core); the PDF core fonts lack them."""
-    try:
-        for name, path in FONT_FILES.items():
-            pdfmetrics.registerFont(TTFont(name, path))
-    except (OSError, TTFError):
-        return None
-    return "TangvatSans", "TangvatSans-Bold"
 
 
 def _fold(text: str) -> str:
@@ -88,7 +73,7 @@ def render_sheet(title: str, labels: Sequence[Label]) -> bytes:
     margin_x = (page_w - COLUMNS * LABEL_W) / 2
     margin_y = (page_h - ROWS * LABEL_H) / 2
     per_page = COLUMNS * ROWS
-    fonts = _fonts()
+    fonts = unicode_fonts()
     regular, bold = fonts or ("Helvetica", "Helvetica-Bold")
     text: Callable[[str], str] = (lambda t: t) if fonts else _fold
     for index, label in enumerate(labels):

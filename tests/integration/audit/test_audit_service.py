@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,13 +14,13 @@ import pytest
 from tangvat_audit.api import build_app
 from tangvat_audit.handlers import SOURCES, handlers
 from tangvat_shared.auth import TokenVerifier
-from tangvat_shared.consumer import IdempotentConsumer
-from tangvat_shared.db import connect, create_pool
-from tangvat_shared.kafka import event_topic, make_consumer, make_producer
+from tangvat_shared.db import connect
+from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.relay import Relay
-from tests.integration.conftest import TokenFactory, bearer, running_app
+from tests.integration.conftest import TokenFactory, bearer
 from tests.support.databases import migrated_database
+from tests.support.running import running_app, running_consumer
 from tests.support.waiting import eventually
 
 
@@ -32,21 +31,9 @@ async def audit_dsn(infra: Any) -> str:
 
 @pytest.fixture(scope="module")
 async def audit_consumer(infra: Any, audit_dsn: str) -> AsyncIterator[None]:
-    pool = await create_pool(audit_dsn, max_size=3)
-    consumer = make_consumer(infra.kafka_bootstrap, group_id=f"audit-{uuid.uuid4().hex[:6]}",
-                             topics=[event_topic(s) for s in SOURCES], client_id="audit-test")
-    dlq = make_producer(infra.kafka_bootstrap, client_id="audit-test-dlq")
-    await consumer.start()
-    await dlq.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(IdempotentConsumer(pool, consumer, dlq, group="audit", dlq_topic="audit.dlq",
-                                                  handlers=handlers()).run(stop))
-    yield
-    stop.set()
-    await task
-    await consumer.stop()
-    await dlq.stop()
-    await pool.close()
+    async with running_consumer(infra, audit_dsn, group="audit", kafka_group=f"audit-{uuid.uuid4().hex[:6]}",
+                                topics=[event_topic(s) for s in SOURCES], handlers=handlers(), dlq_topic="audit.dlq"):
+        yield
 
 
 @pytest.fixture(scope="module")

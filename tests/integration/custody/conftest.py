@@ -3,7 +3,6 @@ and a stand-in disposal stream (a real relay over a real outbox) for the disposa
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -19,16 +18,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tangvat_custody.api import build_app
 from tangvat_custody.handlers import HANDLERS, SOURCES
 from tangvat_shared.auth import TokenVerifier
-from tangvat_shared.consumer import IdempotentConsumer
-from tangvat_shared.db import connect, create_pool
+from tangvat_shared.db import connect
 from tangvat_shared.envelope import SYSTEM_ACTOR, new_envelope
-from tangvat_shared.kafka import event_topic, make_consumer, make_producer
+from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
 from tangvat_shared.outbox import append_events
-from tangvat_shared.relay import Relay, RelayConfig
+from tangvat_shared.relay import Relay
 from tests.integration.conftest import TokenFactory, bearer
 from tests.support.databases import migrated_database
+from tests.support.running import running_app, running_consumer, running_relay
 from tests.support.waiting import eventually
 
 THRESHOLD_VND = 100_000_000
@@ -45,33 +44,14 @@ async def custody_client(custody_dsn: str, keys_dir: Path) -> AsyncIterator[http
     verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
     app = build_app(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
                     pool_max_size=20, two_person_threshold_vnd=THRESHOLD_VND, perishable_limit_days=30)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://custody.test", timeout=120) as client:
-            yield client
-
-
-async def _run_relay(infra: Any, dsn: str, stream: str, key: Ed25519PrivateKey) -> AsyncIterator[Relay]:
-    pool = await create_pool(dsn, max_size=3)
-    producer = make_producer(infra.kafka_bootstrap, client_id=f"test-{stream}-relay")
-    await producer.start()
-    relay = Relay(pool, producer, RelayConfig(stream=stream, topic=event_topic(stream)), key,
-                  holder=f"test-{stream}-relay")
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        yield relay
-    finally:
-        stop.set()
-        await task
-        await producer.stop()
-        await pool.close()
+    async with running_app(app, "custody") as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
 async def custody_relay(infra: Any, custody_dsn: str, keys_dir: Path) -> AsyncIterator[Relay]:
-    async for relay in _run_relay(infra, custody_dsn, "custody", load_private_key((keys_dir / "custody.pem")
-                                                                                   .read_bytes())):
+    async with running_relay(infra, custody_dsn, "custody", load_private_key((keys_dir / "custody.pem").read_bytes()),
+                             holder="test-custody-relay") as relay:
         yield relay
 
 
@@ -82,8 +62,9 @@ async def disposal_dsn(infra: Any) -> str:
 
 @pytest.fixture(scope="session")
 async def disposal_relay(infra: Any, disposal_dsn: str, keys_dir: Path) -> AsyncIterator[Relay]:
-    async for relay in _run_relay(infra, disposal_dsn, "disposal", load_private_key((keys_dir / "disposal.pem")
-                                                                                     .read_bytes())):
+    async with running_relay(infra, disposal_dsn, "disposal",
+                             load_private_key((keys_dir / "disposal.pem").read_bytes()),
+                             holder="test-disposal-relay") as relay:
         yield relay
 
 
@@ -91,23 +72,10 @@ async def disposal_relay(infra: Any, disposal_dsn: str, keys_dir: Path) -> Async
 async def custody_consumer(infra: Any, custody_dsn: str, intake_relay: Relay, disposal_relay: Relay
                            ) -> AsyncIterator[None]:
     """The custody consumer (the real handlers, the shared IdempotentConsumer) in-process."""
-    pool = await create_pool(custody_dsn, max_size=3)
-    consumer = make_consumer(infra.kafka_bootstrap, group_id=f"custody-test-{uuid.uuid4().hex[:6]}",
-                             topics=[event_topic(s) for s in SOURCES], client_id="test-custody-consumer")
-    dlq = make_producer(infra.kafka_bootstrap, client_id="test-custody-dlq")
-    await consumer.start()
-    await dlq.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(IdempotentConsumer(pool, consumer, dlq, group="custody-test", dlq_topic="custody.dlq",
-                                                  handlers=HANDLERS).run(stop))
-    try:
+    async with running_consumer(infra, custody_dsn, group="custody-test",
+                                kafka_group=f"custody-test-{uuid.uuid4().hex[:6]}",
+                                topics=[event_topic(s) for s in SOURCES], handlers=HANDLERS, dlq_topic="custody.dlq"):
         yield
-    finally:
-        stop.set()
-        await task
-        await consumer.stop()
-        await dlq.stop()
-        await pool.close()
 
 
 @dataclass
