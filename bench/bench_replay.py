@@ -23,6 +23,7 @@ from tangvat_intake import service as intake_service
 from tangvat_intake.schemas import SeizureRegistration
 from tangvat_shared.auth import Principal, Role
 from tangvat_shared.db import create_pool
+from tangvat_shared.idempotency import CommandContext
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.relay import Relay, RelayConfig
@@ -58,7 +59,7 @@ async def main(runs: int, n_items: int) -> None:
         await producer.start()
         officer = Principal("bench", frozenset({Role.INTAKE_OFFICER}), frozenset(), frozenset({"QLTT-BN"}))
         registration = SeizureRegistration.model_validate(demo_data.seizure(n_items))
-        await intake_service.register_seizure(pool, intake_service.CommandContext(officer, None), registration,
+        await intake_service.register_seizure(pool, CommandContext(officer, None), registration,
                                               request_hash="x", idempotency_key=None)
         relay = Relay(pool, producer, RelayConfig(stream="intake", topic=topic), key)
         await relay.ensure_stream()

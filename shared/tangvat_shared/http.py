@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import asyncpg
@@ -18,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.db import create_pool
 from tangvat_shared.errors import (
     Conflict,
     DomainError,
@@ -27,6 +30,7 @@ from tangvat_shared.errors import (
     RuleViolation,
     Unauthenticated,
 )
+from tangvat_shared.idempotency import CommandContext, check_key
 
 log = structlog.get_logger("tangvat.http")
 
@@ -217,3 +221,34 @@ def correlation_id_of(request: Request) -> uuid.UUID:
         return uuid.UUID(str(request.state.correlation_id))
     except (AttributeError, ValueError):
         return uuid.uuid4()
+
+
+async def command_context(request: Request, principal: Principal, key: str | None) -> CommandContext:
+    """The context of a command request: a retry must repeat the same method, path and body under its key."""
+    raw = await request.body()
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
+    return CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None, digest)
+
+
+def create_database_app(*, title: str, token_verifier: TokenVerifier, dsn: str, pool_max_size: int,
+                        on_pool: Callable[[FastAPI, asyncpg.Pool], None] | None = None) -> FastAPI:
+    """A service app that owns one connection pool (`app.state.pool`): opened at start-up, where
+    `on_pool` hangs what the routes need on `app.state`, closed at shutdown; ready while the
+    database answers."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(dsn, max_size=pool_max_size)
+        if on_pool is not None:
+            on_pool(app, app.state.pool)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    async def ready() -> None:
+        async with app.state.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+    app = create_app(title=title, version="1.0.0", token_verifier=token_verifier, readiness=ready, lifespan=lifespan)
+    return app

@@ -3,12 +3,15 @@ different request is a conflict. Checked and recorded inside the command's own t
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
+from tangvat_shared.auth import Principal
+from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, InvalidInput
 
 MAX_KEY_LENGTH = 200
@@ -18,6 +21,25 @@ MAX_KEY_LENGTH = 200
 class StoredResponse:
     status_code: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who runs a command and under which correlation; for a retryable command, its key and the
+    digest of the request that the key must keep naming."""
+
+    principal: Principal
+    correlation_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+
+    @property
+    def user(self) -> str:
+        return self.principal.user_id
+
+    @property
+    def actor(self) -> Actor:
+        return self.principal.actor
 
 
 def check_key(key: str) -> str:

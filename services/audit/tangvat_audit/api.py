@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,8 +15,7 @@ from pydantic import AwareDatetime, BaseModel
 from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
 from tangvat_shared.auth import Principal, Role, TokenVerifier
-from tangvat_shared.db import create_pool
-from tangvat_shared.http import correlation_id_of, create_app, require_roles
+from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 router = APIRouter()
@@ -93,20 +90,7 @@ async def get_audit_pdf(request: Request, principal: Auditor, report_id: uuid.UU
 
 
 def build_app(dsn: str, verifier: TokenVerifier, bootstrap: str, keys_dir: Path) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await create_pool(dsn, max_size=5)
-        try:
-            yield
-        finally:
-            await app.state.pool.close()
-
-    async def ready() -> None:
-        async with app.state.pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
-
-    app = create_app(title="Tangvat auditor", version="1.0.0", token_verifier=verifier, readiness=ready,
-                     lifespan=lifespan)
+    app = create_database_app(title="Tangvat auditor", token_verifier=verifier, dsn=dsn, pool_max_size=5)
     app.state.bootstrap = bootstrap
     app.state.keys_dir = keys_dir
     app.include_router(router)

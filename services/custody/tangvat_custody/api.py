@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -38,10 +37,10 @@ from tangvat_custody.schemas import (
     WarehouseIn,
     WarehouseSummary,
 )
-from tangvat_custody.service import CommandContext, Custody
+from tangvat_custody.service import Custody
 from tangvat_shared.auth import Principal, Role, TokenVerifier
-from tangvat_shared.http import correlation_id_of, create_app, require_roles
-from tangvat_shared.idempotency import StoredResponse, check_key
+from tangvat_shared.http import command_context, create_database_app, require_roles
+from tangvat_shared.idempotency import CommandContext, StoredResponse
 from tangvat_shared.types import Code
 
 WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
@@ -60,13 +59,6 @@ def _custody(request: Request) -> Custody:
     return custody
 
 
-async def _ctx(request: Request, principal: Principal, key: str | None) -> CommandContext:
-    raw = await request.body()
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
-    return CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None,
-                          digest)
-
-
 def _answer(stored: StoredResponse) -> JSONResponse:
     return JSONResponse(stored.body, status_code=stored.status_code)
 
@@ -75,7 +67,7 @@ Command = Callable[[Custody, CommandContext], Awaitable[StoredResponse]]
 
 
 async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
-    return _answer(await command(_custody(request), await _ctx(request, principal, key)))
+    return _answer(await command(_custody(request), await command_context(request, principal, key)))
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -322,23 +314,10 @@ async def discrepancies(request: Request, principal: CustodyReader, warehouse_id
 
 def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
               two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30) -> FastAPI:
-    from tangvat_shared.db import create_pool
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(dsn, max_size=pool_max_size)
+    def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days)
-        try:
-            yield
-        finally:
-            await pool.close()
 
-    async def ready() -> None:
-        async with app.state.custody.pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
-
-    app = create_app(title="Tangvat custody", version="1.0.0", token_verifier=verifier,
-                     readiness=ready,
-                     lifespan=lifespan)
+    app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,
+                              pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
     return app

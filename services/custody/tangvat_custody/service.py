@@ -34,7 +34,7 @@ from tangvat_shared.auth import Principal
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind
-from tangvat_shared.idempotency import StoredResponse, run_command
+from tangvat_shared.idempotency import CommandContext, StoredResponse, run_command
 from tangvat_shared.labels import InvalidLabel, verify_label
 from tangvat_shared.transitions import HoldRule, ItemStatus, fold, guard, sources_of, transition_for
 
@@ -50,18 +50,6 @@ class Custody:
     two_person_threshold_vnd: int = 100_000_000
     perishable_limit_days: int = 30
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    principal: Principal
-    correlation_id: uuid.UUID | None = None
-    idempotency_key: str | None = None
-    request_hash: str = ""
-
-    @property
-    def user(self) -> str:
-        return self.principal.user_id
 
 
 def actor_of(principal: Principal) -> Actor:

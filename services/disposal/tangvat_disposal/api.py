@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -24,10 +23,10 @@ from tangvat_disposal.schemas import (
     ProposalIn,
     VoteIn,
 )
-from tangvat_disposal.service import CommandContext, Disposal
+from tangvat_disposal.service import Disposal
 from tangvat_shared.auth import Principal, Role, TokenVerifier
-from tangvat_shared.http import correlation_id_of, create_app, require_roles
-from tangvat_shared.idempotency import StoredResponse, check_key
+from tangvat_shared.http import command_context, create_database_app, require_roles
+from tangvat_shared.idempotency import CommandContext, StoredResponse
 from tangvat_shared.types import Code
 
 BoardMember = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
@@ -51,10 +50,7 @@ Command = Callable[[Disposal, CommandContext], Awaitable[StoredResponse]]
 
 
 async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
-    raw = await request.body()
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + raw).hexdigest()
-    ctx = CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None, digest)
-    stored = await command(_disposal(request), ctx)
+    stored = await command(_disposal(request), await command_context(request, principal, key))
     return JSONResponse(stored.body, status_code=stored.status_code)
 
 
@@ -131,22 +127,10 @@ async def get_item(request: Request, principal: Reader, item_id: uuid.UUID) -> d
 
 def build_app(dsn: str, verifier: TokenVerifier, *, pool_max_size: int = 10,
               max_items_per_batch: int = 100_000) -> FastAPI:
-    from tangvat_shared.db import create_pool
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(dsn, max_size=pool_max_size)
+    def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.disposal = Disposal(pool, max_items_per_batch)
-        try:
-            yield
-        finally:
-            await pool.close()
 
-    async def ready() -> None:
-        async with app.state.disposal.pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
-
-    app = create_app(title="Tangvat disposal", version="1.0.0", token_verifier=verifier, readiness=ready,
-                     lifespan=lifespan)
+    app = create_database_app(title="Tangvat disposal", token_verifier=verifier, dsn=dsn,
+                              pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
     return app

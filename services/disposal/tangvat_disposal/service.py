@@ -19,7 +19,7 @@ from tangvat_shared.canonical import canonical_json, sha256_hex
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
-from tangvat_shared.idempotency import StoredResponse, run_command
+from tangvat_shared.idempotency import CommandContext, StoredResponse, run_command
 
 Result = tuple[int, dict[str, Any]]
 MAX_LISTED = 1000  # refusals and exclusions listed in one answer; the count says how many in all
@@ -29,22 +29,6 @@ MAX_LISTED = 1000  # refusals and exclusions listed in one answer; the count say
 class Disposal:
     pool: asyncpg.Pool
     max_items_per_batch: int = 100_000
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    principal: Principal
-    correlation_id: uuid.UUID | None = None
-    idempotency_key: str | None = None
-    request_hash: str = ""
-
-    @property
-    def user(self) -> str:
-        return self.principal.user_id
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(user_id=self.principal.user_id, role=self.principal.primary_role.value)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import asyncpg
@@ -34,8 +32,8 @@ from tangvat_intake.schemas import (
 )
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.errors import InvalidInput
-from tangvat_shared.http import correlation_id_of, create_app, require_roles
-from tangvat_shared.idempotency import check_key
+from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
+from tangvat_shared.idempotency import CommandContext, check_key
 from tangvat_shared.labels import sign_label, verify_label
 
 IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
@@ -60,8 +58,8 @@ def _signing_key(request: Request) -> Ed25519PrivateKey:
     return key
 
 
-def _ctx(request: Request, principal: Principal) -> service.CommandContext:
-    return service.CommandContext(principal, correlation_id_of(request))
+def _ctx(request: Request, principal: Principal) -> CommandContext:
+    return CommandContext(principal, correlation_id_of(request))
 
 
 def _row_errors(exc: ValidationError, line_of_row: Any = None) -> list[dict[str, Any]]:
@@ -244,22 +242,7 @@ async def record_legal_status(request: Request, principal: IntakeOfficer, seizur
 
 
 def build_app(dsn: str, verifier: TokenVerifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
-    from tangvat_shared.db import create_pool
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await create_pool(dsn, max_size=pool_max_size)
-        try:
-            yield
-        finally:
-            await app.state.pool.close()
-
-    async def ready() -> None:
-        async with app.state.pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
-
-    app = create_app(title="Tangvat intake", version="1.0.0", token_verifier=verifier, readiness=ready,
-                     lifespan=lifespan)
+    app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size)
     app.state.signing_key = signing_key
     app.include_router(router)
     # The bulk route validates its raw body itself (fast path); publish its schema for clients.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,18 +19,12 @@ from tangvat_shared.auth import Principal
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, NotFound
 from tangvat_shared.events.intake import LegalStatus
-from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
+from tangvat_shared.idempotency import CommandContext, StoredResponse, remember, replay_or_lock
 from tangvat_shared.outbox import append_records, emit
 
 
 def actor_of(principal: Principal) -> Actor:
     return principal.actor
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    principal: Principal
-    correlation_id: uuid.UUID | None
 
 
 async def _emit(conn: asyncpg.Connection, ctx: CommandContext, event_type: str, subject: str,

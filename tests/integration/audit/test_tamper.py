@@ -21,6 +21,7 @@ from tangvat_shared.auth import Principal, Role
 from tangvat_shared.canonical import canonical_json
 from tangvat_shared.chain import seal
 from tangvat_shared.db import connect, create_pool
+from tangvat_shared.idempotency import CommandContext
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.relay import Relay, RelayConfig
@@ -65,7 +66,7 @@ async def clean_log(infra: Any) -> AsyncIterator[CleanLog]:
         await relay.ensure_stream()
         for n in (12, 9):
             registration = SeizureRegistration.model_validate(demo_data.seizure(n))
-            await intake_service.register_seizure(pool, intake_service.CommandContext(OFFICER, None), registration,
+            await intake_service.register_seizure(pool, CommandContext(OFFICER, None), registration,
                                                   request_hash="x", idempotency_key=None)
             while await relay.run_once():
                 pass
