@@ -111,3 +111,15 @@ def test_a_location_holds_what_was_last_put_there() -> None:
     ledger = log.ledger()
     assert ledger.location_contents("A-1") == [a]
     assert ledger.location_contents("B-2") == [b]
+
+
+def test_a_registration_missing_a_field_is_malformed_and_still_counts() -> None:
+    log, item = Log(), str(uuid.uuid4())
+    log.add("intake", "intake.item_registered", {"item_id": item, "seizure_id": SEIZURE, "quantity": 2,
+                                                 "value_vnd": 1000, "warehouse_id": "KHO-1"})  # no category
+    log.register(item)
+    ledger = log.ledger()
+    assert [(f.kind, f.sequence) for f in ledger.findings] == [("malformed", 1), ("duplicate_registration", 2)]
+    assert "category" in ledger.findings[0].detail
+    life = ledger.items[item]
+    assert (life.registered, life.seizure_id, life.steps) == (2, None, [])
