@@ -123,3 +123,36 @@ def test_a_registration_missing_a_field_is_malformed_and_still_counts() -> None:
     assert "category" in ledger.findings[0].detail
     life = ledger.items[item]
     assert (life.registered, life.seizure_id, life.steps) == (2, None, [])
+
+
+def test_an_event_whose_data_is_not_an_object_is_malformed_in_every_stream() -> None:
+    log, item = Log(), str(uuid.uuid4())
+    log.register(item)
+    log.add("intake", "intake.item_corrected", "not an object")
+    log.add("custody", "custody.item_awaiting_receipt", ["a", "list"])
+    log.add("disposal", "disposal.items_executed", "not an object")
+    ledger = log.ledger()
+    assert [(f.kind, f.stream, f.sequence) for f in ledger.findings] == [
+        ("malformed", "intake", 2), ("malformed", "custody", 1), ("malformed", "disposal", 1)]
+    assert all("data is not an object" in f.detail for f in ledger.findings)
+    assert ledger.conservation()[SEIZURE]["registered_items"] == 1
+
+
+def test_quantities_and_values_that_are_not_whole_numbers_are_named_and_left_out_of_the_balance() -> None:
+    log, good, text_quantity, float_value, corrected = Log(), *(str(uuid.uuid4()) for _ in range(4))
+    log.register(good, value=1000)
+    log.register(corrected, value=500)
+    log.add("intake", "intake.item_registered", {"item_id": text_quantity, "seizure_id": SEIZURE,
+                                                   "category": "smuggled", "quantity": "2", "value_vnd": 10,
+                                                   "warehouse_id": "KHO-1"})
+    log.add("intake", "intake.item_registered", {"item_id": float_value, "seizure_id": SEIZURE,
+                                                   "category": "smuggled", "quantity": 1, "value_vnd": 9.5,
+                                                   "warehouse_id": "KHO-1"})
+    log.add("intake", "intake.item_corrected", {"item_id": corrected, "changes": [
+        {"field": "value_vnd", "old": 500, "new": True}]})
+    ledger = log.ledger()
+    conservation = ledger.conservation()  # never a TypeError
+    assert [f.kind for f in ledger.findings] == ["malformed"] * 3
+    assert [f.sequence for f in ledger.findings] == [3, 4, 5]
+    assert conservation[SEIZURE]["registered_items"] == 2
+    assert conservation[SEIZURE]["registered_value_vnd"] == 1500  # the correction was refused whole

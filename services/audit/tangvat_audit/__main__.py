@@ -21,7 +21,7 @@ from rich.progress import Progress, TaskID
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
 from tangvat_audit.reconcile import reconcile_custody, reconcile_intake
-from tangvat_audit.report import as_html, as_json, as_text
+from tangvat_audit.report import as_html, as_json, as_text, item_timeline
 from tangvat_audit.settings import AuditSettings
 from tangvat_shared import runtime
 from tangvat_shared.consumer import Handler
@@ -84,9 +84,7 @@ def replay(
     if missing_keys:
         print(f"  (no public key for {', '.join(missing_keys)}: their checkpoints were not verified)")
     if item:
-        life = result.ledger.items.get(item)
-        print(json.dumps({"item": item, "state": life.state if life else None,
-                          "steps": [vars(s) for s in life.steps] if life else []}, ensure_ascii=False, indent=2))
+        print(json.dumps(item_timeline(result, item), ensure_ascii=False, indent=2))
     if location:
         print(json.dumps({"location": location, "items": result.ledger.location_contents(location)}, indent=2))
     if json_out:

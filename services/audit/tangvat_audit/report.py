@@ -75,3 +75,10 @@ td,th{{border:1px solid #888;padding:.3em .6em;text-align:left}}.bad{{color:#a00
 <th>balanced</th></tr>{seizures}</table>
 <h2>Findings</h2><table><tr><th>kind</th><th>stream</th><th>sequence</th><th>event</th><th>subject</th>
 <th>detail</th></tr>{rows}</table></body></html>"""
+
+
+def item_timeline(result: AuditResult, item_id: str) -> dict[str, Any]:
+    """One item's replayed state and steps, as `replay --item` prints it."""
+    life = result.ledger.items.get(item_id)
+    return {"item": item_id, "state": life.state if life else None,
+            "steps": [asdict(step) for step in life.steps] if life else []}
