@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import orjson
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 from pydantic import BaseModel, ValidationError
@@ -62,6 +62,28 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 
 class Poison(Exception):
     """A record that can never be applied, with the reason."""
+
+
+# Records parsed between two chances for the event loop to serve the batch in the database.
+_PARSE_SLICE = 50
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """One getmany's records, in order, and what parsing made of each."""
+
+    batches: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]]
+    records: Sequence[ConsumerRecord[Any, Any]]
+    parsed: Sequence[Event | Poison | None]
+
+
+async def _finished(task: asyncio.Task[_Fetched | None]) -> _Fetched | None:
+    """The fetch ahead, once done; a failed one read nothing that has to be rewound."""
+    try:
+        return await task
+    except Exception as exc:  # noqa: BLE001 - the batch before it is what gets retried
+        log.warning("consumer.fetch_ahead_failed", error=repr(exc))
+        return None
 
 
 def parse_record(record: ConsumerRecord[Any, Any]) -> Event | None:
@@ -110,45 +132,100 @@ class IdempotentConsumer:
         self._attempts = handler_attempts
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
-            records = [r for batch in batches.values() for r in batch]
-            if not records:
-                continue
-            try:
-                await self.process(records)
-            except INFRASTRUCTURE_ERRORS as exc:
-                log.warning("consumer.retry_batch", group=self._group, error=repr(exc))
-                for tp, batch in batches.items():
-                    self._consumer.seek(tp, batch[0].offset)
-                await asyncio.sleep(1.0)
-                continue
-            try:
-                await self._consumer.commit({tp: batch[-1].offset + 1 for tp, batch in batches.items()})
-            except KafkaError as exc:
-                # Typically a rebalance while this consumer was stalled (paused, GC, slow batch):
-                # the effects are committed in the database, so whoever gets these partitions
-                # now may redeliver them, and the inbox skips them. Nothing to undo.
-                log.warning("consumer.commit_failed", group=self._group, error=repr(exc))
-                continue
-            for tp, batch in batches.items():
-                highwater = self._consumer.highwater(tp)
-                if highwater is not None:
-                    CONSUMER_LAG.labels(self._group, tp.topic, tp.partition).set(
-                        max(0, highwater - batch[-1].offset - 1)
-                    )
+        """Consume until `stop`, one batch at a time in offset order.
+
+        While a batch's transaction is in the database, the next batch is fetched and parsed (pure
+        CPU, no effects), and the previous batch's offsets travel to Kafka: the consumer's Python
+        work overlaps the database's instead of waiting for it. Effects still happen strictly batch
+        after batch, and a batch's offsets are committed only after its transaction committed and
+        after the previous batch's offsets."""
+        ahead: asyncio.Task[_Fetched | None] | None = None
+        committing: asyncio.Task[None] | None = None
+        try:
+            while not stop.is_set():
+                fetching, ahead = ahead or asyncio.ensure_future(self._fetch()), None
+                fetched = await fetching
+                if fetched is None:
+                    continue
+                ahead = asyncio.ensure_future(self._fetch())
+                try:
+                    await self._settle(fetched)
+                except INFRASTRUCTURE_ERRORS as exc:
+                    log.warning("consumer.retry_batch", group=self._group, error=repr(exc))
+                    following, ahead = await _finished(ahead), None
+                    self._rewind(fetched, following)
+                    await asyncio.sleep(1.0)
+                    continue
+                if committing is not None:
+                    await committing
+                committing = asyncio.ensure_future(self._commit(fetched.batches))
+        finally:
+            # Fetched ahead but not applied: nothing of it is committed, so it is consumed again.
+            if ahead is not None:
+                await _finished(ahead)
+            if committing is not None:
+                await committing
+
+    async def _fetch(self) -> _Fetched | None:
+        batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
+        records = [r for batch in batches.values() for r in batch]
+        if not records:
+            return None
+        return _Fetched(batches, records, await self._parse(records))
+
+    def _rewind(self, fetched: _Fetched, following: _Fetched | None) -> None:
+        """Back to the first record of `fetched` on its partitions, and to the first of `following`
+        on the partitions only it read from: both are consumed again."""
+        first = {tp: batch[0].offset for tp, batch in (following.batches.items() if following else ())}
+        first.update({tp: batch[0].offset for tp, batch in fetched.batches.items()})
+        assigned = self._consumer.assignment()
+        for tp, offset in first.items():
+            if tp in assigned:  # a partition revoked meanwhile starts from its committed offset anyway
+                self._consumer.seek(tp, offset)
+
+    async def _commit(self, batches: Mapping[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        try:
+            await self._consumer.commit({tp: batch[-1].offset + 1 for tp, batch in batches.items()})
+        except KafkaError as exc:
+            # Typically a rebalance while this consumer was stalled (paused, GC, slow batch):
+            # the effects are committed in the database, so whoever gets these partitions
+            # now may redeliver them, and the inbox skips them. Nothing to undo.
+            log.warning("consumer.commit_failed", group=self._group, error=repr(exc))
+            return
+        for tp, batch in batches.items():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                CONSUMER_LAG.labels(self._group, tp.topic, tp.partition).set(
+                    max(0, highwater - batch[-1].offset - 1)
+                )
 
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
         """Apply a batch; returns once every record is applied, skipped or dead-lettered."""
-        events: list[Event] = []
-        for record in records:
+        await self._settle(_Fetched({}, records, await self._parse(records)))
+
+    async def _parse(self, records: Sequence[ConsumerRecord[Any, Any]]) -> list[Event | Poison | None]:
+        """Each record's event, its poison, or None (a checkpoint, or a type nobody here handles)."""
+        parsed: list[Event | Poison | None] = []
+        for i, record in enumerate(records):
+            if i % _PARSE_SLICE == _PARSE_SLICE - 1:
+                # Let the batch in the database go on (its results, its next statement) meanwhile.
+                await asyncio.sleep(0)
             try:
                 event = parse_record(record)
             except Poison as exc:
-                await self._dead_letter(record, None, str(exc))
+                parsed.append(exc)
                 continue
-            if event is not None and event.envelope.type in self._handlers:
-                events.append(event)
+            parsed.append(event if event is not None and event.envelope.type in self._handlers else None)
+        return parsed
+
+    async def _settle(self, fetched: _Fetched) -> None:
+        """Dead-letter the batch's poison, then apply its events (one transaction if they all can)."""
+        events: list[Event] = []
+        for record, outcome in zip(fetched.records, fetched.parsed, strict=True):
+            if isinstance(outcome, Poison):
+                await self._dead_letter(record, None, str(outcome))
+            elif outcome is not None:
+                events.append(outcome)
         if not events:
             return
         try:
@@ -158,7 +235,7 @@ class IdempotentConsumer:
         except Exception as exc:  # noqa: BLE001 - isolate the culprit one event at a time
             log.warning("consumer.batch_failed", group=self._group, error=repr(exc), size=len(events))
             for event in events:
-                await self._apply_alone(event, records)
+                await self._apply_alone(event, fetched.records)
 
     async def _apply(self, events: Sequence[Event]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
