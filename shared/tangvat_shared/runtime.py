@@ -93,9 +93,7 @@ def run_relay(service: str, platform: PlatformSettings, settings: ServiceSetting
             await producer.stop()
             await pool.close()
 
-    # uvloop, as the API already runs on: the relay's and the consumer's socket and asyncpg work
-    # costs a quarter (relay) and an eighth (consumer) less CPU than on asyncio's own loop.
-    uvloop.run(_until_signalled(main))
+    asyncio.run(_until_signalled(main))
 
 
 def run_consumer(service: str, platform: PlatformSettings, settings: ServiceSettings, *,
@@ -122,7 +120,9 @@ def run_consumer(service: str, platform: PlatformSettings, settings: ServiceSett
             await dlq.stop()
             await pool.close()
 
-    uvloop.run(_until_signalled(main))  # see run_relay
+    # uvloop, as the API already runs on: asyncpg and the fetches cost the consumer ~13% less CPU
+    # (76,804 events in-process: 14.4k -> 16.7k events/s). The relay measured the same on both loops.
+    uvloop.run(_until_signalled(main))
 
 
 def service_cli(service: str, settings_type: type[S], *, build_api: Callable[[PlatformSettings, S], FastAPI],
