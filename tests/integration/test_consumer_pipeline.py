@@ -15,8 +15,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from tangvat_shared.consumer import Event, IdempotentConsumer
 from tangvat_shared.db import create_pool
 from tangvat_shared.envelope import Actor, new_envelope
-from tangvat_shared.kafka import make_consumer, make_producer
 from tests.support.databases import migrated_database
+from tests.support.running import consuming
 from tests.support.topics import new_topics
 from tests.support.waiting import eventually
 
@@ -54,21 +54,9 @@ async def db(infra: Any) -> AsyncIterator[asyncpg.Pool]:
 
 async def run_consumer(pool: asyncpg.Pool, bootstrap: str, topic: str, group: str, handler: Any,
                        done: Any) -> None:
-    consumer = make_consumer(bootstrap, group_id=group, topics=[topic], client_id="pipe-test")
-    dlq = make_producer(bootstrap, client_id="pipe-test-dlq")
-    await consumer.start()
-    await dlq.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(IdempotentConsumer(
-        pool, consumer, dlq, group="pipe", dlq_topic=f"{topic}.dlq", handlers={"intake.item_registered": handler},
-        max_records=BATCH).run(stop))
-    try:
+    async with consuming(bootstrap, pool, group="pipe", kafka_group=group, topics=[topic],
+                         handlers={"intake.item_registered": handler}, dlq_topic=f"{topic}.dlq", max_records=BATCH):
         await eventually(done, timeout=90, what="the consumer to settle")
-    finally:
-        stop.set()
-        await task
-        await consumer.stop()
-        await dlq.stop()
 
 
 async def test_a_database_outage_mid_batch_rewinds_the_batch_fetched_ahead_too(db: asyncpg.Pool, infra: Any) -> None:

@@ -3,7 +3,6 @@ crash windows, out-of-order commits, lease fencing and poison messages."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -13,15 +12,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from tangvat_shared.chain import verify_chain
-from tangvat_shared.consumer import Event, IdempotentConsumer
+from tangvat_shared.consumer import Event
 from tangvat_shared.db import create_pool
 from tangvat_shared.envelope import Actor, Envelope, new_envelope
-from tangvat_shared.kafka import make_consumer, make_producer
+from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.outbox import append_events
 from tangvat_shared.relay import LeaseLost, Relay, RelayConfig
 from tests.support.databases import migrated_database
 from tests.support.kafka_reader import read_lanes, read_raw
+from tests.support.running import consuming
 from tests.support.topics import new_topics
 from tests.support.waiting import eventually
 
@@ -82,21 +82,10 @@ async def record_effect(conn: asyncpg.Connection, events: Sequence[Event]) -> No
 
 async def consume_until(pool: asyncpg.Pool, bootstrap: str, topic: str, dlq: str, done: Any,
                         handlers: dict[str, Any] | None = None) -> None:
-    consumer = make_consumer(bootstrap, group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topic], client_id="test")
-    dlq_producer = make_producer(bootstrap, client_id="test-dlq")
-    await consumer.start()
-    await dlq_producer.start()
-    stop = asyncio.Event()
-    idempotent = IdempotentConsumer(pool, consumer, dlq_producer, group="test", dlq_topic=dlq,
-                                    handlers=handlers or {"intake.item_registered": record_effect}, handler_attempts=2)
-    task = asyncio.create_task(idempotent.run(stop))
-    try:
+    async with consuming(bootstrap, pool, group="test", kafka_group=f"g-{uuid.uuid4().hex[:6]}", topics=[topic],
+                         handlers=handlers or {"intake.item_registered": record_effect}, dlq_topic=dlq,
+                         handler_attempts=2):
         await eventually(done, timeout=60, what="consumer to settle")
-    finally:
-        stop.set()
-        await task
-        await consumer.stop()
-        await dlq_producer.stop()
 
 
 async def test_a_relay_killed_after_the_ack_republishes_and_the_consumer_applies_once(

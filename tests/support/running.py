@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -41,14 +42,27 @@ async def running_consumer(infra: Any, dsn: str, *, group: str, topics: list[str
     """The shared IdempotentConsumer with `handlers` until the block ends; `kafka_group` keeps test
     sessions from sharing offsets (the inbox group stays `group`)."""
     pool = await create_pool(dsn, max_size=3)
-    consumer = make_consumer(infra.kafka_bootstrap, group_id=kafka_group or group, topics=topics,
-                             client_id=f"{group}-consumer")
-    dlq = make_producer(infra.kafka_bootstrap, client_id=f"{group}-dlq")
+    try:
+        async with consuming(infra.kafka_bootstrap, pool, group=group, topics=topics, handlers=handlers,
+                             dlq_topic=dlq_topic, kafka_group=kafka_group):
+            yield
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def consuming(bootstrap: str, pool: asyncpg.Pool, *, group: str, topics: list[str],
+                    handlers: Mapping[str, Handler], dlq_topic: str, kafka_group: str | None = None,
+                    **options: Any) -> AsyncIterator[None]:
+    """The shared IdempotentConsumer over the caller's pool until the block ends; `options` go to it
+    (max_records, handler_attempts)."""
+    consumer = make_consumer(bootstrap, group_id=kafka_group or group, topics=topics, client_id=f"{group}-consumer")
+    dlq = make_producer(bootstrap, client_id=f"{group}-dlq")
     await consumer.start()
     await dlq.start()
     stop = asyncio.Event()
     task = asyncio.create_task(IdempotentConsumer(pool, consumer, dlq, group=group, dlq_topic=dlq_topic,
-                                                  handlers=handlers).run(stop))
+                                                  handlers=handlers, **options).run(stop))
     try:
         yield
     finally:
@@ -56,7 +70,6 @@ async def running_consumer(infra: Any, dsn: str, *, group: str, topics: list[str
         await task
         await consumer.stop()
         await dlq.stop()
-        await pool.close()
 
 
 @asynccontextmanager
