@@ -210,7 +210,7 @@ async def insert_transfer(conn: asyncpg.Connection, transfer_id: uuid.UUID, sour
         transfer_id, source, target, carrier, dispatched_by, confirmed_by, now,
     )
     await conn.execute(
-        "INSERT INTO transfer_item (transfer_id, item_id) SELECT $1, unnest($2::uuid[])", transfer_id, item_ids
+        "INSERT INTO transfer_item (transfer_id, item_id) SELECT $1::uuid, unnest($2::uuid[])", transfer_id, item_ids
     )
 
 
@@ -253,7 +253,7 @@ async def open_count(conn: asyncpg.Connection, count_id: uuid.UUID, warehouse_id
                SELECT $3::text WHERE $3::text IS NOT NULL
                UNION ALL SELECT l.location_code FROM location l JOIN scope s ON l.parent_code = s.code)
            INSERT INTO count_expected (count_id, item_id, location_code)
-           SELECT $1, i.item_id, i.location_code FROM item i
+           SELECT $1::uuid, i.item_id, i.location_code FROM item i
             WHERE i.warehouse_id = $2 AND i.state IN ('in_storage', 'reserved_for_disposal')
               AND ($3::text IS NULL OR i.location_code IN (SELECT code FROM scope))""",
         count_id, warehouse_id, location_code,
@@ -397,9 +397,9 @@ async def storage_age(conn: asyncpg.Connection, warehouse_id: str, now: datetime
     return await conn.fetch(
         """SELECT bucket, count(*) AS n, min(received_at) AS oldest FROM (
                SELECT received_at, CASE
-                   WHEN $2 - received_at < interval '30 days' THEN '0-29d'
-                   WHEN $2 - received_at < interval '90 days' THEN '30-89d'
-                   WHEN $2 - received_at < interval '365 days' THEN '90-364d'
+                   WHEN $2::timestamptz - received_at < interval '30 days' THEN '0-29d'
+                   WHEN $2::timestamptz - received_at < interval '90 days' THEN '30-89d'
+                   WHEN $2::timestamptz - received_at < interval '365 days' THEN '90-364d'
                    ELSE '365d+' END AS bucket
                  FROM item WHERE warehouse_id = $1 AND state IN ('in_storage', 'reserved_for_disposal')
                   AND received_at IS NOT NULL) aged

@@ -45,7 +45,7 @@ async def record_legal_status(conn: asyncpg.Connection, seizure_ids: list[uuid.U
                               decisions: list[str], now: datetime) -> None:
     await conn.execute(
         """INSERT INTO seizure_legal_status (seizure_id, status, decision_number, recorded_at)
-           SELECT s, st, d, $4 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(s, st, d)
+           SELECT s, st, d, $4::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(s, st, d)
            ON CONFLICT (seizure_id) DO UPDATE SET status = EXCLUDED.status,
                decision_number = EXCLUDED.decision_number, recorded_at = EXCLUDED.recorded_at""",
         seizure_ids, statuses, decisions, now,
@@ -54,7 +54,7 @@ async def record_legal_status(conn: asyncpg.Connection, seizure_ids: list[uuid.U
 
 async def set_custody_state(conn: asyncpg.Connection, item_ids: list[uuid.UUID], state: str) -> None:
     await conn.execute(
-        """INSERT INTO item_custody (item_id, custody_state) SELECT DISTINCT unnest($1::uuid[]), $2
+        """INSERT INTO item_custody (item_id, custody_state) SELECT DISTINCT unnest($1::uuid[]), $2::text
            ON CONFLICT (item_id) DO UPDATE SET custody_state = EXCLUDED.custody_state""",
         item_ids, state,
     )
@@ -62,7 +62,7 @@ async def set_custody_state(conn: asyncpg.Connection, item_ids: list[uuid.UUID],
 
 async def set_hold(conn: asyncpg.Connection, item_ids: list[uuid.UUID], on_hold: bool) -> None:
     await conn.execute(
-        """INSERT INTO item_custody (item_id, on_hold) SELECT DISTINCT unnest($1::uuid[]), $2
+        """INSERT INTO item_custody (item_id, on_hold) SELECT DISTINCT unnest($1::uuid[]), $2::boolean
            ON CONFLICT (item_id) DO UPDATE SET on_hold = EXCLUDED.on_hold""",
         item_ids, on_hold,
     )
