@@ -14,6 +14,7 @@ from tangvat_audit.log_reader import read_stream
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.labels import sign_label
 from tests.support.tokens import TokenFactory, bearer
+from tests.support.waiting import eventually
 from tests.support.world import (
     DISPOSAL_TEAM,
     MEMBERS,
@@ -21,6 +22,7 @@ from tests.support.world import (
     SeizureFactory,
     World,
     approve,
+    dead_letters_about,
     destruction,
     fetch,
     hand_over,
@@ -104,14 +106,28 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
                                     headers=bearer(token("board_member", user="board-2", warehouses=(WAREHOUSE,))))
     assert hold.status_code == 200, hold.text
 
-    # The board destroys the counterfeit goods: the held item is shown as unavailable, not dropped.
-    r = await propose(world, token, filter={"seizure_id": seized.seizure_id, "category": "counterfeit"})
+    # The hold reaches disposal's read model, so the board's proposal is refused at once, naming the
+    # held item and the rule in words; the board then proposes the rest, the held item listed as left out.
+    async def hold_known() -> bool:
+        r = await world.disposal.get(f"/items/{held}", headers=member(token))
+        return r.status_code == 200 and r.json()["on_hold"] is True
+
+    await eventually(hold_known, what="disposal's read model shows the legal hold")
+    counterfeit_filter = {"seizure_id": seized.seizure_id, "category": "counterfeit"}
+    r = await propose(world, token, filter=counterfeit_filter)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert (error["code"], error["message"]) == ("ineligible_items", "1 of 6 items cannot be proposed")
+    assert error["details"]["refusals"] == [{"item_id": held, "rule": "on_legal_hold",
+                                             "detail": "the item is on legal hold"}]
+    r = await propose(world, token, filter=counterfeit_filter, skip_ineligible=True)
     assert r.status_code == 201, r.text
+    assert r.json()["details"]["item_count"] == 5
+    assert [e["item_id"] for e in r.json()["details"]["excluded"]] == [held]
     destroy_id = r.json()["batch_id"]
     await approve(world, token, destroy_id, MEMBERS[1:4])
     ready = await wait_status(world, token, destroy_id, "ready")
-    assert ready["reservation"].get("reserved") == 5
-    assert sum(v for k, v in ready["reservation"].items() if k != "reserved") == 1
+    assert ready["reservation"] == {"reserved": 5}
     destroyed = [i for i in counterfeit if i != held]
 
     # Nothing is destroyed before custody's staff hand the goods over to the destruction team; their
@@ -173,6 +189,7 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
     relevant = [f.as_dict() for f in result.findings
                 if f.subject is None or any(ref in f"{f.subject} {f.detail}" for ref in ours)]
     assert relevant == []
+    assert await dead_letters_about(world, [*items, destroy_id, auction_id]) == []
     balance = result.conservation[seized.seizure_id]
     assert balance["balanced"]
     assert balance["registered_items"] == 12

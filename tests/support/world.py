@@ -133,6 +133,15 @@ async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
         await conn.close()
 
 
+async def dead_letters_about(world: World, refs: list[str]) -> list[str]:
+    """The reasons of disposal's dead letters (recorded with the raw event in its database) that mention
+    any of `refs` (item or batch ids): a test's own events must never be among them."""
+    rows = await fetch(world.disposal_dsn, """SELECT reason FROM dead_letter WHERE EXISTS (
+                           SELECT 1 FROM unnest($1::text[]) r WHERE position(convert_to(r, 'UTF8') in raw) > 0)
+                       ORDER BY id""", refs)
+    return [r["reason"] for r in rows]
+
+
 @dataclass
 class Seizure:
     seizure_id: str

@@ -156,3 +156,63 @@ def test_quantities_and_values_that_are_not_whole_numbers_are_named_and_left_out
     assert [f.sequence for f in ledger.findings] == [3, 4, 5]
     assert conservation[SEIZURE]["registered_items"] == 2
     assert conservation[SEIZURE]["registered_value_vnd"] == 1500  # the correction was refused whole
+
+
+def _reserved(log: Log, items: list[str], batch: str) -> None:
+    for item in items:
+        log.register(item)
+        log.custody(item, "custody.item_awaiting_receipt", location_code=None)
+        log.custody(item, "custody.item_received", location_code="A-1")
+        log.custody(item, "custody.item_reserved", batch_id=batch)
+    log.add("disposal", "disposal.reservation_requested", {"batch_id": batch, "item_ids": items})
+
+
+def test_a_reservation_released_because_the_board_dropped_the_item_has_its_cause() -> None:
+    log, batch = Log(), str(uuid.uuid4())
+    kept, dropped = str(uuid.uuid4()), str(uuid.uuid4())
+    _reserved(log, [kept, dropped], batch)
+    log.custody(dropped, "custody.legal_hold_placed", reason="Tòa án")
+    log.add("disposal", "disposal.item_dropped", {"batch_id": batch, "item_id": dropped, "reason": "Tòa án giữ",
+                                                  "deferred": True, "dropped_by": "board-2"})
+    log.custody(dropped, "custody.reservation_released", batch_id=batch)
+    log.custody(kept, "custody.item_handed_over", batch_id=batch)
+    log.custody(kept, "custody.item_disposed", batch_id=batch, location_code=None)
+    log.add("disposal", "disposal.items_executed", {"batch_id": batch, "item_ids": [kept], "outcome": "disposed",
+                                                    "method": "crush"})
+    ledger = log.ledger()
+    assert ledger.findings == []
+    assert ledger.states() == {"disposed": 1, "in_storage": 1}
+
+
+def test_a_cancellation_or_a_refused_execution_is_the_cause_of_a_release_too() -> None:
+    log, cancelled, executed = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    _reserved(log, [first], cancelled)
+    _reserved(log, [second], executed)
+    log.add("disposal", "disposal.batch_cancelled", {"batch_id": cancelled, "reason": "khiếu nại"})
+    log.custody(first, "custody.reservation_released", batch_id=cancelled)
+    log.add("disposal", "disposal.items_executed", {"batch_id": executed, "item_ids": [second],
+                                                    "outcome": "disposed", "method": "crush"})
+    log.custody(second, "custody.item_unavailable", batch_id=executed, reason="not_handed_over")
+    log.custody(second, "custody.reservation_released", batch_id=executed)
+    assert log.ledger().findings == []
+
+
+def test_a_release_with_no_cancellation_drop_or_execution_is_named() -> None:
+    log, batch, other = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    item, neighbour = str(uuid.uuid4()), str(uuid.uuid4())
+    _reserved(log, [item, neighbour], batch)
+    # A drop of another item of the batch is no cause for this one.
+    log.add("disposal", "disposal.item_dropped", {"batch_id": batch, "item_id": neighbour, "reason": "hỏng",
+                                                  "deferred": False, "dropped_by": "board-2"})
+    log.custody(neighbour, "custody.reservation_released", batch_id=batch)
+    log.custody(item, "custody.reservation_released", batch_id=batch)
+    findings = log.ledger().findings
+    assert [(f.kind, f.stream) for f in findings] == [("no_cause", "custody")]
+    assert item in findings[0].detail and batch in findings[0].detail and "without a cancellation" in findings[0].detail
+    assert findings[0].event_id == log.streams["custody"][-1]["id"]
+    # Released for a batch the disposal stream never mentions: named as well.
+    log2 = Log()
+    _reserved(log2, [item], other)
+    log2.custody(item, "custody.reservation_released", batch_id=str(uuid.uuid4()))
+    assert [f.kind for f in log2.ledger().findings] == ["no_cause"]

@@ -104,3 +104,57 @@ def test_the_batch_state_machine_rejects_illegal_transitions() -> None:
             domain.guard(current, target)
         assert illegal.value.code == "illegal_transition"
     assert set(domain.sources_of(BatchStatus.CANCELLED)) == {"proposed", "approved", "reserving", "ready"}
+
+
+# --- dropping one item from an approved batch ------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["approved", "reserving", "ready"])
+@pytest.mark.parametrize("reservation", ["pending", "reserved"])
+def test_an_item_still_held_for_an_approved_batch_may_be_dropped_before_execution(status: str,
+                                                                                 reservation: str) -> None:
+    domain.check_drop(status, reservation, live_items=2)  # no refusal
+
+
+@pytest.mark.parametrize(("status", "code"), [("proposed", "not_yet_approved"), ("rejected", "batch_rejected"),
+                                              ("cancelled", "batch_cancelled"), ("executed", "batch_executed")])
+def test_no_item_is_dropped_before_the_decision_or_after_the_batch_ended(status: str, code: str) -> None:
+    with pytest.raises(Conflict) as refused:
+        domain.check_drop(status, "reserved", live_items=3)
+    assert refused.value.code == code
+    assert refused.value.message and " " in refused.value.message  # said in words
+
+
+def test_an_item_outside_the_batch_is_a_rule_violation_and_a_second_drop_a_conflict() -> None:
+    with pytest.raises(RuleViolation) as outside:
+        domain.check_drop("ready", None, live_items=3)
+    assert outside.value.code == "item_not_in_batch"
+    with pytest.raises(Conflict) as twice:
+        domain.check_drop("ready", "dropped", live_items=3)
+    assert twice.value.code == "already_dropped"
+
+
+@pytest.mark.parametrize("reservation", ["unavailable", "released"])
+def test_an_item_custody_no_longer_holds_for_the_batch_is_not_dropped(reservation: str) -> None:
+    with pytest.raises(Conflict) as refused:
+        domain.check_drop("ready", reservation, live_items=3)
+    assert refused.value.code == "item_not_held_for_batch"
+    assert refused.value.details == {"reservation": reservation}
+
+
+def test_the_last_live_item_of_a_batch_is_not_dropped_the_batch_is_cancelled_instead() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        domain.check_drop("reserving", "pending", live_items=1)
+    assert refused.value.code == "last_item_of_batch"
+    domain.check_drop("reserving", "pending", live_items=2)
+
+
+def test_a_drop_is_allowed_exactly_in_the_states_between_the_decision_and_execution() -> None:
+    # Whatever statuses the machine gains later, each is either droppable or refused with a code.
+    for status in BatchStatus:
+        if status in domain.DROPPABLE:
+            domain.check_drop(status.value, "reserved", live_items=2)
+        else:
+            with pytest.raises(Conflict):
+                domain.check_drop(status.value, "reserved", live_items=2)
+    assert {BatchStatus.APPROVED, BatchStatus.RESERVING, BatchStatus.READY} == domain.DROPPABLE

@@ -57,6 +57,7 @@ class Batch:
     batch_id: str
     reservation_requested: set[str] = field(default_factory=set)
     executed: dict[str, str] = field(default_factory=dict)  # item -> disposed | released
+    dropped: set[str] = field(default_factory=set)  # items the board took out before execution
     cancelled: bool = False
     types: Counter[str] = field(default_factory=Counter)
 
@@ -77,6 +78,9 @@ class Ledger:
         self.batches: dict[str, Batch] = {}
         self.findings: list[Finding] = []
         self.events_seen: Counter[str] = Counter()
+        # Every reservation custody released: (item, batch, the release's wire event); its cause is
+        # checked in finish(), once the disposal stream is folded too.
+        self.releases: list[tuple[str, Any, dict[str, Any]]] = []
 
     def _item(self, item_id: str) -> ItemLife:
         life = self.items.get(item_id)
@@ -192,6 +196,7 @@ class Ledger:
         if kind == "custody.item_reserved":
             life.batch_id = data.get("batch_id")
         elif kind == "custody.reservation_released":
+            self.releases.append((life.item_id, data.get("batch_id"), wire))
             life.batch_id = None
         elif kind in ("custody.item_still_reserved", "custody.item_handed_over", "custody.item_disposed",
                       "custody.item_released") and data.get("batch_id") != life.batch_id:
@@ -217,6 +222,8 @@ class Ledger:
         elif kind == "disposal.items_executed":
             for item_id in data["item_ids"]:
                 batch.executed[item_id] = data["outcome"]
+        elif kind == "disposal.item_dropped":
+            batch.dropped.add(data["item_id"])
         elif kind == "disposal.batch_cancelled":
             batch.cancelled = True
 
@@ -225,6 +232,13 @@ class Ledger:
         executed = {item: (batch.batch_id, outcome) for batch in self.batches.values()
                     for item, outcome in batch.executed.items()}
         requested = {item for batch in self.batches.values() for item in batch.reservation_requested}
+        for item_id, batch_id, wire in self.releases:
+            # Custody gives a reservation back only when its batch was cancelled, the board dropped the
+            # item, or the execution named an item custody refused.
+            batch = self.batches.get(str(batch_id))
+            if batch is None or not (batch.cancelled or item_id in batch.dropped or item_id in batch.executed):
+                self._finding("no_cause", wire, f"item {item_id}: its reservation for batch {batch_id} was released "
+                                                "without a cancellation, a drop or an execution of the batch")
         for life in self.items.values():
             if life.status is UNTRACKED:
                 continue  # custody never moved it (guard returns a new status): no step needs a cause

@@ -128,17 +128,34 @@ def _unavailable(item_id: uuid.UUID, batch_id: uuid.UUID, reason: UnavailableRea
                  {"item_id": str(item_id), "batch_id": str(batch_id), "reason": reason.value})
 
 
-async def batch_cancelled(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+async def release_reservations(conn: asyncpg.Connection, batch_id: uuid.UUID, items: Sequence[asyncpg.Record],
+                               cause: Event) -> None:
+    """Custody's one path for items a batch no longer holds (cancelled, or one dropped by the board):
+    back to storage, each with its `custody.reservation_released`."""
     now = datetime.now(UTC)
+    drafts = [domain.item_event(item, "custody.reservation_released", batch_id=batch_id)[1] for item in items]
+    await store.update_items(conn, [i["item_id"] for i in items], now, state="in_storage", batch_id=None,
+                             handover_id=None)
+    await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=cause.envelope.correlationid,
+               causation_id=cause.envelope.id)
+
+
+async def batch_cancelled(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
     for event in events:
         d = event.data
         assert isinstance(d, disposal.BatchCancelled)
-        items = await store.items_of_batch(conn, d.batch_id)
-        drafts = [domain.item_event(item, "custody.reservation_released", batch_id=d.batch_id)[1] for item in items]
-        await store.update_items(conn, [i["item_id"] for i in items], now, state="in_storage", batch_id=None,
-                                 handover_id=None)
-        await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
-                   causation_id=event.envelope.id)
+        await release_reservations(conn, d.batch_id, await store.items_of_batch(conn, d.batch_id), event)
+
+
+async def item_dropped(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """The board took one item out of its batch: release it if custody holds it for that batch (an item
+    answered unavailable was never held, and a re-delivered drop finds it released already)."""
+    for event in events:
+        d = event.data
+        assert isinstance(d, disposal.ItemDropped)
+        item = (await store.items(conn, [d.item_id], for_update=True)).get(d.item_id)
+        held = [item] if item is not None and item["batch_id"] == d.batch_id and item["state"] in _HELD else []
+        await release_reservations(conn, d.batch_id, held, event)
 
 
 async def items_executed(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
@@ -186,5 +203,6 @@ HANDLERS: dict[str, Handler] = {
     "intake.legal_status_recorded": legal_status_recorded,
     "disposal.reservation_requested": reservation_requested,
     "disposal.batch_cancelled": batch_cancelled,
+    "disposal.item_dropped": item_dropped,
     "disposal.items_executed": items_executed,
 }

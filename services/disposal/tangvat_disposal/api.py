@@ -10,7 +10,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from tangvat_disposal import certificate, service
+from tangvat_disposal import certificate, drops, service
 from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.schemas import (
     BatchItemOut,
@@ -18,6 +18,7 @@ from tangvat_disposal.schemas import (
     BoardIn,
     CancelIn,
     CommandOut,
+    DropIn,
     ExecutionIn,
     ItemOut,
     ProposalIn,
@@ -101,6 +102,14 @@ async def vote(request: Request, principal: BoardMember, batch_id: uuid.UUID, bo
 async def cancel(request: Request, principal: BoardMember, batch_id: uuid.UUID, body: CancelIn,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda d, x: service.cancel(d, x, batch_id, body))
+
+
+@router.post("/batches/{batch_id}/items/{item_id}/drop", status_code=200, response_model=CommandOut,
+             responses=ERRORS, summary="Take one item out of an approved batch before execution, with a reason")
+async def drop_item(request: Request, principal: BoardMember, batch_id: uuid.UUID, item_id: uuid.UUID, body: DropIn,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda d, x: drops.drop_item(d, x, batch_id, item_id, body))
 
 
 @router.post("/batches/{batch_id}/execution", status_code=200, response_model=CommandOut, responses=ERRORS,

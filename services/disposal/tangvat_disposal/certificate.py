@@ -93,7 +93,18 @@ def render(batch: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> byte
                       vnd(int(item["value_vnd"]))], xs)
     page.line("", gap=LINE)
 
-    page.line("V. Đối chiếu với sổ sự kiện", bold=True, size=10)
+    section = "V"
+    if batch.get("dropped"):
+        # Taken out of the batch by the board before execution: named, with its reason, never silently gone.
+        page.line("V. Tang vật được Hội đồng rút khỏi lô (không tiêu hủy)", bold=True, size=10)
+        for n, d in enumerate(batch["dropped"], start=1):
+            deferred = " (hoãn, sẽ đề xuất lại)" if d["deferred"] else ""
+            page.line(f"{n}. {d['label_code']} — {str(d['description'])[:40]}: {d['reason']}{deferred} "
+                      f"({d['dropped_by']})", x=MARGIN + 4 * mm, size=8)
+        page.line("", gap=LINE)
+        section = "VI"
+
+    page.line(f"{section}. Đối chiếu với sổ sự kiện", bold=True, size=10)
     page.line("SHA-256 của các sự kiện của lô (JSON chuẩn RFC 8785, theo thứ tự):", size=8)
     page.line(batch["events_sha256"], size=8, gap=3 * LINE)
 

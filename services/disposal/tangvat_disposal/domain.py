@@ -45,6 +45,46 @@ def guard(current: str, target: BatchStatus) -> None:
                        details={"from": current, "to": target.value})
 
 
+class Reservation(StrEnum):
+    """Where one item of a batch stands: custody's answer, or the board's drop."""
+
+    PENDING = "pending"
+    RESERVED = "reserved"
+    UNAVAILABLE = "unavailable"
+    RELEASED = "released"
+    DROPPED = "dropped"
+
+
+# Still part of the batch: custody holds (or is asked to hold) the item for it.
+LIVE_RESERVATIONS = frozenset({Reservation.PENDING, Reservation.RESERVED})
+# After the board's decision and before execution: the only time an item may be dropped.
+DROPPABLE = frozenset({B.APPROVED, B.RESERVING, B.READY})
+_NOT_DROPPABLE = {
+    B.PROPOSED: ("the board has not decided on this batch yet: reject or cancel it instead", "not_yet_approved"),
+    B.REJECTED: ("the board rejected this batch: none of its items is held for it", "batch_rejected"),
+    B.CANCELLED: ("the batch was cancelled: all its items were already released", "batch_cancelled"),
+    B.EXECUTED: ("the batch was already executed: its items cannot be taken out any more", "batch_executed"),
+}
+
+
+def check_drop(status: str, reservation: str | None, *, live_items: int) -> None:
+    """May the board take one item out of the batch now? `reservation` is the item's in this batch
+    (None: not in it), `live_items` how many of the batch's items are still pending or reserved."""
+    batch_status = BatchStatus(status)
+    if batch_status not in DROPPABLE:
+        message, code = _NOT_DROPPABLE[batch_status]
+        raise Conflict(message, code=code, details={"status": status})
+    if reservation is None:
+        raise RuleViolation("the item is not part of this batch", code="item_not_in_batch")
+    if reservation == Reservation.DROPPED:
+        raise Conflict("the item was already dropped from this batch", code="already_dropped")
+    if reservation not in LIVE_RESERVATIONS:
+        raise Conflict(f"custody no longer holds the item for this batch ({reservation})",
+                       code="item_not_held_for_batch", details={"reservation": reservation})
+    if live_items <= 1:
+        raise RuleViolation("this is the batch's last item: cancel the batch instead", code="last_item_of_batch")
+
+
 # --- eligibility -------------------------------------------------------------------------------
 
 DESTROY_ONLY = frozenset({"counterfeit", "ip_infringing", "prohibited"})

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from tangvat_disposal import store
-from tangvat_disposal.domain import BatchStatus
-from tangvat_disposal.service import Draft, emit, subject_of
+from tangvat_disposal.service import ready_if_answered
 from tangvat_shared.consumer import Event, Handler
 from tangvat_shared.envelope import Actor
 from tangvat_shared.events import custody, intake
@@ -100,26 +99,13 @@ async def reservation_answered(conn: asyncpg.Connection, events: Sequence[Event]
         gone = [r["item_id"] for r in settled if r["batch_id"] == batch_id and r["reservation"] == "unavailable"]
         if gone:  # custody will not hold them for this batch: they are free for another proposal
             await store.release_items(conn, batch_id, gone)
-        await _ready_if_answered(conn, batch_id, events[0])
-
-
-async def _ready_if_answered(conn: asyncpg.Connection, batch_id: uuid.UUID, cause: Event) -> None:
-    if await store.pending_count(conn, batch_id):
-        return
-    now = datetime.now(UTC)
-    moved = await store.transition(conn, batch_id, BatchStatus.READY.value, [BatchStatus.RESERVING.value],
-                                   ready_at=now)
-    if moved is None:
-        return  # cancelled meanwhile, or already ready
-    counts = await store.reservation_counts(conn, batch_id)
-    await emit(conn, CONSUMER_ACTOR, subject_of(batch_id), [Draft("disposal.batch_ready", {
-        "batch_id": str(batch_id), "reserved": counts.get("reserved", 0),
-        "unavailable": counts.get("unavailable", 0)})], now, correlation_id=cause.envelope.correlationid,
-        causation_id=cause.envelope.id)
+        await ready_if_answered(conn, batch_id, CONSUMER_ACTOR, correlation_id=events[0].envelope.correlationid,
+                                causation_id=events[0].envelope.id)
 
 
 async def reservation_released(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-    """A cancelled batch's items, or items its execution refused: free for another proposal."""
+    """A cancelled batch's items, items its execution refused, or an item the board dropped: free for another
+    proposal (a dropped item already is: its row stays dropped)."""
     await custody_item_event(conn, events)
     rows = [(e.data.batch_id, e.data.item_id) for e in events if isinstance(e.data, custody.ReservationReleased)]
     await store.record_released(conn, [r[0] for r in rows], [r[1] for r in rows])

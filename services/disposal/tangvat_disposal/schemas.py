@@ -61,6 +61,14 @@ class CancelIn(Input):
     reason: Text = Field(min_length=1)
 
 
+class DropIn(Input):
+    """Take one item out of an approved batch before execution; the reason is recorded in the event."""
+
+    reason: Text = Field(min_length=1)
+    # The board means to propose the item again once the obstacle (a legal hold, say) is gone.
+    deferred: bool = False
+
+
 class ExecutionIn(Input):
     executed_on: date
     # destroy
@@ -103,6 +111,16 @@ class VoteOut(BaseModel):
     cast_at: datetime
 
 
+class DroppedOut(BaseModel):
+    item_id: uuid.UUID
+    label_code: str
+    description: str
+    reason: str
+    deferred: bool
+    dropped_by: str
+    dropped_at: datetime
+
+
 class BatchOut(BaseModel):
     batch_id: uuid.UUID
     unit: str
@@ -126,6 +144,7 @@ class BatchOut(BaseModel):
     reservation: dict[str, int]
     handed_over: int = Field(description="reserved items custody has handed over to the disposal team")
     unavailable: list[dict[str, Any]]
+    dropped: list[DroppedOut] = Field(description="items the board took out of the batch, with its reason")
     outcomes: dict[str, int]
     execution: dict[str, Any] | None
     events_sha256: str
@@ -142,6 +161,9 @@ class BatchItemOut(BaseModel):
     handed_over: bool
     executed: bool
     outcome: str | None
+    drop_reason: str | None = None
+    deferred: bool | None = None
+    dropped_by: str | None = None
 
 
 class ItemOut(BaseModel):

@@ -83,6 +83,24 @@ async def _move(conn: asyncpg.Connection, row: asyncpg.Record, target: BatchStat
     return moved
 
 
+async def ready_if_answered(conn: asyncpg.Connection, batch_id: uuid.UUID, actor: Actor, *,
+                            correlation_id: uuid.UUID | None, causation_id: uuid.UUID | None = None) -> None:
+    """A reserving batch with no item left pending is ready (custody answered them all, or the board
+    dropped the last unanswered one)."""
+    if await store.pending_count(conn, batch_id):
+        return
+    now = _now()
+    moved = await store.transition(conn, batch_id, BatchStatus.READY.value, [BatchStatus.RESERVING.value],
+                                   ready_at=now)
+    if moved is None:
+        return  # cancelled meanwhile, or already ready
+    counts = await store.reservation_counts(conn, batch_id)
+    await emit(conn, actor, subject_of(batch_id), [Draft("disposal.batch_ready", {
+        "batch_id": str(batch_id), "reserved": counts.get("reserved", 0),
+        "unavailable": counts.get("unavailable", 0)})], now, correlation_id=correlation_id,
+        causation_id=causation_id)
+
+
 # --- boards ------------------------------------------------------------------------------------------
 
 
@@ -314,6 +332,9 @@ async def _batch_view(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str
         "handed_over": await store.handed_over_count(conn, batch_id),
         "unavailable": [{"item_id": str(u["item_id"]), "reason": u["reason"]}
                         for u in await store.unavailable(conn, batch_id)],
+        "dropped": [{"item_id": str(d["item_id"]), "label_code": d["label_code"], "description": d["description"],
+                     "reason": d["drop_reason"], "deferred": d["deferred"], "dropped_by": d["dropped_by"],
+                     "dropped_at": d["dropped_at"]} for d in await store.dropped(conn, batch_id)],
         "outcomes": await store.outcome_counts(conn, batch_id),
         "events_sha256": events_sha256(await store.batch_event_bodies(conn, batch_id)),
     }
@@ -334,7 +355,8 @@ async def batch_items(disposal: Disposal, principal: Principal, batch_id: uuid.U
         await _readable_batch(conn, principal, batch_id)
         rows = await store.batch_items(conn, batch_id, offset, limit)
     return [{k: r[k] for k in ("item_id", "category", "description", "quantity", "value_vnd", "reservation",
-                               "reason", "handed_over", "executed", "outcome")} for r in rows]
+                               "reason", "handed_over", "executed", "outcome", "drop_reason", "deferred",
+                               "dropped_by")} for r in rows]
 
 
 async def get_item(disposal: Disposal, principal: Principal, item_id: uuid.UUID) -> dict[str, Any]:
@@ -352,7 +374,7 @@ async def get_item(disposal: Disposal, principal: Principal, item_id: uuid.UUID)
 @dataclass(frozen=True)
 class CertificateData:
     batch: dict[str, Any]
-    items: list[asyncpg.Record]
+    items: list[asyncpg.Record]  # the executed ones; the batch's `dropped` lists those taken out
 
 
 async def certificate_data(disposal: Disposal, principal: Principal, batch_id: uuid.UUID) -> CertificateData:

@@ -216,6 +216,33 @@ async def unavailable(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int 
     )
 
 
+async def batch_item(conn: asyncpg.Connection, batch_id: uuid.UUID, item_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM batch_item WHERE batch_id = $1 AND item_id = $2 FOR UPDATE",
+                               batch_id, item_id)
+
+
+async def drop_item(conn: asyncpg.Connection, batch_id: uuid.UUID, item_id: uuid.UUID, reason: str, deferred: bool,
+                    by: str, now: datetime) -> bool:
+    """Guarded: only an item still pending or reserved for the batch is dropped."""
+    status = await conn.execute(
+        """UPDATE batch_item SET reservation = 'dropped', drop_reason = $3::text, deferred = $4::boolean,
+                  dropped_by = $5::text, dropped_at = $6::timestamptz
+           WHERE batch_id = $1 AND item_id = $2 AND reservation IN ('pending', 'reserved')""",
+        batch_id, item_id, reason, deferred, by, now,
+    )
+    return status.split()[-1] == "1"
+
+
+async def dropped(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 1000) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT b.item_id, b.drop_reason, b.deferred, b.dropped_by, b.dropped_at, i.label_code, i.description,
+                  i.quantity, i.unit, i.value_vnd
+           FROM batch_item b JOIN item i USING (item_id)
+           WHERE b.batch_id = $1 AND b.reservation = 'dropped' ORDER BY b.dropped_at, b.item_id LIMIT $2""",
+        batch_id, limit,
+    )
+
+
 async def record_reservations(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID],
                               answers: list[str], reasons: list[str | None]) -> list[asyncpg.Record]:
     """Custody's answers; only still-pending rows change, so a redelivered answer is a no-op."""

@@ -7,6 +7,8 @@ Custody staff then hand reserved items over to the disposal team (`custody.item_
 two people above the value threshold); disposal executes only handed-over items, and custody
 answers every executed item with `custody.item_disposed` / `custody.item_released`, or refuses
 it (`custody.item_unavailable`) and releases its reservation (`custody.reservation_released`).
+The board may drop one item from an approved batch before execution (`disposal.item_dropped`, with a
+reason); custody releases that item's reservation, and the batch executes the rest.
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ class ReservationRequested(EventData):
 class BatchCancelled(EventData):
     batch_id: uuid.UUID
     reason: Text
+
+
+class ItemDropped(EventData):
+    """The board took one item out of an approved batch (a late legal hold, damage found at handover...):
+    custody releases its reservation for the batch, and the batch executes without it. `deferred` says
+    the board means to propose it again once the obstacle is gone."""
+
+    batch_id: uuid.UUID
+    item_id: uuid.UUID
+    reason: Text
+    deferred: bool = False
+    dropped_by: ShortText
 
 
 class ItemsExecuted(EventData):

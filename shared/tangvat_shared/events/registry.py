@@ -81,6 +81,7 @@ _INTAKE_EVENTS: dict[str, builtins.type[BaseModel]] = {
 _DISPOSAL_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "disposal.reservation_requested": disposal.ReservationRequested,
     "disposal.batch_cancelled": disposal.BatchCancelled,
+    "disposal.item_dropped": disposal.ItemDropped,
     "disposal.items_executed": disposal.ItemsExecuted,
 }
 # The disposal service's own record (proposals, board, execution); nobody else needs to consume it.
