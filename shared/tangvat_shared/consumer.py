@@ -4,7 +4,13 @@ For a batch of records the consumer claims the event ids in `inbox` and runs the
 one database transaction, then commits the Kafka offsets. A redelivered event finds its id
 already claimed and is skipped. A record that cannot be parsed, has an unknown type or
 version, fails validation, or whose handler keeps failing goes to the dead-letter topic with
-the reason, is recorded as dead-lettered, and the consumer moves on.
+the reason, is recorded as dead-lettered (`dead_letter`, with the kind of reason), and the
+consumer moves on.
+
+The kinds differ in what they mean. Poison (`unparseable`, `unknown_type`, `invalid`) is a
+record nobody could apply: dead-lettering it is the right outcome. `handler_failed` is a valid
+event that this service's own handler failed to apply: its read model now lacks an effect the
+log has, which tangvat_shared.health reports as degraded readiness and the auditor as a finding.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from tangvat_shared.chain import CHECKPOINT_TYPE
 from tangvat_shared.envelope import Envelope
 from tangvat_shared.events.registry import UnknownEventType, UnknownEventVersion, spec_for
+from tangvat_shared.health import HANDLER_FAILED, INVALID, UNKNOWN_TYPE, UNPARSEABLE
 
 log = structlog.get_logger("tangvat.consumer")
 
@@ -33,7 +40,8 @@ CONSUMER_LAG = Gauge(
 )
 EVENTS_APPLIED = Counter("tangvat_consumer_events_applied_total", "Events applied", ["group", "type"])
 EVENTS_DUPLICATE = Counter("tangvat_consumer_duplicates_total", "Redelivered events skipped", ["group"])
-EVENTS_DEAD = Counter("tangvat_consumer_dead_lettered_total", "Events sent to the dead-letter topic", ["group"])
+EVENTS_DEAD = Counter("tangvat_consumer_dead_lettered_total", "Records sent to the dead-letter topic, by reason",
+                      ["group", "reason"])
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,17 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.exceptions.OperatorInterventionError,
+    # The dead-letter topic unreachable: the record is dead-lettered again once the broker is back.
+    KafkaError,
 )
 
 
 class Poison(Exception):
-    """A record that can never be applied, with the reason."""
+    """A record that can never be applied: the kind of reason (UNPARSEABLE, UNKNOWN_TYPE, INVALID) and the reason."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 # Records parsed between two chances for the event loop to serve the batch in the database.
@@ -91,9 +105,9 @@ def parse_record(record: ConsumerRecord[Any, Any]) -> Event | None:
     try:
         wire = orjson.loads(record.value)
     except orjson.JSONDecodeError as exc:
-        raise Poison(f"invalid JSON: {exc}") from None
+        raise Poison(UNPARSEABLE, f"invalid JSON: {exc}") from None
     if not isinstance(wire, dict):
-        raise Poison("message is not a JSON object")
+        raise Poison(UNPARSEABLE, "message is not a JSON object")
     if wire.get("type") == CHECKPOINT_TYPE:
         return None
     try:
@@ -101,11 +115,11 @@ def parse_record(record: ConsumerRecord[Any, Any]) -> Event | None:
         spec = spec_for(envelope.type)
         data = spec.model.model_validate(spec.upcast(envelope.schemaversion, dict(envelope.data)))
     except ValidationError as exc:
-        raise Poison(f"validation failed: {exc.errors(include_url=False)}") from None
+        raise Poison(INVALID, f"validation failed: {exc.errors(include_url=False)}") from None
     except UnknownEventType as exc:
-        raise Poison(f"unknown event type {exc}") from None
+        raise Poison(UNKNOWN_TYPE, f"unknown event type {exc}") from None
     except UnknownEventVersion as exc:
-        raise Poison(str(exc)) from None
+        raise Poison(UNKNOWN_TYPE, str(exc)) from None
     return Event(envelope, data, record.topic, record.partition, record.offset)
 
 
@@ -223,7 +237,7 @@ class IdempotentConsumer:
         events: list[Event] = []
         for record, outcome in zip(fetched.records, fetched.parsed, strict=True):
             if isinstance(outcome, Poison):
-                await self._dead_letter(record, None, str(outcome))
+                await self._dead_letter(record, None, outcome.kind, str(outcome))
             elif outcome is not None:
                 events.append(outcome)
         if not events:
@@ -273,7 +287,8 @@ class IdempotentConsumer:
                 last_error = repr(exc)
         raw = next((r for r in records if r.topic == event.topic and r.offset == event.offset
                     and r.partition == event.partition), None)
-        await self._dead_letter(raw, event, f"handler failed after {self._attempts} attempts: {last_error}")
+        await self._dead_letter(raw, event, HANDLER_FAILED,
+                                f"handler failed after {self._attempts} attempts: {last_error}")
 
     async def _claim(self, conn: asyncpg.Connection, events: Sequence[Event], outcome: str) -> set[Any]:
         unique: dict[Any, Event] = {}
@@ -295,34 +310,39 @@ class IdempotentConsumer:
         return {r["event_id"] for r in rows}
 
     async def _dead_letter(
-        self, record: ConsumerRecord[Any, Any] | None, event: Event | None, reason: str
+        self, record: ConsumerRecord[Any, Any] | None, event: Event | None, kind: str, reason: str
     ) -> None:
-        EVENTS_DEAD.labels(self._group).inc()
+        """On the dead-letter topic first, then in `dead_letter` (and the event's inbox claim): a crash or a
+        broker outage in between dead-letters the record again on redelivery (the auditor reads the topic
+        and takes each source record once), never leaves a row whose record is missing from the topic."""
         topic = record.topic if record else (event.topic if event else "")
         partition = record.partition if record else (event.partition if event else -1)
         offset = record.offset if record else (event.offset if event else -1)
         raw: bytes | None = record.value if record else None
         log.error("consumer.dead_lettered", group=self._group, topic=topic, partition=partition,
-                  offset=offset, reason=reason[:500])
+                  offset=offset, kind=kind, reason=reason[:500])
+        headers = [
+            ("tangvat-reason", reason[:1000].encode()),
+            ("tangvat-reason-kind", kind.encode()),
+            ("tangvat-consumer", self._group.encode()),
+            ("tangvat-source-topic", topic.encode()),
+            ("tangvat-source-partition", str(partition).encode()),
+            ("tangvat-source-offset", str(offset).encode()),
+        ]
+        # A KafkaError here is an infrastructure error: the batch is retried once the broker is back.
+        await self._dlq.send_and_wait(self._dlq_topic, value=raw or b"", headers=headers)
         async with self._pool.acquire() as conn, conn.transaction():
             if event is not None:
                 fresh = await self._claim(conn, [event], "dead_lettered")
                 if not fresh:
                     return  # another attempt already settled this event
-            await conn.execute(
-                """INSERT INTO dead_letter (event_id, topic, kafka_partition, kafka_offset, reason, raw)
-                   VALUES ($1, $2, $3, $4, $5, $6)""",
-                event.envelope.id if event else None, topic, partition, offset, reason, raw,
+            inserted = await conn.fetchval(
+                """INSERT INTO dead_letter (event_id, topic, kafka_partition, kafka_offset, reason, raw, kind,
+                                            consumer, event_type)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                   ON CONFLICT (consumer, topic, kafka_partition, kafka_offset) DO NOTHING RETURNING id""",
+                event.envelope.id if event else None, topic, partition, offset, reason, raw, kind, self._group,
+                event.envelope.type if event else None,
             )
-        headers = [
-            ("tangvat-reason", reason[:1000].encode()),
-            ("tangvat-source-topic", topic.encode()),
-            ("tangvat-source-partition", str(partition).encode()),
-            ("tangvat-source-offset", str(offset).encode()),
-        ]
-        try:
-            await self._dlq.send_and_wait(self._dlq_topic, value=raw or b"", headers=headers)
-        except KafkaError as exc:
-            # The dead_letter row is the durable record; the topic is the operators' feed.
-            log.error("consumer.dlq_publish_failed", error=repr(exc))
-
+        if inserted is not None:
+            EVENTS_DEAD.labels(self._group, kind).inc()

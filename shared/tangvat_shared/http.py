@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tangvat_shared import health
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.db import create_pool
 from tangvat_shared.errors import (
@@ -130,7 +131,9 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
-ReadinessCheck = Callable[[], Awaitable[None]]
+# Raises when not ready; may return the body to answer instead of {"status": "ready"} (still 200).
+ReadinessCheck = Callable[[], Awaitable[dict[str, Any] | None]]
+MetricsSource = Callable[[], Awaitable[bytes]]  # more metrics in text format, read when /metrics is asked
 
 
 def _correlation_id(scope: Scope) -> str:
@@ -186,6 +189,7 @@ def create_app(
     token_verifier: TokenVerifier,
     readiness: ReadinessCheck,
     lifespan: Any = None,
+    more_metrics: MetricsSource | None = None,
 ) -> FastAPI:
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.token_verifier = token_verifier
@@ -204,14 +208,15 @@ def create_app(
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         try:
-            await readiness()
+            report = await readiness()
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             return JSONResponse({"status": "not_ready", "reason": repr(exc)}, status_code=503)
-        return JSONResponse({"status": "ready"})
+        return JSONResponse(report or {"status": "ready"})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+        text = generate_latest() + (await more_metrics() if more_metrics is not None else b"")
+        return PlainTextResponse(text.decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app
 
@@ -234,7 +239,8 @@ def create_database_app(*, title: str, token_verifier: TokenVerifier, dsn: str, 
                         on_pool: Callable[[FastAPI, asyncpg.Pool], None] | None = None) -> FastAPI:
     """A service app that owns one connection pool (`app.state.pool`): opened at start-up, where
     `on_pool` hangs what the routes need on `app.state`, closed at shutdown; ready while the
-    database answers."""
+    database answers, degraded while its consumer's dead letters of valid events are unresolved, and its
+    dead letters counted in /metrics (tangvat_shared.health)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -246,9 +252,14 @@ def create_database_app(*, title: str, token_verifier: TokenVerifier, dsn: str, 
         finally:
             await app.state.pool.close()
 
-    async def ready() -> None:
+    async def ready() -> dict[str, Any]:
         async with app.state.pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
+            return health.readiness_report(await health.valid_events_dead_lettered(conn))
 
-    app = create_app(title=title, version="1.0.0", token_verifier=token_verifier, readiness=ready, lifespan=lifespan)
+    async def dead_letter_metrics() -> bytes:
+        async with app.state.pool.acquire() as conn:
+            return health.metrics_text(await health.dead_letter_counts(conn))
+
+    app = create_app(title=title, version="1.0.0", token_verifier=token_verifier, readiness=ready, lifespan=lifespan,
+                     more_metrics=dead_letter_metrics)
     return app

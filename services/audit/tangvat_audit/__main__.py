@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from rich.progress import Progress, TaskID
 
 from tangvat_audit.audit import run_audit
+from tangvat_audit.dead_letters import read_dead_letters
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
 from tangvat_audit.reconcile import reconcile_custody, reconcile_intake
 from tangvat_audit.report import as_html, as_json, as_text, item_timeline
@@ -67,11 +68,13 @@ def replay(
     custody_dsn: Annotated[str | None, typer.Option(envvar="TANGVAT_CUSTODY_DATABASE_URL",
                                                     help="reconcile with custody's read model")] = None,
 ) -> None:
-    """Replay every stream from the beginning, verify it, and rebuild every item's lifecycle."""
+    """Replay every stream from the beginning, verify it, and rebuild every item's lifecycle; name every
+    event of the log a consumer dead-lettered (its read model lacks it)."""
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in STREAMS
             if (keys_dir / f"{s}.pub.pem").exists()}
     logs = asyncio.run(_read_all(bootstrap, list(STREAMS), sys.stderr.isatty()))
-    result = run_audit(logs, keys, until=until, strict_canonical=strict_canonical)
+    dead_letters = asyncio.run(read_dead_letters(bootstrap))
+    result = run_audit(logs, keys, until=until, strict_canonical=strict_canonical, dead_letters=dead_letters)
     if until is None:  # a read model only holds the present
         for name, dsn, reconcile in (("intake", intake_dsn, reconcile_intake), ("custody", custody_dsn,
                                                                                reconcile_custody)):

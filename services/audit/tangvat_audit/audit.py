@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from tangvat_audit.dead_letters import DeadLetter, DeadLetterCheck
 from tangvat_audit.findings import Finding
 from tangvat_audit.ledger import Ledger
 from tangvat_audit.log_reader import Record
@@ -38,6 +39,8 @@ class AuditResult:
     until: datetime | None = None
     conservation: dict[str, Any] = field(default_factory=dict)
     reconciliation: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Per consumer: its DLQ's records, those that are events of the log (findings), and poison.
+    dead_letters: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -150,20 +153,23 @@ def _handed_over(events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def run_audit(logs: Mapping[str, Sequence[Record]], public_keys: Mapping[str, Ed25519PublicKey],
-              until: datetime | None = None, strict_canonical: bool = False) -> AuditResult:
+              until: datetime | None = None, strict_canonical: bool = False,
+              dead_letters: Mapping[str, Sequence[DeadLetter]] | None = None) -> AuditResult:
+    """Verify and replay `logs` (records by stream); with `dead_letters` (records of each consumer's
+    dead-letter topic), name every dead-lettered event of the log as a finding."""
     # Replay allocates a few objects per event and frees none: the cyclic collector would walk
     # the whole growing heap again and again (most of the run time) for nothing to collect.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run_audit(logs, public_keys, until, strict_canonical)
+        return _run_audit(logs, public_keys, until, strict_canonical, DeadLetterCheck(dead_letters or {}))
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _run_audit(logs: Mapping[str, Sequence[Record]], public_keys: Mapping[str, Ed25519PublicKey],
-               until: datetime | None, strict_canonical: bool) -> AuditResult:
+               until: datetime | None, strict_canonical: bool, dead: DeadLetterCheck) -> AuditResult:
     findings: list[Finding] = []
     summaries: dict[str, StreamSummary] = {}
     ledger = Ledger()
@@ -171,13 +177,15 @@ def _run_audit(logs: Mapping[str, Sequence[Record]], public_keys: Mapping[str, E
         summary = summaries[stream] = StreamSummary(stream)
         stream_findings, events = verify_stream(stream, records, public_keys.get(stream), summary, strict_canonical)
         findings += stream_findings
+        if wanted := dead.wanted(stream):
+            findings += dead.findings(stream, {e["id"]: e for e in events if e.get("id") in wanted})
         if until is not None:
             events = [e for e in events if (t := _parse_time(e.get("time"))) is not None and t <= until]
         ledger.apply_stream(stream, _handed_over(events), in_order=True)
     ledger.finish()
     conservation = ledger.conservation()
     findings += ledger.findings
-    return AuditResult(summaries, findings, ledger, until, conservation)
+    return AuditResult(summaries, findings, ledger, until, conservation, dead_letters=dead.summary)
 
 
 async def audit_database(conn: Any, stream: str, kafka_records: Sequence[Record],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import uuid
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 STREAMS = ("intake", "custody", "disposal", "audit")
+T = TypeVar("T")
 
 # 1 MiB per partition and fetch, not one response of the whole topic: the reply is read into one
 # growing buffer, and a partition's next fetch is in flight while its last one is being decoded
@@ -39,6 +40,18 @@ async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
 async def read_stream(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None,
                       max_records: int = 20_000) -> list[Record]:
     """Every record of `topic` up to the end offsets seen at the start, partition by partition."""
+    return await read_records(bootstrap, topic, _records, progress, max_records)
+
+
+def _records(partition: int, fetched: list[ConsumerRecord[Any, Any]], end: int) -> list[Record]:
+    return [Record(partition, r.offset, r.value) for r in fetched if r.offset < end]
+
+
+async def read_records(bootstrap: str, topic: str,
+                       take: Callable[[int, list[ConsumerRecord[Any, Any]], int], list[T]],
+                       progress: Callable[[int], None] | None = None, max_records: int = 20_000) -> list[T]:
+    """What `take(partition, records, end)` makes of each partition's fetched records, reading `topic`
+    from the beginning to the end offsets seen at the start."""
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
         return []
@@ -56,12 +69,11 @@ async def read_stream(bootstrap: str, topic: str, progress: Callable[[int], None
         for tp in partitions:
             if ends[tp] == 0:
                 consumer.pause(tp)
-        records: list[Record] = []
+        records: list[T] = []
         while remaining:
             batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
             for tp, tp_records in batch.items():
-                partition, end = tp.partition, ends[tp]
-                records += [Record(partition, r.offset, r.value) for r in tp_records if r.offset < end]
+                records += take(tp.partition, tp_records, ends[tp])
                 if tp_records and tp_records[-1].offset >= ends[tp] - 1:
                     remaining.discard(tp)
                     consumer.pause(tp)

@@ -18,6 +18,7 @@ def as_json(result: AuditResult) -> dict[str, Any]:
         "items_by_state": result.ledger.states(),
         "seizures": result.conservation,
         "reconciliation": result.reconciliation,
+        "dead_letters": result.dead_letters,
     }
 
 
@@ -36,6 +37,10 @@ def as_text(result: AuditResult) -> str:
         pending = stats["backlog"]
         note = f" (its outbox still held {pending} event(s))" if pending else ""
         lines.append(f"  reconciled with {name}'s database: {stats['items_compared']} items{note}")
+    for consumer, counts in result.dead_letters.items():
+        if counts["records"]:
+            lines.append(f"  {consumer}'s dead letters: {counts['records']} record(s), {counts['events_of_the_log']} "
+                         f"event(s) of the log its read model lacks, {counts['poison']} poison (no event of the log)")
     for f in result.findings[:200]:
         where = f"seq {f.sequence}" if f.sequence is not None else (f.subject or "")
         lines.append(f"  ! [{f.kind}] {f.stream} {where} {f.event_id or ''}: {f.detail}")

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tangvat_audit import store
 from tangvat_audit.audit import AuditResult, run_audit
+from tangvat_audit.dead_letters import DeadLetter, read_dead_letters
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
 from tangvat_audit.report import as_html, as_json
 from tangvat_audit.report_pdf import as_pdf
@@ -47,9 +48,10 @@ async def item_timeline(pool: asyncpg.Pool, principal: Principal, item_id: uuid.
     return [dict(r) for r in rows]
 
 
-def _verify_and_render(logs: dict[str, list[Record]], keys: dict[str, Ed25519PublicKey], until: datetime | None,
-                       location: str | None, ran_at: datetime) -> tuple[AuditResult, dict[str, Any], str, bytes]:
-    result = run_audit(logs, keys, until=until)
+def _verify_and_render(logs: dict[str, list[Record]], dead_letters: dict[str, list[DeadLetter]],
+                       keys: dict[str, Ed25519PublicKey], until: datetime | None, location: str | None,
+                       ran_at: datetime) -> tuple[AuditResult, dict[str, Any], str, bytes]:
+    result = run_audit(logs, keys, until=until, dead_letters=dead_letters)
     report = as_json(result)
     if location:
         report["location"] = {"code": location, "items": result.ledger.location_contents(location)}
@@ -64,10 +66,11 @@ async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, k
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in STREAMS
             if (keys_dir / f"{s}.pub.pem").exists()}
     logs = {stream: await read_stream(bootstrap, event_topic(stream)) for stream in STREAMS}
+    dead_letters = await read_dead_letters(bootstrap)
     # Seconds of CPU: in a worker thread, so that the event loop keeps answering (health checks,
     # timelines) between the interpreter's thread switches instead of stalling until it is done.
-    result, report, report_html, report_pdf = await asyncio.to_thread(_verify_and_render, logs, keys, until,
-                                                                       location, ran_at)
+    result, report, report_html, report_pdf = await asyncio.to_thread(_verify_and_render, logs, dead_letters,
+                                                                       keys, until, location, ran_at)
     del logs
     report_json = orjson.dumps(report, option=orjson.OPT_SORT_KEYS, default=str)
     digest = hashlib.sha256(report_json).hexdigest()
