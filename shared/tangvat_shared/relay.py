@@ -46,6 +46,11 @@ def partition_for(key: bytes, partitions: list[int]) -> int:
     return partitions[zlib.crc32(key) % len(partitions)]
 
 
+def relay_application_name(stream: str) -> str:
+    """The application_name of a stream's relay sessions: how a successor finds a stuck predecessor's."""
+    return f"tangvat-relay-{stream}"
+
+
 class LeaseLost(RuntimeError):
     """Another relay holds the stream now; this one must stop writing."""
 
@@ -92,19 +97,40 @@ class Relay:
             )
 
     async def try_acquire(self) -> bool:
-        """Take the lease if free or expired; a new token fences every earlier holder."""
+        """Take the lease if free or expired; a new token fences every earlier holder.
+
+        A holder paused mid-transaction keeps the stream head's row locked. PostgreSQL ends its session
+        after one lease when it is idle in the transaction (relay_session_settings), but not while its
+        backend is blocked sending a result the paused relay does not read (a claimed batch larger than
+        the socket buffers) or waiting for the rest of a COPY: then the successor would wait for the lock
+        forever. So the successor waits one lease at most, and ends the sessions of a lapsed lease whose
+        transaction is older than a lease (no live relay's is), then tries again."""
         async with self._pool.acquire() as conn:
-            token = await conn.fetchval(
-                """UPDATE stream_head
-                      SET relay_holder = $2, relay_token = relay_token + 1,
-                          relay_expires_at = now() + make_interval(secs => $3)
-                    WHERE stream = $1
-                      AND (relay_holder IS NULL OR relay_holder = $2 OR relay_expires_at < now())
-                RETURNING relay_token""",
-                self._config.stream,
-                self.holder,
-                self._config.lease_seconds,
-            )
+            try:
+                async with conn.transaction():
+                    await conn.execute(f"SET LOCAL lock_timeout = {int(self._config.lease_seconds * 1000)}")
+                    token = await conn.fetchval(
+                        """UPDATE stream_head
+                              SET relay_holder = $2, relay_token = relay_token + 1,
+                                  relay_expires_at = now() + make_interval(secs => $3)
+                            WHERE stream = $1
+                              AND (relay_holder IS NULL OR relay_holder = $2 OR relay_expires_at < now())
+                        RETURNING relay_token""",
+                        self._config.stream,
+                        self.holder,
+                        self._config.lease_seconds,
+                    )
+            except asyncpg.LockNotAvailableError:
+                ended = await conn.fetchval(
+                    """SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a, stream_head h
+                        WHERE h.stream = $1 AND h.relay_expires_at < now()
+                          AND a.datname = current_database() AND a.pid <> pg_backend_pid()
+                          AND a.application_name = $2
+                          AND a.xact_start < now() - make_interval(secs => $3)""",
+                    self._config.stream, relay_application_name(self._config.stream), self._config.lease_seconds)
+                log.warning("relay.lease_row_locked", stream=self._config.stream, holder=self.holder,
+                            stale_sessions_ended=ended)
+                token = None
         self._token = token
         self._unchecked = True
         if token is not None:

@@ -23,7 +23,7 @@ from tangvat_shared.db import SHARED_MIGRATIONS, create_pool, migrate
 from tangvat_shared.kafka import dead_letter_topic, event_topic, make_consumer, make_producer
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.logs import configure_logging
-from tangvat_shared.relay import Relay, RelayConfig
+from tangvat_shared.relay import Relay, RelayConfig, relay_application_name
 from tangvat_shared.settings import PlatformSettings, ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -68,10 +68,12 @@ async def _until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> 
     await main(stop)
 
 
-def relay_session_settings(lease_seconds: float) -> dict[str, str]:
+def relay_session_settings(lease_seconds: float, stream: str) -> dict[str, str]:
     """A relay paused inside a transaction (SIGSTOP, a frozen VM) would hold the stream head's
-    row lock and block its successor forever; PostgreSQL ends such a session after one lease."""
-    return {"idle_in_transaction_session_timeout": str(int(lease_seconds * 1000))}
+    row lock and block its successor forever; PostgreSQL ends such a session after one lease, and a
+    successor ends one stuck otherwise (Relay.try_acquire finds it by its application name)."""
+    return {"idle_in_transaction_session_timeout": str(int(lease_seconds * 1000)),
+            "application_name": relay_application_name(stream)}
 
 
 def run_relay(service: str, platform: PlatformSettings, settings: ServiceSettings) -> None:
@@ -82,7 +84,7 @@ def run_relay(service: str, platform: PlatformSettings, settings: ServiceSetting
 
     async def main(stop: asyncio.Event) -> None:
         pool = await create_pool(settings.database_url, max_size=3, server_settings=relay_session_settings(
-            settings.relay_lease_seconds))
+            settings.relay_lease_seconds, service))
         producer = make_producer(platform.kafka_bootstrap, client_id=f"{service}-relay")
         await producer.start()
         try:

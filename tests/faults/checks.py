@@ -11,6 +11,7 @@ import orjson
 from stack import ServiceProcess
 
 from tangvat_audit.audit import audit_database, run_audit
+from tangvat_audit.dead_letters import read_dead_letters
 from tangvat_audit.findings import Finding
 from tangvat_audit.log_reader import Record, read_stream
 from tangvat_audit.reconcile import reconcile_custody, reconcile_intake
@@ -19,6 +20,7 @@ from tangvat_shared.keys import load_public_key
 from tests.faults.conftest import FaultStack
 
 STREAMS = ("intake", "custody", "disposal")
+CONSUMERS = ("custody", "disposal", "audit")  # the services that run a consumer (and have a DLQ topic)
 ITEMS = 4000  # items of each large intake the kill scenarios interrupt
 Results = list[dict[str, Any]]
 
@@ -40,6 +42,33 @@ def wait_until(probe: Callable[[], Any], what: str, timeout: float = 180.0, inte
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(interval)
+
+
+def wait_while_progressing(done: Callable[[], bool], progress: Callable[[], Any], what: str,
+                           stalled_after: float = 120.0, interval: float = 0.2) -> None:
+    """Wait until `done()`, as long as it takes while `progress()` keeps changing; fail only when it has not
+    changed for `stalled_after` seconds (a hang, not a slow machine)."""
+    last = progress()
+    deadline = time.monotonic() + stalled_after
+    while not done():
+        now = progress()
+        if now != last:
+            last, deadline = now, time.monotonic() + stalled_after
+        elif time.monotonic() > deadline:
+            raise AssertionError(f"no progress for {stalled_after:.0f} s waiting for {what} (stuck at {last!r})")
+        time.sleep(interval)
+
+
+def log_offset(process: ServiceProcess) -> int:
+    """Where the process's log ends now: what it logs next starts there."""
+    return process.log_path.stat().st_size if process.log_path.exists() else 0
+
+
+def logged_since(process: ServiceProcess, offset: int, event: str) -> bool:
+    """Whether the process logged `event` (a structlog event name) after `offset`."""
+    with open(process.log_path, "rb") as log:
+        log.seek(offset)
+        return f'"event": "{event}"'.encode() in log.read()
 
 
 def _query(stack: FaultStack, service: str, run: Callable[[Any], Any]) -> Any:
@@ -167,11 +196,13 @@ def kill_midway(stack: FaultStack, process: ServiceProcess, service: str, progre
 
 def full_audit(stack: FaultStack) -> dict[str, Any]:
     """What `tangvat_audit replay` does with every stream: verify each chain and checkpoint, replay every
-    item's lifecycle, check each service's own copy of its stream, reconcile intake's and custody's
-    read models; plus what it found that the suite put there on purpose."""
+    item's lifecycle, name every event of the log a consumer dead-lettered, check each service's own copy
+    of its stream, reconcile intake's and custody's read models; plus what it found that the suite put
+    there on purpose."""
     logs = {s: read_topic(stack, s) for s in STREAMS}
     keys = {s: public_key(stack, s) for s in STREAMS}
-    result = run_audit(logs, keys)
+    dead_letters = asyncio.run(read_dead_letters(stack.infra.kafka_bootstrap, CONSUMERS))
+    result = run_audit(logs, keys, dead_letters=dead_letters)
     findings = list(result.findings)
 
     async def databases() -> None:
@@ -190,6 +221,8 @@ def full_audit(stack: FaultStack) -> dict[str, Any]:
     return {
         "findings": unexpected,
         "foreign_records_named": len(findings) - len(unexpected),
+        "dead_lettered_events_of_the_log": sum(c["events_of_the_log"] for c in result.dead_letters.values()),
+        "dead_lettered_poison": sum(c["poison"] for c in result.dead_letters.values()),
         "out_of_order": out_of_order(findings),
         **{f"{s}_events": result.streams[s].events for s in STREAMS},
         **{f"{s}_duplicates_on_the_wire": result.streams[s].duplicates for s in STREAMS},

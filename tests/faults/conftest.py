@@ -36,7 +36,7 @@ BOARD = ["chair", "member-2", "member-3", "member-4", "member-5"]  # quorum 3
 # Modules run in this order: the poison scenario while the topics are still short (every consumer
 # reads them from the start), the kill scenarios, and last the replay of everything they left behind.
 MODULE_ORDER = ("test_poison_faults", "test_consumer_faults", "test_custody_faults", "test_disposal_faults",
-                "test_intake_faults", "test_replay_after_faults")
+                "test_intake_faults", "test_broker_faults", "test_replay_after_faults")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,7 +12,7 @@ import demo_data
 
 from tangvat_shared.db import connect
 from tests.faults import checks
-from tests.faults.checks import Results, record, wait_until
+from tests.faults.checks import Results, log_offset, logged_since, record, wait_until, wait_while_progressing
 from tests.faults.conftest import FaultStack, unique_key
 
 ITEMS = 6000
@@ -81,22 +81,41 @@ def test_a_relay_paused_past_its_lease_is_fenced_off_by_its_successor(
     wait_until(lambda: stream_state(stack)["published"] > before, "publication to begin")
     old.signal(signal.SIGSTOP)
     started = time.monotonic()
+    token_when_paused = lease(stack)["relay_token"]
     successor = stack.process("intake", "relay", name="intake-relay-successor")
     successor.start()
     try:
-        # The paused relay may hold the stream head's row lock mid-transaction: PostgreSQL ends
-        # its session after one lease (idle_in_transaction_session_timeout), freeing it.
-        wait_until(lambda: fully_published(stack), "the successor to take over after the lease expired")
+        # The successor takes the lease once it lapsed: a new token. The paused relay may hold the stream
+        # head's row lock mid-transaction; PostgreSQL ends its session after one lease when it is idle in
+        # the transaction, and the successor ends it when it is stuck sending a result or reading a COPY.
+        # Waits go on as long as something moves (the successor's process starting, then publishing).
+        wait_while_progressing(lambda: lease(stack)["relay_token"] > token_when_paused,
+                               lambda: (successor.pid, log_offset(successor)),
+                               "the successor to take the lease over")
+        took_over = time.monotonic() - started
+        wait_while_progressing(lambda: fully_published(stack), lambda: stream_state(stack)["published"],
+                               "the successor to publish everything")
     finally:
+        woken_at = log_offset(old)
         old.signal(signal.SIGCONT)  # the old relay wakes up holding a stale lease
-    time.sleep(2)  # let it try (and fail) to write; nothing to wait *for*, it must do nothing
+    # Whatever it was doing when paused, its next write meets the new token: it logs that it lost the lease.
+    wait_while_progressing(lambda: logged_since(old, woken_at, "relay.lease_lost"), lambda: log_offset(old),
+                           "the resumed relay to find its lease lost")
+    # It did not take the lease back, and wrote nothing: the stream is still exactly what the successor published.
+    assert f":{successor.pid}:" in lease(stack)["relay_holder"]
     assert fully_published(stack)
     counts = audit(stack)
-    record(fault_results, "relay SIGSTOP past its lease, successor takes over, old one resumed", started, counts)
+    record(fault_results, "relay SIGSTOP past its lease, successor takes over, old one resumed", started, counts,
+           successor_took_over_s=round(took_over, 2))
     assert counts["findings"] == []
     assert counts["lost"] == 0
     successor.stop()
     assert seizure_rows(stack, body["record_number"]) == (1, ITEMS)
+
+
+def lease(stack: FaultStack) -> dict[str, Any]:
+    found = checks.rows(stack, "intake", "SELECT relay_holder, relay_token FROM stream_head WHERE stream = 'intake'")
+    return found[0]
 
 
 def test_the_broker_killed_and_restarted_during_publication(fault_stack: FaultStack, fault_results: Results) -> None:

@@ -2,7 +2,9 @@
 its event's schema, put on every partition of intake.events, custody.events and disposal.events by a
 raw producer (no relay, no signature). Every service consuming the topic dead-letters each one, with
 the reason, to its DLQ topic and its `dead_letter` table, and goes on applying the good events that
-follow; the auditor's replay names each one by partition and offset."""
+follow; its API counts them by reason in /metrics and stays ready (poison does not degrade it). The
+auditor's replay names each one by partition and offset, and reading the DLQs it finds them poison (no
+event of the log), not dead-lettered events."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 from support.kafka_reader import partition_ids, read_raw
 
 from tangvat_audit.audit import run_audit
+from tangvat_audit.dead_letters import read_dead_letters
 from tests.faults.checks import Results, public_key, read_topic, rows, sql, wait_until
 from tests.faults.conftest import BOARD, UNIT, FaultStack, unique_key
 
@@ -120,12 +124,24 @@ def test_a_poison_message_on_each_topic_is_dead_lettered_and_named_by_the_audito
             reasons = dead_letters(stack, service)
             assert all(reasons[x] for x in ours), f"{service} dead-lettered without a reason"
             assert ours <= dlq_feed(stack, service), f"{service}'s DLQ topic lacks some poison"
+            kinds = rows(stack, service, "SELECT kind, count(*) AS n FROM dead_letter GROUP BY kind")
+            assert {r["kind"]: r["n"] for r in kinds} == {"unparseable": len(ours) // 2, "invalid": len(ours) // 2}
+        # The APIs count the poison by reason, and poison does not make them degraded.
+        for service in ("custody", "disposal"):
+            ours = {x for x in landed if service in CONSUMERS[x[0].removesuffix(".events")]}
+            metrics = httpx.get(f"{stack.base_url(service)}/metrics", timeout=10).text
+            for reason in ("unparseable", "invalid"):
+                line = f'tangvat_dead_letters_total{{consumer="{service}",reason="{reason}"}} {float(len(ours) // 2)}'
+                assert line in metrics.splitlines(), (line, [m for m in metrics.splitlines() if "dead_letters" in m])
+            ready = httpx.get(f"{stack.base_url(service)}/readyz", timeout=10)
+            assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
     finally:
         stack.process("audit", "consume").stop(timeout=5)
 
     # The auditor's replay names every foreign record, by where it lies; and finds nothing else.
     logs = {stream: read_topic(stack, stream) for stream in CONSUMERS}
-    result = run_audit(logs, {stream: public_key(stack, stream) for stream in CONSUMERS})
+    letters = asyncio.run(read_dead_letters(stack.infra.kafka_bootstrap, ("custody", "disposal", "audit")))
+    result = run_audit(logs, {stream: public_key(stack, stream) for stream in CONSUMERS}, dead_letters=letters)
     named: dict[str, int] = {}
     for topic, partition, offset in landed:
         stream = topic.removesuffix(".events")
@@ -134,10 +150,17 @@ def test_a_poison_message_on_each_topic_is_dead_lettered_and_named_by_the_audito
         assert hits, f"the auditor did not name the record at {topic} partition {partition} offset {offset}"
         named[stream] = named.get(stream, 0) + len(hits)
     assert len(result.findings) == len(landed), [f.as_dict() for f in result.findings]
+    # On the DLQs: each consumer's poison, counted as poison; no event of the log was dead-lettered.
+    for service in ("custody", "disposal", "audit"):
+        ours = {x for x in landed if service in CONSUMERS[x[0].removesuffix(".events")]}
+        counts = result.dead_letters[service]
+        assert counts["events_of_the_log"] == 0 and counts["poison"] == counts["records"] >= len(ours), counts
 
     fault_results.append({
         "scenario": "poison (not JSON + schema-invalid envelope) on every partition of each topic",
         "recovery_s": round(recovered, 2), "poison_records": len(landed),
         "dead_lettered": {s: len(dead_letters(stack, s)) for s in ("custody", "disposal", "audit")},
-        "named_by_auditor": named, "good_events_after_poison_applied": True})
+        "named_by_auditor": named, "good_events_after_poison_applied": True,
+        "dlq_records_audited_as_poison": {s: c["poison"] for s, c in result.dead_letters.items()},
+        "dead_lettered_events_of_the_log": sum(c["events_of_the_log"] for c in result.dead_letters.values())})
 
