@@ -123,7 +123,7 @@ class Relay:
             except asyncpg.LockNotAvailableError:
                 ended = await conn.fetchval(
                     """SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a, stream_head h
-                        WHERE h.stream = $1 AND h.relay_expires_at < now()
+                        WHERE h.stream = $1 AND (h.relay_holder IS NULL OR h.relay_expires_at < now())
                           AND a.datname = current_database() AND a.pid <> pg_backend_pid()
                           AND a.application_name = $2
                           AND a.xact_start < now() - make_interval(secs => $3)""",

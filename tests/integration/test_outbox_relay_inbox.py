@@ -3,6 +3,7 @@ crash windows, out-of-order commits, lease fencing and poison messages."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -18,7 +19,7 @@ from tangvat_shared.envelope import Actor, Envelope, new_envelope
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.outbox import append_events
-from tangvat_shared.relay import LeaseLost, Relay, RelayConfig
+from tangvat_shared.relay import LeaseLost, Relay, RelayConfig, relay_application_name
 from tests.support.databases import migrated_database
 from tests.support.kafka_reader import read_lanes, read_raw
 from tests.support.running import consuming
@@ -249,3 +250,33 @@ async def test_batches_sequenced_while_another_was_in_flight_are_not_skipped_aft
     lanes = await read_lanes(infra.kafka_bootstrap, topic)
     assert sorted({r["sequence"] for _, r in lanes}) == list(range(1, 16))
     assert verify_chain("relaytest", lanes) == []
+
+
+async def test_a_successor_ends_a_lapsed_holder_stuck_inside_its_transaction(
+    stream_db: asyncpg.Pool, producer: AIOKafkaProducer, infra: Any
+) -> None:
+    """A relay paused while its backend is busy (sending a claimed batch it does not read, a COPY it never
+    finishes) keeps the stream head locked, and idle_in_transaction_session_timeout does not apply to a
+    busy backend: here the stuck holder is a relay session sleeping inside its transaction after renewing."""
+    (topic,) = await new_topics(infra.kafka_bootstrap, "relaytest.events")
+    successor = relay(stream_db, producer, topic, "relay-successor", lease_seconds=1.0)
+    await successor.ensure_stream()
+    stuck = await stream_db.acquire()
+    try:
+        await stuck.execute(f"SET application_name = '{relay_application_name('relaytest')}'")
+        await stuck.execute("BEGIN")
+        await stuck.execute("UPDATE stream_head SET relay_holder = 'relay-paused', relay_token = relay_token + 1, "
+                            "relay_expires_at = now() + interval '1 second'")
+        sleeping = asyncio.ensure_future(stuck.execute("SELECT pg_sleep(3600)"))
+
+        async def took_over() -> bool:
+            # Without the fix the successor waits for the row lock forever: bounded here so the test fails instead.
+            return await asyncio.wait_for(successor.try_acquire(), timeout=20)
+
+        await eventually(took_over, timeout=30, what="the successor to take the lease over")
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)):
+            await sleeping  # its session was ended
+    finally:
+        await stream_db.release(stuck)
+    async with stream_db.acquire() as conn:
+        assert await conn.fetchval("SELECT relay_holder FROM stream_head") == "relay-successor"
