@@ -14,9 +14,11 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tangvat_shared import health
@@ -32,6 +34,7 @@ from tangvat_shared.errors import (
     Unauthenticated,
 )
 from tangvat_shared.idempotency import CommandContext, check_key
+from tangvat_shared.openapi import install as document_errors
 
 log = structlog.get_logger("tangvat.http")
 
@@ -80,14 +83,26 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_input", "request is invalid", details), status_code=422)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "GET"}  # any method: only the path has to match
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
         exc.status_code, "http_error"
     )
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers or None)
 
 
 async def _unique_violation(_: Request, exc: Exception) -> JSONResponse:
@@ -192,6 +207,7 @@ def create_app(
     more_metrics: MetricsSource | None = None,
 ) -> FastAPI:
     app = FastAPI(title=title, version=version, lifespan=lifespan)
+    document_errors(app)
     app.state.token_verifier = token_verifier
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -16,6 +16,7 @@ from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
+from tangvat_shared.openapi import Links, add_links, link
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 router = APIRouter()
@@ -89,9 +90,19 @@ async def get_audit_pdf(request: Request, principal: Auditor, report_id: uuid.UU
                     headers={"Content-Disposition": f'inline; filename="tangvat-audit-{report_id}.pdf"'})
 
 
+def _report_links(report_id: str) -> dict[str, dict[str, Any]]:
+    return {f"Report{name}": link("get", f"/audits/{{report_id}}{tail}", report_id=report_id)
+            for name, tail in [("Json", ""), ("Html", "/report.html"), ("Pdf", "/report.pdf")]}
+
+
+LINKS: Links = {("post", "/audits", 200): _report_links("$response.body#/id"),
+                ("get", "/audits", 200): _report_links("$response.body#/reports/0/id")}
+
+
 def build_app(dsn: str, verifier: TokenVerifier, bootstrap: str, keys_dir: Path) -> FastAPI:
     app = create_database_app(title="Tangvat auditor", token_verifier=verifier, dsn=dsn, pool_max_size=5)
     app.state.bootstrap = bootstrap
     app.state.keys_dir = keys_dir
     app.include_router(router)
+    add_links(app, LINKS)
     return app

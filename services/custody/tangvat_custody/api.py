@@ -41,6 +41,7 @@ from tangvat_custody.service import Custody
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.http import command_context, create_database_app, require_roles
 from tangvat_shared.idempotency import CommandContext, StoredResponse
+from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.types import Code
 
 WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
@@ -75,9 +76,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "conflict"}, 422: {"description": "rule violated or bad input"}}
 
 
-def command(path: str, status_code: int, summary: str | None = None) -> Callable[[Any], Any]:
-    """A command route: answers CommandOut, documents the error kinds."""
-    return router.post(path, status_code=status_code, summary=summary, response_model=CommandOut, responses=ERRORS)
+PENDING: dict[int | str, dict[str, Any]] = {
+    202: {"model": CommandOut, "description": "high value: recorded as waiting for a second person to confirm"}}
+
+
+def command(path: str, status_code: int, summary: str | None = None,
+            also: dict[int | str, dict[str, Any]] | None = None) -> Callable[[Any], Any]:
+    """A command route: answers CommandOut (or what `also` adds), documents the error kinds."""
+    return router.post(path, status_code=status_code, summary=summary, response_model=CommandOut,
+                       responses={**ERRORS, **(also or {})})
 
 
 # --- warehouses, locations, containers -------------------------------------------------------
@@ -136,7 +143,7 @@ async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
 
 # --- transfers --------------------------------------------------------------------------------
 
-@command("/transfers", status_code=201, summary="Dispatch items to another warehouse")
+@command("/transfers", status_code=201, summary="Dispatch items to another warehouse", also=PENDING)
 async def dispatch_transfer(request: Request, principal: WarehouseStaff, body: TransferIn,
                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.dispatch_transfer(c, x, body))
@@ -162,7 +169,7 @@ async def close_transfer(request: Request, principal: WarehouseStaff, transfer_i
 
 # --- check-out, holds, approvals ---------------------------------------------------------------
 
-@command("/items/{item_id}/check-out", status_code=201)
+@command("/items/{item_id}/check-out", status_code=201, also=PENDING)
 async def check_out(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: CheckOutIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body))
@@ -194,7 +201,8 @@ async def pending_approvals(request: Request, principal: WarehouseStaff, warehou
     return await service.pending_approvals(_custody(request), principal, warehouse_id)
 
 
-@command("/approvals/{approval_id}/confirm", status_code=200, summary="Second person confirms")
+@command("/approvals/{approval_id}/confirm", status_code=200, summary="Second person confirms",
+         also={201: {"model": CommandOut, "description": "the check-out or dispatch it confirmed is done"}})
 async def confirm_approval(request: Request, principal: WarehouseStaff, approval_id: uuid.UUID,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
@@ -210,7 +218,8 @@ async def reject_approval(request: Request, principal: WarehouseStaff, approval_
 # --- handover to the disposal team ----------------------------------------------------------------
 
 @command("/handovers", status_code=200,
-         summary="Release a disposal batch's reserved items to the disposal team (202: a second person confirms)")
+         summary="Release a disposal batch's reserved items to the disposal team (202: a second person confirms)",
+         also=PENDING)
 async def hand_over(request: Request, principal: WarehouseStaff, body: HandoverIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.hand_over(c, x, body))
@@ -248,7 +257,8 @@ async def get_item(request: Request, principal: CustodyReader, item_id: uuid.UUI
     return dict(await service.get_item(_custody(request), principal, item_id))
 
 
-@router.get("/labels/lookup", response_model=ItemOut, summary="The item a scanned label names")
+@router.get("/labels/lookup", response_model=ItemOut, summary="The item a scanned label names",
+            responses={404: {"description": "no item carries this label"}})
 async def item_by_label(request: Request, principal: CustodyReader,
                         label: Annotated[str, Query(min_length=1, max_length=400)]) -> Any:
     return dict(await service.item_by_label(_custody(request), principal, label))
@@ -312,6 +322,40 @@ async def discrepancies(request: Request, principal: CustodyReader, warehouse_id
     return await service.discrepancies(_custody(request), principal, warehouse_id, limit)
 
 
+_WAREHOUSE = "$response.body#/warehouse_id"
+_TRANSFER = "$response.body#/transfer_id"
+_APPROVAL = "$response.body#/approval_id"
+_COUNT = "$response.body#/count_id"
+LINKS: Links = {
+    ("post", "/warehouses", 201): {
+        f"Warehouse{name}": link(method, f"/warehouses/{{warehouse_id}}{tail}", warehouse_id=_WAREHOUSE)
+        for name, method, tail in [("Summary", "get", "/summary"), ("Items", "get", "/items"),
+                                   ("Locations", "get", "/locations"), ("AddLocation", "post", "/locations"),
+                                   ("AddContainer", "post", "/containers"), ("Approvals", "get", "/approvals"),
+                                   ("StorageAge", "get", "/storage-age"), ("Overdue", "get", "/overdue"),
+                                   ("Perishables", "get", "/perishables-past-limit"),
+                                   ("Discrepancies", "get", "/discrepancies")]},
+    ("post", "/warehouses/{warehouse_id}/locations", 201): {
+        "LocationItems": link("get", "/locations/{location_code}/items",
+                              location_code="$response.body#/location_code")},
+    ("post", "/warehouses/{warehouse_id}/containers", 201): {
+        "Pack": link("post", "/containers/{container_code}/pack", container_code="$request.body#/container_code"),
+        "Unpack": link("post", "/containers/{container_code}/unpack",
+                       container_code="$request.body#/container_code")},
+    ("post", "/transfers", 201): {
+        "GetTransfer": link("get", "/transfers/{transfer_id}", transfer_id=_TRANSFER),
+        "ReceiveTransfer": link("post", "/transfers/{transfer_id}/receive", transfer_id=_TRANSFER),
+        "CloseTransfer": link("post", "/transfers/{transfer_id}/close", transfer_id=_TRANSFER)},
+    **{(method, path, 202): {"Confirm": link("post", "/approvals/{approval_id}/confirm", approval_id=_APPROVAL),
+                             "Reject": link("post", "/approvals/{approval_id}/reject", approval_id=_APPROVAL)}
+       for method, path in [("post", "/transfers"), ("post", "/items/{item_id}/check-out"), ("post", "/handovers")]},
+    ("post", "/counts", 201): {
+        "GetCount": link("get", "/counts/{count_id}", count_id=_COUNT),
+        "ScanCount": link("post", "/counts/{count_id}/scans", count_id=_COUNT),
+        "CloseCount": link("post", "/counts/{count_id}/close", count_id=_COUNT)},
+}
+
+
 def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
               two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30) -> FastAPI:
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
@@ -320,4 +364,5 @@ def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *,
     app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
+    add_links(app, LINKS)
     return app

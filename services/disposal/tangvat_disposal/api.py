@@ -28,6 +28,7 @@ from tangvat_disposal.service import Disposal
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.http import command_context, create_database_app, require_roles
 from tangvat_shared.idempotency import CommandContext, StoredResponse
+from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.types import Code
 
 BoardMember = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
@@ -134,6 +135,19 @@ async def get_item(request: Request, principal: Reader, item_id: uuid.UUID) -> d
     return await service.get_item(_disposal(request), principal, item_id)
 
 
+_BATCH = "$response.body#/batch_id"
+LINKS: Links = {
+    ("put", "/boards/{unit}", 200): {"GetBoard": link("get", "/boards/{unit}", unit="$request.path.unit")},
+    ("post", "/batches", 201): {
+        f"Batch{name}": link(method, f"/batches/{{batch_id}}{tail}", batch_id=_BATCH)
+        for name, method, tail in [("Get", "get", ""), ("Items", "get", "/items"), ("Vote", "post", "/votes"),
+                                   ("Cancel", "post", "/cancel"), ("Execute", "post", "/execution"),
+                                   ("Certificate", "get", "/certificate.pdf")]},
+    ("get", "/batches/{batch_id}/items", 200): {
+        "GetItem": link("get", "/items/{item_id}", item_id="$response.body#/0/item_id")},
+}
+
+
 def build_app(dsn: str, verifier: TokenVerifier, *, pool_max_size: int = 10,
               max_items_per_batch: int = 100_000) -> FastAPI:
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
@@ -142,4 +156,5 @@ def build_app(dsn: str, verifier: TokenVerifier, *, pool_max_size: int = 10,
     app = create_database_app(title="Tangvat disposal", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
+    add_links(app, LINKS)
     return app

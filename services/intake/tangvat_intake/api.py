@@ -35,6 +35,7 @@ from tangvat_shared.errors import InvalidInput
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.idempotency import CommandContext, check_key
 from tangvat_shared.labels import sign_label, verify_label
+from tangvat_shared.openapi import Links, add_links, link
 
 IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
 IntakeReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.AUDITOR))]
@@ -241,10 +242,34 @@ async def record_legal_status(request: Request, principal: IntakeOfficer, seizur
     return {"event_id": await service.record_legal_status(_pool(request), _ctx(request, principal), seizure_id, body)}
 
 
+_SEIZURE = "$response.body#/seizure_id"
+_FIRST_ITEM = "$response.body#/items/0/item_id"
+_FROM_SEIZURE = {
+    "GetSeizure": link("get", "/seizures/{seizure_id}", seizure_id=_SEIZURE),
+    "ListItems": link("get", "/seizures/{seizure_id}/items", seizure_id=_SEIZURE),
+    "LabelSheet": link("get", "/seizures/{seizure_id}/labels.pdf", seizure_id=_SEIZURE),
+    "CorrectSeizure": link("post", "/seizures/{seizure_id}/corrections", seizure_id=_SEIZURE),
+    "RecordLegalStatus": link("post", "/seizures/{seizure_id}/legal-status", seizure_id=_SEIZURE),
+}
+_FROM_ITEM = {
+    "GetItem": link("get", "/items/{item_id}", item_id=_FIRST_ITEM),
+    "ItemHistory": link("get", "/items/{item_id}/history", item_id=_FIRST_ITEM),
+    "ItemLabelSvg": link("get", "/items/{item_id}/label.svg", item_id=_FIRST_ITEM),
+    "ItemLabelPng": link("get", "/items/{item_id}/label.png", item_id=_FIRST_ITEM),
+    "CorrectItem": link("post", "/items/{item_id}/corrections", item_id=_FIRST_ITEM),
+}
+LINKS: Links = {
+    ("post", "/seizures", 201): _FROM_SEIZURE,
+    ("post", "/seizures/csv", 201): _FROM_SEIZURE,
+    ("get", "/seizures/{seizure_id}/items", 200): _FROM_ITEM,
+}
+
+
 def build_app(dsn: str, verifier: TokenVerifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
     app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size)
     app.state.signing_key = signing_key
     app.include_router(router)
+    add_links(app, LINKS)
     # The bulk route validates its raw body itself (fast path); publish its schema for clients.
     original_openapi = app.openapi
 

@@ -45,7 +45,8 @@ async def config(request: Request) -> dict[str, Any]:
     return {"dev_mint": request.app.state.dev_mint_key is not None}
 
 
-@router.post("/dev/token", summary="Development stacks only: mint a token for the sign-in page")
+@router.post("/dev/token", summary="Development stacks only: mint a token for the sign-in page",
+             responses={404: {"description": "token minting is not enabled on this server"}})
 async def dev_token(request: Request, body: DevTokenIn) -> dict[str, str]:
     key = request.app.state.dev_mint_key
     if key is None:
