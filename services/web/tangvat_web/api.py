@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.convertors import StringConvertor, register_url_convertor
 from pydantic import BaseModel, ConfigDict, Field
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
@@ -23,6 +24,17 @@ STATIC = Path(__file__).parent / "static"
 Signed = Annotated[Principal, Depends(current_principal)]
 
 router = APIRouter(prefix="/api")
+UPSTREAM_NAMES = ("intake", "custody", "disposal", "auditor")
+
+
+class _UpstreamName(StringConvertor):
+    """Routes /api/<service>/... to the proxy only for a service it forwards to, so that another method on
+    the front's own routes (PUT /api/dev/token) is a 405 of that route, not a 404 of the proxy."""
+
+    regex = "|".join(UPSTREAM_NAMES)
+
+
+register_url_convertor("upstream", _UpstreamName())
 
 
 class DevTokenIn(BaseModel):
@@ -56,7 +68,7 @@ async def dev_token(request: Request, body: DevTokenIn) -> dict[str, str]:
     return {"token": token}
 
 
-@router.api_route("/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+@router.api_route("/{service:upstream}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                   include_in_schema=False)
 async def proxy(request: Request, service: str, path: str) -> Response:
     upstreams: Upstreams = request.app.state.upstreams
