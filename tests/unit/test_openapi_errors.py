@@ -151,3 +151,17 @@ def test_every_link_names_an_operation_and_fills_exactly_its_path_parameters(ser
         path_parameters = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
         assert set(spec["parameters"]) == path_parameters, name
         assert all(v.startswith(("$response.body#/", "$request.")) for v in spec["parameters"].values()), name
+
+
+def test_an_undeclared_method_is_a_405_naming_every_method_the_path_serves() -> None:
+    disposal_client = TestClient(APPS["disposal"])  # not started: no request may reach the database
+    batches = disposal_client.request("OPTIONS", "/batches")
+    board = disposal_client.delete("/boards/QLTT-BN")
+    assert (batches.status_code, batches.headers["allow"]) == (405, "GET, POST")
+    assert (board.status_code, board.headers["allow"]) == (405, "GET, PUT")
+    web_client = TestClient(APPS["web"])
+    token = web_client.put("/api/dev/token", json={})  # the front's own route, not the proxy's "no service 'dev'"
+    unknown = web_client.get("/api/nothing/here")
+    assert (token.status_code, token.headers["allow"]) == (405, "POST")
+    assert ErrorBody.model_validate(token.json()).error.code == "method_not_allowed"
+    assert unknown.status_code == 404

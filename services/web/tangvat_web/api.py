@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.convertors import StringConvertor, register_url_convertor
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
 from tangvat_shared.errors import NotFound
