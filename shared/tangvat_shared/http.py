@@ -83,7 +83,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_input", "request is invalid", details), status_code=422)
 
 
-def _allowed_methods(request: Request) -> str:
+def _allowed_methods(request: Request) -> set[str]:
     """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
     methods: set[str] = set()
     scope = {**request.scope, "method": "GET"}  # any method: only the path has to match
@@ -91,18 +91,23 @@ def _allowed_methods(request: Request) -> str:
         match, _ = route.matches(scope)
         if match != Match.NONE:
             methods |= route.methods or set()
-    return ", ".join(sorted(methods))
+    return methods
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-        exc.status_code, "http_error"
-    )
+    status, detail = exc.status_code, str(exc.detail)
     headers = dict(getattr(exc, "headers", None) or {})
-    if exc.status_code == 405:
-        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
-    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers or None)
+    if status in (404, 405):
+        # A path that a route serves with other methods: 405 naming them all, also when a catch-all behind
+        # it (the web front's static pages) answered 404 for this method.
+        allowed = _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            status, detail = 405, "Method Not Allowed"
+            headers["Allow"] = ", ".join(sorted(allowed))
+    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        status, "http_error")
+    return JSONResponse(error_body(code, detail), status_code=status, headers=headers or None)
 
 
 async def _unique_violation(_: Request, exc: Exception) -> JSONResponse:

@@ -161,7 +161,9 @@ def test_an_undeclared_method_is_a_405_naming_every_method_the_path_serves() -> 
     assert (board.status_code, board.headers["allow"]) == (405, "GET, PUT")
     web_client = TestClient(APPS["web"])
     token = web_client.put("/api/dev/token", json={})  # the front's own route, not the proxy's "no service 'dev'"
+    read = web_client.get("/api/dev/token")  # nor the static pages' "no such file"
     unknown = web_client.get("/api/nothing/here")
-    assert (token.status_code, token.headers["allow"]) == (405, "POST")
-    assert ErrorBody.model_validate(token.json()).error.code == "method_not_allowed"
+    for answer in (token, read):
+        assert (answer.status_code, answer.headers["allow"]) == (405, "POST")
+        assert ErrorBody.model_validate(answer.json()).error.code == "method_not_allowed"
     assert unknown.status_code == 404
