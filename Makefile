@@ -73,7 +73,7 @@ bench-append: install
 # Schemathesis against every running service's OpenAPI (make up first), the web front's own API included:
 # every check (deploy/fuzz_checks.py adds one, schemathesis.toml tunes one) and every phase, stateful
 # included; authenticated as admin. Fails on any server error or any answer the document does not describe.
-FUZZ_EXAMPLES ?= 20
+FUZZ_EXAMPLES ?= 10
 FUZZ_PORTS ?= 8001 8002 8003 8004 8005
 FUZZ_ARGS ?=
 fuzz: install
