@@ -51,6 +51,16 @@ def relay_application_name(stream: str) -> str:
     return f"tangvat-relay-{stream}"
 
 
+# The first `batch_size` queued rows visible now are exactly the visible rows up to the largest of their ids
+# (one statement, one snapshot), so the claim is a range: no plan of it can be quadratic. The semi-join it
+# replaces, `id IN (SELECT id FROM outbox ORDER BY id LIMIT $1)`, was planned generically while the queue was
+# empty (as it mostly is) and kept: a nested loop re-scanning the queue for every row, 158 million join-filter
+# rows and 130 s for one claim of 5,000 once a bulk command had queued 34,200 events in one commit.
+CLAIM_QUEUED = """DELETE FROM outbox
+                   WHERE id <= (SELECT max(id) FROM (SELECT id FROM outbox ORDER BY id LIMIT $1) AS first)
+               RETURNING id, event_id, subject, payload"""
+
+
 class LeaseLost(RuntimeError):
     """Another relay holds the stream now; this one must stop writing."""
 
@@ -183,11 +193,7 @@ class Relay:
 
             # Whatever is queued and visible now; a transaction committing later (even with a
             # lower id) is simply sequenced in a later batch.
-            rows = await conn.fetch(
-                """DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1)
-                   RETURNING id, event_id, subject, payload""",
-                self._config.batch_size,
-            )
+            rows = await conn.fetch(CLAIM_QUEUED, self._config.batch_size)
             if not rows:
                 return [], head["last_seq"]
             rows = sorted(rows, key=lambda r: r["id"])

@@ -19,7 +19,7 @@ from tangvat_shared.envelope import Actor, Envelope, new_envelope
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.outbox import append_events
-from tangvat_shared.relay import LeaseLost, Relay, RelayConfig, relay_application_name
+from tangvat_shared.relay import CLAIM_QUEUED, LeaseLost, Relay, RelayConfig, relay_application_name
 from tests.support.databases import migrated_database
 from tests.support.kafka_reader import read_lanes, read_raw
 from tests.support.running import consuming
@@ -280,3 +280,26 @@ async def test_a_successor_ends_a_lapsed_holder_stuck_inside_its_transaction(
         await stream_db.release(stuck)
     async with stream_db.acquire() as conn:
         assert await conn.fetchval("SELECT relay_holder FROM stream_head") == "relay-successor"
+
+
+async def claim_plan(conn: asyncpg.Connection, claim: str) -> str:
+    """The plan a relay keeps for `claim` once PostgreSQL went generic, made on an empty, analyzed queue."""
+    await conn.execute("ANALYZE outbox")
+    await conn.execute("SET plan_cache_mode = force_generic_plan")
+    await conn.execute(f"PREPARE claim(int) AS {claim}")
+    try:
+        return "\n".join(r[0] for r in await conn.fetch("EXPLAIN EXECUTE claim(5000)"))
+    finally:
+        await conn.execute("DEALLOCATE claim")
+
+
+async def test_the_claim_plan_made_on_an_empty_queue_is_no_join(stream_db: asyncpg.Pool) -> None:
+    """The queue is usually empty when the relay's statement goes generic, and that plan is kept when a bulk
+    command queues 34,200 events in one commit. The claim must be one range scan then: the semi-join it
+    replaced became a nested loop re-scanning the queue per row (130 s for one claim of 5,000)."""
+    async with stream_db.acquire() as conn:
+        semi_join = await claim_plan(conn, "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id "
+                                           "LIMIT $1) RETURNING id, event_id, subject, payload")
+        plan = await claim_plan(conn, CLAIM_QUEUED)
+    assert "Nested Loop" in semi_join, semi_join  # what the check below tells apart
+    assert "Join" not in plan and "Nested Loop" not in plan, plan
