@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-propagation bench-replay bench-append audit fuzz clean
+.PHONY: help install up down status logs demo token test test-unit lint bench bench-intake bench-scan bench-scan-preload bench-propagation bench-replay bench-append bench-disposal audit fuzz clean
 
 help:
 	@echo "make up       install what is missing, start Kafka, PostgreSQL and every service"
@@ -94,6 +94,11 @@ audit: install
 
 bench-scan: install
 	$(PY) bench/bench_scan.py
+
+# The same scans with 10k, 100k and 1M items already stored (preloaded by COPY, untimed); baseline: 10k.
+PRELOAD ?= 10000 100000 1000000
+bench-scan-preload: install
+	$(PY) bench/bench_scan.py --preload $(PRELOAD)
 
 bench-propagation: install
 	$(PY) bench/bench_propagation.py
