@@ -1,5 +1,6 @@
-"""The board page (a vote with its reason reaching quorum, reservation, certificate) and the auditor
-page (a replay's finding, the time-travel view of a location)."""
+"""The board page (a vote with its reason reaching quorum, reservation, an item put on hold late and
+dropped from the batch with a reason, certificate) and the auditor page (a replay's finding, the
+time-travel view of a location)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,9 @@ def _batch(web_stack: WebStack, batch_id: str) -> dict[str, Any]:
 
 def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(browser: Browser,
                                                                               web_stack: WebStack) -> None:
-    items = web_stack.register(2, legal=True)
+    items = web_stack.register(3, legal=True)
     ids = [i["item_id"] for i in items]
+    held, kept = ids[2], ids[:2]
     with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
         for item in items:
             r = custody.post("/scans/check-in", json={"label": web_stack.label(item), "location_code": BINS[0]})
@@ -64,9 +66,59 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
         else:
             # Quorum: the reservation runs through custody and the page follows it until it settles.
             expect(section).to_have_attribute("data-status", "ready", timeout=30_000)
-            expect(section.locator('table.reservation tr[data-key="reserved"] td')).to_have_text("2")
+            expect(section.locator('table.reservation tr[data-key="reserved"] td')).to_have_text("3")
             screenshot(page, "board-quorum")
         context.close()
+
+    # A court holds one reserved item: a board member drops it from the batch on the page, with a reason.
+    with web_stack.client("custody", "board_member", BOARD[1]) as custody:
+        r = custody.post(f"/items/{held}/legal-hold", json={"reason": "Tòa án yêu cầu giữ làm chứng cứ"})
+        assert r.status_code == 200, r.text
+    stale = browser.new_context(viewport={"width": 1100, "height": 900})  # opened before the drop
+    stale_page = stale.new_page()
+    sign_in(stale_page, web_stack.web, "board_member", BOARD[2])
+    stale_page.goto(f"{web_stack.web}/board.html")
+    expect(stale_page.locator(f'#others section[data-batch="{batch_id}"] tr[data-item="{held}"] button.drop')
+           ).to_have_count(1)
+    phone = browser.new_context(viewport={"width": 360, "height": 640})
+    page = phone.new_page()
+    sign_in(page, web_stack.web, "board_member", BOARD[1], lang="vi")
+    page.goto(f"{web_stack.web}/board.html")
+    section = page.locator(f'#others section[data-batch="{batch_id}"]')
+    section.locator("details summary").click()
+    section.locator(f'tr[data-item="{held}"] button.drop').click()
+    form = section.locator(f'form.drop-form[data-item="{held}"]')
+    form.locator("textarea").fill("   ")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#status .banner.error")).to_contain_text("Cần ghi lý do")  # in words, in Vietnamese
+    form.locator("textarea").fill("Tòa án yêu cầu giữ làm chứng cứ")
+    form.locator('input[name="deferred"]').check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#status .banner.ok")).to_contain_text("Đã rút tang vật khỏi lô")
+    expect(section.locator(f'tr[data-item="{held}"]')).to_have_attribute("data-reservation", "dropped")
+    expect(section.locator(f'tr[data-item="{held}"] button.drop')).to_have_count(0)
+    expect(section.locator(f'ul.dropped li[data-item="{held}"]')).to_contain_text("Tòa án yêu cầu giữ")
+    expect(section.locator(f'ul.dropped li[data-item="{held}"] .badge')).to_have_text("hoãn")
+    screenshot(page, "board-drop-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "board-drop-desktop")
+    phone.close()
+    # The page opened before the drop tries again: the service's refusal is shown in words.
+    stale_section = stale_page.locator(f'#others section[data-batch="{batch_id}"]')
+    stale_section.locator("details summary").click()
+    stale_section.locator(f'tr[data-item="{held}"] button.drop').click()
+    stale_form = stale_section.locator(f'form.drop-form[data-item="{held}"]')
+    stale_form.locator("textarea").fill("Tòa án yêu cầu")
+    stale_form.locator("button[type=submit]").click()
+    expect(stale_page.locator("#status .banner.error")).to_have_text(
+        "Error: This item was already dropped from the batch.")
+    screenshot(stale_page, "board-drop-refused")
+    stale.close()
+    assert [d["item_id"] for d in _batch(web_stack, batch_id)["dropped"]] == [held]
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        eventually(lambda: custody.get(f"/items/{held}").json()["state"] == "in_storage",
+                   what="custody putting the dropped item back in storage")
+        assert custody.get(f"/items/{held}").json()["on_hold"] is True
 
     # Custody's staff hand the reserved goods to the destruction team before anything is destroyed.
     with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
@@ -79,7 +131,7 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
             "executed_on": "2026-11-20", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
             "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in ("a", "b")],
             "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}],
-            "confirmed_item_ids": ids})
+            "confirmed_item_ids": kept})
         assert r.status_code == 200, r.text
     eventually(lambda: _batch(web_stack, batch_id)["status"] == "executed", what="the execution")
     context = browser.new_context(viewport={"width": 1100, "height": 900})

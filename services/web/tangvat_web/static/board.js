@@ -1,9 +1,40 @@
 /* Board page: batches awaiting votes with their items, quorum progress, a vote with its reason,
-   the reservation results once approved, and the destruction certificate once executed. */
+   the reservation results once approved, dropping one item from an approved batch (with a reason),
+   and the destruction certificate once executed. */
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
   const SETTLING = new Set(["approved", "reserving"]);
+  // Between the board's decision and execution one item may be taken out of the batch.
+  const DROPPABLE = new Set(["approved", "reserving", "ready"]);
+  const reservationText = (k) => TV.t("res." + k) === "res." + k ? k : TV.t("res." + k);
+
+  function droppedOf(b) {
+    if (!(b.dropped || []).length) return "";
+    return `<h4>${TV.esc(TV.t("board.dropped"))}</h4><ul class="dropped">${b.dropped.map((d) => `<li data-item="${TV.esc(d.item_id)}">
+      <a href="item.html?id=${d.item_id}">${TV.esc(d.label_code)}</a> — ${TV.esc(d.reason)}
+      ${d.deferred ? `<span class="badge">${TV.esc(TV.t("board.deferred"))}</span>` : ""}
+      <span class="muted">${TV.esc(d.dropped_by)} · ${TV.esc(TV.fmtTime(d.dropped_at))}</span></li>`).join("")}</ul>`;
+  }
+
+  function mayDrop(b, i) {
+    return DROPPABLE.has(b.status) && TV.may(["board_member"]) && (i.reservation === "pending" || i.reservation === "reserved");
+  }
+
+  function itemRows(b, items) {
+    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}"><td>${TV.esc(i.category)}</td>
+      <td><a href="item.html?id=${i.item_id}">${TV.esc(i.description)}</a></td><td>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
+      <td>${TV.esc(reservationText(i.reservation))}${i.reason ? ` (${TV.esc(i.reason)})` : ""}${i.drop_reason ? ` — ${TV.esc(i.drop_reason)}` : ""}</td>
+      <td>${mayDrop(b, i) ? `<button type="button" class="secondary drop" data-item="${TV.esc(i.item_id)}">${TV.esc(TV.t("board.drop"))}</button>` : ""}</td></tr>
+      ${mayDrop(b, i) ? `<tr class="drop-row hidden" data-item="${TV.esc(i.item_id)}"><td colspan="5">
+        <form class="drop-form" data-item="${TV.esc(i.item_id)}" novalidate>
+          <label for="drop-${TV.esc(i.item_id)}">${TV.esc(TV.t("board.drop_reason"))}</label>
+          <textarea id="drop-${TV.esc(i.item_id)}" rows="2" required></textarea>
+          <label><input type="checkbox" name="deferred"> ${TV.esc(TV.t("board.drop_deferred"))}</label>
+          <p><button type="submit">${TV.esc(TV.t("board.drop_confirm"))}</button>
+            <button type="button" class="secondary drop-cancel">${TV.esc(TV.t("board.drop_cancel"))}</button></p>
+        </form></td></tr>` : ""}`).join("");
+  }
 
   function votesOf(b) {
     return b.votes.map((v) => `<li>${TV.esc(v.member)}: <strong>${TV.esc(TV.t("board." + v.decision))}</strong> — ${TV.esc(v.reason)}
@@ -14,7 +45,7 @@
     const counts = Object.entries(b.reservation || {});
     if (!counts.length && !(b.unavailable || []).length) return "";
     return `<h4>${TV.esc(TV.t("board.reservation"))}</h4>
-      <table class="reservation"><tbody>${counts.map(([k, v]) => `<tr data-key="${TV.esc(k)}"><th scope="row">${TV.esc(k)}</th><td>${TV.esc(v)}</td></tr>`).join("")}</tbody></table>
+      <table class="reservation"><tbody>${counts.map(([k, v]) => `<tr data-key="${TV.esc(k)}"><th scope="row">${TV.esc(reservationText(k))}</th><td>${TV.esc(v)}</td></tr>`).join("")}</tbody></table>
       ${(b.unavailable || []).length ? `<p>${TV.esc(TV.t("board.unavailable"))}:</p><ul>${b.unavailable.map((u) => `<li><a href="item.html?id=${u.item_id}">${TV.esc(u.item_id)}</a> — ${TV.esc(u.reason)}</li>`).join("")}</ul>` : ""}`;
   }
 
@@ -53,15 +84,26 @@
       ${b.votes.length ? `<h4>${TV.esc(TV.t("board.votes"))}</h4><ul class="votes">${votesOf(b)}</ul>` : ""}
       ${reservationOf(b)}
       ${b.status === "executed" ? `<p><button type="button" class="secondary certificate">${TV.esc(TV.t("board.certificate"))}</button> <a class="certificate-link hidden" target="_blank" rel="noopener"></a></p>` : ""}
-      <details><summary>${TV.esc(TV.t("board.items"))} (${TV.esc(b.item_count)})</summary>
-        <table><thead><tr><th scope="col">${TV.esc(TV.t("item.category"))}</th><th scope="col">${TV.esc(TV.t("item.description"))}</th>
-          <th scope="col">${TV.esc(TV.t("item.value"))}</th><th scope="col">${TV.esc(TV.t("board.reservation"))}</th></tr></thead>
-        <tbody>${(items.ok ? items.data : []).map((i) => `<tr><td>${TV.esc(i.category)}</td>
-          <td><a href="item.html?id=${i.item_id}">${TV.esc(i.description)}</a></td><td>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
-          <td>${TV.esc(i.reservation)}${i.reason ? ` (${TV.esc(i.reason)})` : ""}</td></tr>`).join("")}</tbody></table></details>
+      ${droppedOf(b)}
+      <details${section.dataset.open ? " open" : ""}><summary>${TV.esc(TV.t("board.items"))} (${TV.esc(b.item_count)})</summary>
+        <div class="table-wrap"><table class="items"><thead><tr><th scope="col">${TV.esc(TV.t("item.category"))}</th><th scope="col">${TV.esc(TV.t("item.description"))}</th>
+          <th scope="col">${TV.esc(TV.t("item.value"))}</th><th scope="col">${TV.esc(TV.t("board.reservation"))}</th>
+          <th scope="col">${TV.esc(TV.t("board.action"))}</th></tr></thead>
+        <tbody>${itemRows(b, items.ok ? items.data : [])}</tbody></table></div></details>
       ${voteForm(b)}`;
     const form = section.querySelector("form.vote");
     if (form) form.addEventListener("submit", (e) => vote(e, b));
+    const details = section.querySelector("details");
+    details.addEventListener("toggle", () => { section.dataset.open = details.open ? "1" : ""; });
+    section.querySelectorAll("button.drop").forEach((button) => button.addEventListener("click", () => {
+      const row = section.querySelector(`tr.drop-row[data-item="${button.dataset.item}"]`);
+      row.classList.toggle("hidden");
+      if (!row.classList.contains("hidden")) row.querySelector("textarea").focus();
+    }));
+    section.querySelectorAll("button.drop-cancel").forEach((button) => button.addEventListener("click", () => {
+      button.closest("tr.drop-row").classList.add("hidden");
+    }));
+    section.querySelectorAll("form.drop-form").forEach((f) => f.addEventListener("submit", (e) => drop(e, b, into)));
     const cert = section.querySelector("button.certificate");
     if (cert) cert.addEventListener("click", async () => {
       const link = section.querySelector("a.certificate-link");
@@ -73,6 +115,31 @@
     });
     // After the quorum the reservation runs through custody: follow it until it settles.
     if (SETTLING.has(b.status)) setTimeout(() => render(batchId, into), 1500);
+  }
+
+  // A refusal in words, in the page's language when we know the code, else the service's own sentence.
+  function refusal(r) {
+    const code = r.error && r.error.code;
+    const known = code && TV.t("drop.err." + code) !== "drop.err." + code;
+    return known ? TV.t("drop.err." + code) : TV.errText(r);
+  }
+
+  async function drop(e, b, into) {
+    e.preventDefault();
+    const form = e.target;
+    const itemId = form.dataset.item;
+    const reason = form.querySelector("textarea").value.trim();
+    if (!reason) {
+      $("status").innerHTML = `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.t("drop.err.reason_required") }))}</p>`;
+      form.querySelector("textarea").focus();
+      return;
+    }
+    const deferred = form.querySelector('input[name="deferred"]').checked;
+    const r = await TV.api(`disposal/batches/${b.batch_id}/items/${itemId}/drop`, { body: { reason, deferred }, key: TV.newKey() });
+    $("status").innerHTML = r.ok
+      ? `<p class="banner ok">${TV.esc(TV.t("board.dropped_ok"))}</p>`
+      : `<p class="banner error">${TV.esc(TV.t("common.error", { message: refusal(r) }))}</p>`;
+    await render(b.batch_id, into);
   }
 
   async function vote(e, b) {
