@@ -22,9 +22,11 @@
   }
 
   function itemRows(b, items) {
-    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}"><td>${TV.esc(i.category)}</td>
-      <td><a href="item.html?id=${i.item_id}">${TV.esc(i.description)}</a></td><td>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
-      <td>${TV.esc(reservationText(i.reservation))}${i.reason ? ` (${TV.esc(i.reason)})` : ""}${i.drop_reason ? ` — ${TV.esc(i.drop_reason)}` : ""}</td>
+    // data-label: on a phone each row is a card, every cell named by its column.
+    const label = (key) => `data-label="${TV.esc(TV.t(key))}"`;
+    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}"><td ${label("item.category")}>${TV.esc(i.category)}</td>
+      <td ${label("item.description")}><a href="item.html?id=${i.item_id}">${TV.esc(i.description)}</a></td><td ${label("item.value")}>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
+      <td ${label("board.reservation")}>${TV.esc(reservationText(i.reservation))}${i.reason ? ` (${TV.esc(i.reason)})` : ""}${i.drop_reason ? ` — ${TV.esc(i.drop_reason)}` : ""}</td>
       <td>${mayDrop(b, i) ? `<button type="button" class="secondary drop" data-item="${TV.esc(i.item_id)}">${TV.esc(TV.t("board.drop"))}</button>` : ""}</td></tr>
       ${mayDrop(b, i) ? `<tr class="drop-row hidden" data-item="${TV.esc(i.item_id)}"><td colspan="5">
         <form class="drop-form" data-item="${TV.esc(i.item_id)}" novalidate>
