@@ -90,12 +90,14 @@ async def reservation_answered(conn: asyncpg.Connection, events: Sequence[Event]
             late_batches.append(d.batch_id)
             late_items.append(d.item_id)
             late_outcomes.append(f"refused:{reason}")
+    # The batch rows first, as commands do (then their items): a concurrent cancel, drop or execution
+    # waits, never deadlocks (a drop locks the batch, then the item's batch_item row).
+    for batch_id in sorted(set(batch_ids)):
+        await store.batch(conn, batch_id, for_update=True)
     settled = await store.record_reservations(conn, batch_ids, item_ids, answers, reasons)
     if late_items:
         await store.record_outcomes(conn, late_batches, late_items, late_outcomes)
     for batch_id in sorted({r["batch_id"] for r in settled}):
-        # The batch row first, as commands do (then its items): a concurrent cancel waits, never deadlocks.
-        await store.batch(conn, batch_id, for_update=True)
         gone = [r["item_id"] for r in settled if r["batch_id"] == batch_id and r["reservation"] == "unavailable"]
         if gone:  # custody will not hold them for this batch: they are free for another proposal
             await store.release_items(conn, batch_id, gone)
