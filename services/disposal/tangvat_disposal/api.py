@@ -144,7 +144,9 @@ LINKS: Links = {
                                    ("Cancel", "post", "/cancel"), ("Execute", "post", "/execution"),
                                    ("Certificate", "get", "/certificate.pdf")]},
     ("get", "/batches/{batch_id}/items", 200): {
-        "GetItem": link("get", "/items/{item_id}", item_id="$response.body#/0/item_id")},
+        "GetItem": link("get", "/items/{item_id}", item_id="$response.body#/0/item_id"),
+        "DropItem": link("post", "/batches/{batch_id}/items/{item_id}/drop", batch_id="$request.path.batch_id",
+                         item_id="$response.body#/0/item_id")},
 }
 
 
