@@ -15,7 +15,9 @@ from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.schemas import (
     BatchItemOut,
     BatchOut,
+    BatchSummary,
     BoardIn,
+    BoardOut,
     CancelIn,
     CommandOut,
     DropIn,
@@ -62,7 +64,7 @@ async def configure_board(request: Request, principal: Admin, unit: Code, body: 
     return await _run(request, principal, idempotency_key, lambda d, x: service.configure_board(d, x, unit, body))
 
 
-@router.get("/boards/{unit}", responses=ERRORS)
+@router.get("/boards/{unit}", response_model=BoardOut, responses=ERRORS)
 async def get_board(request: Request, principal: Reader, unit: Code) -> dict[str, Any]:
     return await service.get_board(_disposal(request), principal, unit)
 
@@ -74,7 +76,7 @@ async def propose(request: Request, principal: BoardMember, body: ProposalIn,
     return await _run(request, principal, idempotency_key, lambda d, x: service.propose(d, x, body))
 
 
-@router.get("/batches", responses=ERRORS)
+@router.get("/batches", response_model=list[BatchSummary], responses=ERRORS)
 async def list_batches(request: Request, principal: Reader, status: BatchStatus | None = None,
                        limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     return await service.list_batches(_disposal(request), principal, status.value if status else None, limit)

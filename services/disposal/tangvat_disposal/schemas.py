@@ -180,3 +180,19 @@ class ItemOut(BaseModel):
     legal_status: str | None
     batch_id: uuid.UUID | None
     custody_actors: list[str]
+
+
+class BoardOut(BaseModel):
+    unit: str
+    members: list[str]
+    quorum: int
+    rejections_to_reject: int
+
+
+class BatchSummary(BaseModel):
+    batch_id: uuid.UUID
+    unit: str
+    method: str
+    status: str
+    item_count: int
+    proposed_at: datetime

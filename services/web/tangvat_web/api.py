@@ -46,18 +46,35 @@ class DevTokenIn(BaseModel):
     warehouses: list[str] = Field(default_factory=lambda: ["*"], max_length=50)
 
 
-@router.get("/session", summary="Who the pasted token says the caller is (pages show only what the role may do)")
+class SessionOut(BaseModel):
+    user: str
+    roles: list[str]
+    warehouses: list[str]
+    units: list[str]
+
+
+class ConfigOut(BaseModel):
+    dev_mint: bool = Field(description="whether the sign-in page may mint tokens (development stacks only)")
+
+
+class TokenOut(BaseModel):
+    token: str
+
+
+@router.get("/session", response_model=SessionOut,
+            summary="Who the pasted token says the caller is (pages show only what the role may do)")
 async def session(principal: Signed) -> dict[str, Any]:
     return {"user": principal.user_id, "roles": sorted(r.value for r in principal.roles),
             "warehouses": sorted(principal.warehouses), "units": sorted(principal.units)}
 
 
-@router.get("/config")
+@router.get("/config", response_model=ConfigOut)
 async def config(request: Request) -> dict[str, Any]:
     return {"dev_mint": request.app.state.dev_mint_key is not None}
 
 
-@router.post("/dev/token", summary="Development stacks only: mint a token for the sign-in page",
+@router.post("/dev/token", response_model=TokenOut,
+             summary="Development stacks only: mint a token for the sign-in page",
              responses={404: {"description": "token minting is not enabled on this server"}})
 async def dev_token(request: Request, body: DevTokenIn) -> dict[str, str]:
     key = request.app.state.dev_mint_key
