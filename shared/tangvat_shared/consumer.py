@@ -312,15 +312,15 @@ class IdempotentConsumer:
     async def _dead_letter(
         self, record: ConsumerRecord[Any, Any] | None, event: Event | None, kind: str, reason: str
     ) -> None:
-        """On the dead-letter topic first, then in `dead_letter` (and the event's inbox claim): a crash or a
-        broker outage in between dead-letters the record again on redelivery (the auditor reads the topic
-        and takes each source record once), never leaves a row whose record is missing from the topic."""
+        """In `dead_letter` (with the event's inbox claim) and on the dead-letter topic, published inside that
+        transaction: an event another attempt already settled (applied, or dead-lettered) is never put on the
+        topic (the auditor would call an applied event missing), and a broker outage rolls the row back with
+        the batch, to be dead-lettered again once the broker is back. A crash between the publication and the
+        commit puts the record on the topic twice; the auditor takes each event once."""
         topic = record.topic if record else (event.topic if event else "")
         partition = record.partition if record else (event.partition if event else -1)
         offset = record.offset if record else (event.offset if event else -1)
         raw: bytes | None = record.value if record else None
-        log.error("consumer.dead_lettered", group=self._group, topic=topic, partition=partition,
-                  offset=offset, kind=kind, reason=reason[:500])
         headers = [
             ("tangvat-reason", reason[:1000].encode()),
             ("tangvat-reason-kind", kind.encode()),
@@ -329,13 +329,9 @@ class IdempotentConsumer:
             ("tangvat-source-partition", str(partition).encode()),
             ("tangvat-source-offset", str(offset).encode()),
         ]
-        # A KafkaError here is an infrastructure error: the batch is retried once the broker is back.
-        await self._dlq.send_and_wait(self._dlq_topic, value=raw or b"", headers=headers)
         async with self._pool.acquire() as conn, conn.transaction():
-            if event is not None:
-                fresh = await self._claim(conn, [event], "dead_lettered")
-                if not fresh:
-                    return  # another attempt already settled this event
+            if event is not None and not await self._claim(conn, [event], "dead_lettered"):
+                return  # another attempt already settled this event
             inserted = await conn.fetchval(
                 """INSERT INTO dead_letter (event_id, topic, kafka_partition, kafka_offset, reason, raw, kind,
                                             consumer, event_type)
@@ -344,5 +340,10 @@ class IdempotentConsumer:
                 event.envelope.id if event else None, topic, partition, offset, reason, raw, kind, self._group,
                 event.envelope.type if event else None,
             )
-        if inserted is not None:
-            EVENTS_DEAD.labels(self._group, kind).inc()
+            if inserted is None:
+                return  # dead-lettered before (a redelivery after a crash): already on the topic
+            # A KafkaError here is an infrastructure error: the batch is retried once the broker is back.
+            await self._dlq.send_and_wait(self._dlq_topic, value=raw or b"", headers=headers)
+        log.error("consumer.dead_lettered", group=self._group, topic=topic, partition=partition,
+                  offset=offset, kind=kind, reason=reason[:500])
+        EVENTS_DEAD.labels(self._group, kind).inc()
