@@ -4,12 +4,21 @@ Pure: custody's domain checks every command against it before writing, and the a
 custody's stream through the same table, so an event the table does not allow is evidence of
 a bug or of tampering. A legal hold is a flag beside the state, not a state: an item on hold
 keeps its place but cannot be reserved, disposed of or released.
+
+Location, decided once here: an item's `location_code` is the shelf (location) of ours it lies on,
+and nothing when it lies on none. It lies on one only in storage or reserved for disposal
+(`ON_SHELVES`); awaiting receipt, in transit, checked out, missing, handed over to the disposal team,
+disposed of or released it has none. Each transition says what it does to the location (`Place`):
+custody writes it so, the auditor folds it so (whatever keys an older event carried), and the
+reconciliation compares against it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from tangvat_shared.errors import Conflict, RuleViolation
 
@@ -39,9 +48,23 @@ class HoldRule(StrEnum):
     LIFTS = "lifts"            # clears the flag (refused if not set)
 
 
+# The states in which an item lies on one of our shelves; in every other state its location is none.
+ON_SHELVES: frozenset[ItemState] = frozenset({S.IN_STORAGE, S.RESERVED_FOR_DISPOSAL})
+
+
+class Place(StrEnum):
+    """What an event does to the item's location."""
+
+    KEEPS = "keeps"      # where it was (on its shelf, or on none)
+    SETS = "sets"        # onto the shelf the event names (`data.location_code`)
+    CLEARS = "clears"    # off our shelves (remembering the one it left)
+    RETURNS = "returns"  # back onto the shelf it left (the event names it too)
+
+
 @dataclass(frozen=True)
 class Transition:
-    """Which states an event may happen in, the state it leaves the item in, and the hold rule.
+    """Which states an event may happen in, the state it leaves the item in, the hold rule, and
+    what it does to the item's location.
 
     `sources` containing None means the event may create the item; `target` None means the
     state is unchanged.
@@ -50,35 +73,38 @@ class Transition:
     sources: frozenset[ItemState | None]
     target: ItemState | None
     hold: HoldRule = HoldRule.IGNORED
+    place: Place = Place.KEEPS
 
 
 def _t(sources: frozenset[ItemState] | set[ItemState | None], target: ItemState | None,
-       hold: HoldRule = HoldRule.IGNORED) -> Transition:
-    return Transition(frozenset(sources), target, hold)
+       hold: HoldRule = HoldRule.IGNORED, place: Place = Place.KEEPS) -> Transition:
+    return Transition(frozenset(sources), target, hold, place)
 
 
+SETS, CLEARS, RETURNS = Place.SETS, Place.CLEARS, Place.RETURNS
 TRANSITIONS: dict[str, Transition] = {
-    "custody.item_awaiting_receipt": _t({None}, S.AWAITING_RECEIPT),
-    "custody.item_received": _t({S.AWAITING_RECEIPT}, S.IN_STORAGE),
-    "custody.item_moved": _t({S.IN_STORAGE}, S.IN_STORAGE),
-    "custody.item_packed": _t({S.IN_STORAGE}, S.IN_STORAGE),
-    "custody.item_unpacked": _t({S.IN_STORAGE}, S.IN_STORAGE),
-    "custody.item_transfer_dispatched": _t({S.IN_STORAGE}, S.IN_TRANSIT),
-    "custody.item_transfer_received": _t({S.IN_TRANSIT}, S.IN_STORAGE),
-    "custody.item_checked_out": _t({S.IN_STORAGE}, S.CHECKED_OUT),
-    "custody.item_returned": _t({S.CHECKED_OUT}, S.IN_STORAGE),
+    "custody.item_awaiting_receipt": _t({None}, S.AWAITING_RECEIPT, place=CLEARS),
+    "custody.item_received": _t({S.AWAITING_RECEIPT}, S.IN_STORAGE, place=SETS),
+    "custody.item_moved": _t({S.IN_STORAGE}, S.IN_STORAGE, place=SETS),
+    "custody.item_packed": _t({S.IN_STORAGE}, S.IN_STORAGE, place=SETS),  # where its container stands
+    "custody.item_unpacked": _t({S.IN_STORAGE}, S.IN_STORAGE, place=SETS),
+    "custody.item_transfer_dispatched": _t({S.IN_STORAGE}, S.IN_TRANSIT, place=CLEARS),
+    "custody.item_transfer_received": _t({S.IN_TRANSIT}, S.IN_STORAGE, place=SETS),
+    "custody.item_checked_out": _t({S.IN_STORAGE}, S.CHECKED_OUT, place=CLEARS),
+    "custody.item_returned": _t({S.CHECKED_OUT}, S.IN_STORAGE, place=SETS),
     # Missing: not found by a count (on a shelf) or never arrived from a transfer (in transit).
-    "custody.item_missing": _t({S.IN_STORAGE, S.RESERVED_FOR_DISPOSAL, S.IN_TRANSIT}, S.MISSING),
-    "custody.item_found": _t({S.MISSING}, S.IN_STORAGE),
+    "custody.item_missing": _t({S.IN_STORAGE, S.RESERVED_FOR_DISPOSAL, S.IN_TRANSIT}, S.MISSING, place=CLEARS),
+    "custody.item_found": _t({S.MISSING}, S.IN_STORAGE, place=SETS),
+    # Reserved goods stay on their shelf until they are handed over.
     "custody.item_reserved": _t({S.IN_STORAGE}, S.RESERVED_FOR_DISPOSAL, HoldRule.FORBIDDEN),
     # A re-sent reservation request answered again: nothing changes.
     "custody.item_still_reserved": _t({S.RESERVED_FOR_DISPOSAL, S.HANDED_OVER}, None),
     # Two-person handover to the disposal team: nothing is disposed of or released without it.
-    "custody.item_handed_over": _t({S.RESERVED_FOR_DISPOSAL}, S.HANDED_OVER, HoldRule.FORBIDDEN),
-    # Cancelled batch, or an item the execution refused: back to storage (from the disposal team).
-    "custody.reservation_released": _t({S.RESERVED_FOR_DISPOSAL, S.HANDED_OVER}, S.IN_STORAGE),
-    "custody.item_disposed": _t({S.HANDED_OVER}, S.DISPOSED, HoldRule.FORBIDDEN),
-    "custody.item_released": _t({S.HANDED_OVER}, S.RELEASED, HoldRule.FORBIDDEN),
+    "custody.item_handed_over": _t({S.RESERVED_FOR_DISPOSAL}, S.HANDED_OVER, HoldRule.FORBIDDEN, CLEARS),
+    # Cancelled batch, or an item the execution refused: back to storage, on the shelf it left.
+    "custody.reservation_released": _t({S.RESERVED_FOR_DISPOSAL, S.HANDED_OVER}, S.IN_STORAGE, place=RETURNS),
+    "custody.item_disposed": _t({S.HANDED_OVER}, S.DISPOSED, HoldRule.FORBIDDEN, CLEARS),
+    "custody.item_released": _t({S.HANDED_OVER}, S.RELEASED, HoldRule.FORBIDDEN, CLEARS),
     "custody.legal_hold_placed": _t(LIVE, None, HoldRule.PLACES),
     "custody.legal_hold_lifted": _t(LIVE, None, HoldRule.LIFTS),
     "custody.discrepancy_recorded": _t(LIVE, None),
@@ -88,6 +114,25 @@ TRANSITIONS: dict[str, Transition] = {
 
 # Which event type a state-changing command becomes; routes and the consumer use these names.
 ITEM_EVENT_TYPES: frozenset[str] = frozenset(TRANSITIONS)
+# The item events that change where an item lies (time travel: "what was in L at T" folds only these).
+PLACING_EVENT_TYPES: frozenset[str] = frozenset(t for t, tr in TRANSITIONS.items() if tr.place is not Place.KEEPS)
+
+
+def place_after(place: Place, data: Mapping[str, Any], location: str | None, shelf: str | None
+                ) -> tuple[str | None, str | None]:
+    """The item's location after an event that does `place`, and the shelf it would return to.
+
+    `location` is where it lay before, `shelf` the last shelf it left (None if it never left one).
+    Only SETS reads the event's data: a clearing event needs no key, and a return puts the item
+    back where it was, whatever an event claims.
+    """
+    if place is Place.KEEPS:
+        return location, shelf
+    if place is Place.SETS:
+        return data.get("location_code"), shelf
+    if place is Place.CLEARS:
+        return None, location if location is not None else shelf
+    return location if location is not None else shelf, shelf
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,11 @@ class Log:
         self.add("intake", "intake.item_registered", {"item_id": item, "seizure_id": SEIZURE, "category": "counterfeit",
                                                        "quantity": 2, "value_vnd": value, "warehouse_id": "KHO-1"})
 
+    def seizure(self, items: int, value_vnd: int, seizure_id: str = SEIZURE) -> None:
+        """Intake's record of the seizure, with the totals it declares."""
+        self.add("intake", "intake.seizure_registered", {"seizure_id": seizure_id, "record_number": "BB-1",
+                                                         "item_count": items, "total_value_vnd": value_vnd})
+
     def custody(self, item: str, event_type: str, actor: str = "staff-1", **data: Any) -> None:
         self.add("custody", event_type, {"item_id": item, **data}, actor)
 
@@ -38,6 +43,7 @@ class Log:
 
 def test_a_full_destruction_path_replays_clean_and_balances() -> None:
     log, item, batch = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    log.seizure(1, 1000)
     log.register(item)
     for event_type in ("custody.item_awaiting_receipt", "custody.item_received"):
         log.custody(item, event_type, location_code="A-1" if event_type == "custody.item_received" else None)
@@ -151,9 +157,9 @@ def test_quantities_and_values_that_are_not_whole_numbers_are_named_and_left_out
     log.add("intake", "intake.item_corrected", {"item_id": corrected, "changes": [
         {"field": "value_vnd", "old": 500, "new": True}]})
     ledger = log.ledger()
-    conservation = ledger.conservation()  # never a TypeError
     assert [f.kind for f in ledger.findings] == ["malformed"] * 3
     assert [f.sequence for f in ledger.findings] == [3, 4, 5]
+    conservation = ledger.conservation()  # never a TypeError
     assert conservation[SEIZURE]["registered_items"] == 2
     assert conservation[SEIZURE]["registered_value_vnd"] == 1500  # the correction was refused whole
 

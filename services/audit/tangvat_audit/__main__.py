@@ -21,7 +21,7 @@ from rich.progress import Progress, TaskID
 from tangvat_audit.audit import run_audit
 from tangvat_audit.dead_letters import read_dead_letters
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
-from tangvat_audit.reconcile import reconcile_custody, reconcile_intake
+from tangvat_audit.reconcile import reconcile_custody, reconcile_disposal, reconcile_intake
 from tangvat_audit.report import as_html, as_json, as_text, item_timeline
 from tangvat_audit.settings import AuditSettings
 from tangvat_shared import runtime
@@ -67,6 +67,8 @@ def replay(
                                                    help="reconcile with intake's read model")] = None,
     custody_dsn: Annotated[str | None, typer.Option(envvar="TANGVAT_CUSTODY_DATABASE_URL",
                                                     help="reconcile with custody's read model")] = None,
+    disposal_dsn: Annotated[str | None, typer.Option(envvar="TANGVAT_DISPOSAL_DATABASE_URL",
+                                                     help="reconcile with disposal's read model")] = None,
 ) -> None:
     """Replay every stream from the beginning, verify it, and rebuild every item's lifecycle; name every
     event of the log a consumer dead-lettered (its read model lacks it)."""
@@ -77,7 +79,8 @@ def replay(
     result = run_audit(logs, keys, until=until, strict_canonical=strict_canonical, dead_letters=dead_letters)
     if until is None:  # a read model only holds the present
         for name, dsn, reconcile in (("intake", intake_dsn, reconcile_intake), ("custody", custody_dsn,
-                                                                               reconcile_custody)):
+                                                                               reconcile_custody),
+                                     ("disposal", disposal_dsn, reconcile_disposal)):
             if dsn:
                 drift, stats = asyncio.run(reconcile(dsn, result.ledger))
                 result.findings.extend(drift)

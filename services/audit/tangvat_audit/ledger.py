@@ -15,7 +15,7 @@ from typing import Any
 
 from tangvat_audit.findings import Finding
 from tangvat_shared.errors import DomainError
-from tangvat_shared.transitions import ITEM_EVENT_TYPES, ItemState, ItemStatus, guard
+from tangvat_shared.transitions import TRANSITIONS, ItemState, ItemStatus, Place, guard, place_after
 
 NOT_IN_CUSTODY = "registered_not_in_custody"
 UNTRACKED = ItemStatus(None)  # immutable, so every new item can share it
@@ -46,6 +46,7 @@ class ItemLife:
     holders: set[str] = field(default_factory=set)  # everyone in its chain of custody
     batch_id: str | None = None  # the disposal batch custody holds it for (reserved, handed over, executed)
     steps: list[Step] = field(default_factory=list)
+    shelf: str | None = None  # the last shelf it left: where a released reservation puts it back
 
     @property
     def state(self) -> str:
@@ -60,6 +61,19 @@ class Batch:
     dropped: set[str] = field(default_factory=set)  # items the board took out before execution
     cancelled: bool = False
     types: Counter[str] = field(default_factory=Counter)
+    proposed: set[str] = field(default_factory=set)  # the items its proposal listed
+    declared: dict[str, Any] = field(default_factory=dict)  # the proposal's item_count and total_value_vnd
+
+    @property
+    def status(self) -> str | None:
+        """The batch's status as disposal's record of it must say, from the events it published."""
+        return next((status for kind, status in _BATCH_STATUS if self.types[kind]), None)
+
+
+# The event that puts a batch in each status, the later status first (approval reserves at once).
+_BATCH_STATUS = (("disposal.batch_cancelled", "cancelled"), ("disposal.batch_executed", "executed"),
+                 ("disposal.batch_ready", "ready"), ("disposal.batch_approved", "reserving"),
+                 ("disposal.batch_rejected", "rejected"), ("disposal.batch_proposed", "proposed"))
 
 
 def _whole_numbers(*values: Any) -> bool:
@@ -125,6 +139,11 @@ class Ledger:
         life.steps.append(Step(wire["time"], stream, wire["sequence"], wire["type"], wire["actorid"], wire["id"],
                                data.get("location_code")))
 
+    def _custody_step(self, life: ItemLife, wire: dict[str, Any]) -> None:
+        """A custody step, with where the item lies after it (as the table says, not as the event's keys)."""
+        life.steps.append(Step(wire["time"], "custody", wire["sequence"], wire["type"], wire["actorid"], wire["id"],
+                               life.location_code))
+
     def _intake(self, wire: dict[str, Any]) -> None:
         data, kind = wire["data"], wire["type"]
         if kind == "intake.item_registered":
@@ -162,6 +181,11 @@ class Ledger:
                 if change["field"] != "category" and not _whole_numbers(change["new"]):
                     raise TypeError(f"corrected {change['field']} {change['new']!r} is not a whole number")
             for change in changes:
+                if change["field"] == "value_vnd" and life.registered:
+                    # Intake's record of the seizure declares its new total with the corrected value.
+                    record = self.seizures.get(str(life.seizure_id))
+                    if record is not None and record.get("declared_value_vnd") is not None:
+                        record["declared_value_vnd"] += change["new"] - life.value_vnd
                 setattr(life, change["field"], change["new"])
             self._step(life, wire, "intake")
         elif kind == "intake.seizure_registered":
@@ -173,7 +197,8 @@ class Ledger:
 
     def _custody(self, wire: dict[str, Any]) -> None:
         kind = wire["type"]
-        if kind not in ITEM_EVENT_TYPES:
+        transition = TRANSITIONS.get(kind)
+        if transition is None:
             return  # warehouses, locations, counts: no item state
         life = self._item(wire["data"]["item_id"])
         try:
@@ -183,12 +208,17 @@ class Ledger:
             return
         data = wire["data"]
         self._check_batch(life, kind, data, wire)
-        if "location_code" in data:
-            life.location_code = data["location_code"]
+        place = transition.place
+        if place is not Place.KEEPS:  # the table says where it is now, not the keys an event happens to carry
+            life.location_code, life.shelf = place_after(place, data, life.location_code, life.shelf)
+            if place is Place.RETURNS and "location_code" in data and data["location_code"] != life.location_code:
+                self._finding("wrong_location", wire, f"item {life.item_id}: {kind} puts it on "
+                                                      f"{data['location_code']}, but the shelf it left is "
+                                                      f"{life.location_code}")
         if data.get("warehouse_id"):
             life.warehouse_id = data["warehouse_id"]
         life.holders.add(wire["actorid"])
-        self._step(life, wire, "custody")
+        self._custody_step(life, wire)
 
     def _check_batch(self, life: ItemLife, kind: str, data: dict[str, Any], wire: dict[str, Any]) -> None:
         """A reserved item stays with its batch until released: the handover and the execution
@@ -219,6 +249,10 @@ class Ledger:
         batch.types[kind] += 1
         if kind == "disposal.reservation_requested":
             batch.reservation_requested.update(data["item_ids"])
+        elif kind == "disposal.items_proposed":
+            batch.proposed.update(data["item_ids"])
+        elif kind == "disposal.batch_proposed":
+            batch.declared = {"item_count": data["item_count"], "total_value_vnd": data["total_value_vnd"]}
         elif kind == "disposal.items_executed":
             for item_id in data["item_ids"]:
                 batch.executed[item_id] = data["outcome"]
@@ -292,16 +326,27 @@ class Ledger:
         for (seizure_id, state_name), (items, quantity, value) in buckets.items():
             out[seizure_id]["by_state"][state_name] = {"items": items, "quantity": quantity, "value_vnd": value}
         for seizure_id, entry in out.items():
+            # Balanced: the record intake registered declares exactly the items and the VND registered
+            # under it (after corrections), and where they all are now adds up to them.
             states = entry["by_state"].values()
-            entry["balanced"] = (
-                sum(b["items"] for b in states) == entry["registered_items"]
-                and sum(b["quantity"] for b in states) == entry["registered_quantity"]
-                and sum(b["value_vnd"] for b in states) == entry["registered_value_vnd"]
-            )
-            declared = self.seizures.get(seizure_id, {}).get("declared_items")
-            if declared is not None and declared != entry["registered_items"]:
-                self.findings.append(Finding("conservation", "intake", f"seizure {seizure_id} declares {declared} "
-                                             f"items but {entry['registered_items']} were registered",
+            record = self.seizures.get(seizure_id, {})
+            entry["declared_items"] = declared_items = record.get("declared_items")
+            entry["declared_value_vnd"] = declared_value = record.get("declared_value_vnd")
+            wrong = []
+            if declared_items is None or declared_value is None:
+                wrong.append("no seizure record declares its totals")
+            if declared_items is not None and declared_items != entry["registered_items"]:
+                wrong.append(f"declares {declared_items} items but {entry['registered_items']} were registered")
+            if declared_value is not None and declared_value != entry["registered_value_vnd"]:
+                wrong.append(f"declares a total of {declared_value} VND but its items are worth "
+                             f"{entry['registered_value_vnd']} VND")
+            if (sum(b["items"] for b in states), sum(b["quantity"] for b in states),
+                    sum(b["value_vnd"] for b in states)) != (items_value := (
+                    entry["registered_items"], entry["registered_quantity"], entry["registered_value_vnd"])):
+                wrong.append(f"its items by state do not add up to the registered {items_value}")
+            entry["balanced"] = not wrong
+            for problem in wrong:
+                self.findings.append(Finding("conservation", "intake", f"seizure {seizure_id} {problem}",
                                              subject=f"seizure/{seizure_id}"))
         return out
 

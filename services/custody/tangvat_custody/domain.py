@@ -9,7 +9,7 @@ from typing import Any
 
 from tangvat_shared.errors import Conflict, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
-from tangvat_shared.transitions import ItemState, ItemStatus, guard
+from tangvat_shared.transitions import ItemState, ItemStatus, Place, guard, place_after, transition_for
 
 
 def item_subject(item_id: uuid.UUID) -> str:
@@ -30,9 +30,18 @@ def status_of(item: Mapping[str, Any]) -> ItemStatus:
 
 
 def item_event(item: Mapping[str, Any], event_type: str, **data: Any) -> tuple[ItemStatus, Draft]:
-    """Guard `event_type` against the item's status; the new status and the event."""
+    """Guard `event_type` against the item's status; the new status and the event.
+
+    The event names where the item lies after it whenever the table says it changes: given by the
+    command when it puts the item on a shelf, None when it leaves our shelves, and the shelf it left
+    when it returns (`store.project` writes the same)."""
     after = guard(event_type, status_of(item))
     payload = {"item_id": str(item["item_id"]), **{k: _json(v) for k, v in data.items()}}
+    place = transition_for(event_type).place
+    if place is Place.SETS and "location_code" not in payload:
+        raise ValueError(f"{event_type} puts the item on a shelf: it must name it")
+    if place is Place.CLEARS or place is Place.RETURNS:
+        payload["location_code"] = place_after(place, payload, item["location_code"], item.get("shelf_code"))[0]
     return after, Draft(event_type, item_subject(item["item_id"]), payload)
 
 

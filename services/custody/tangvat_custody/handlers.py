@@ -118,7 +118,7 @@ async def reservation_requested(conn: asyncpg.Connection, events: Sequence[Event
                 reserved.append(item_id)
             else:
                 drafts.append(_unavailable(item_id, d.batch_id, reason or UnavailableReason.NOT_IN_STORAGE))
-        await store.update_items(conn, reserved, now, state="reserved_for_disposal", batch_id=d.batch_id)
+        await store.project(conn, "custody.item_reserved", reserved, now, batch_id=d.batch_id)
         await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
                    causation_id=event.envelope.id)
 
@@ -131,11 +131,11 @@ def _unavailable(item_id: uuid.UUID, batch_id: uuid.UUID, reason: UnavailableRea
 async def release_reservations(conn: asyncpg.Connection, batch_id: uuid.UUID, items: Sequence[asyncpg.Record],
                                cause: Event) -> None:
     """Custody's one path for items a batch no longer holds (cancelled, or one dropped by the board):
-    back to storage, each with its `custody.reservation_released`."""
+    back to storage on the shelf they left, each with its `custody.reservation_released` naming it."""
     now = datetime.now(UTC)
     drafts = [domain.item_event(item, "custody.reservation_released", batch_id=batch_id)[1] for item in items]
-    await store.update_items(conn, [i["item_id"] for i in items], now, state="in_storage", batch_id=None,
-                             handover_id=None)
+    await store.project(conn, "custody.reservation_released", [i["item_id"] for i in items], now,
+                        batch_id=None, handover_id=None)
     await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=cause.envelope.correlationid,
                causation_id=cause.envelope.id)
 
@@ -189,8 +189,8 @@ async def items_executed(conn: asyncpg.Connection, events: Sequence[Event]) -> N
             if ours:  # the execution closed the batch without it: its reservation must not outlive the batch
                 drafts.append(domain.item_event(item, "custody.reservation_released", batch_id=d.batch_id)[1])
                 freed.append(item_id)
-        await store.update_items(conn, done, now, state=d.outcome.value, location_code=None, container_id=None)
-        await store.update_items(conn, freed, now, state="in_storage", batch_id=None, handover_id=None)
+        await store.project(conn, event_type, done, now)
+        await store.project(conn, "custody.reservation_released", freed, now, batch_id=None, handover_id=None)
         await emit(conn, CONSUMER_ACTOR, drafts, now, correlation_id=event.envelope.correlationid,
                    causation_id=event.envelope.id)
 

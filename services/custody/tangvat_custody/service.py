@@ -36,7 +36,7 @@ from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind
 from tangvat_shared.idempotency import CommandContext, StoredResponse, run_command
 from tangvat_shared.labels import InvalidLabel, verify_label
-from tangvat_shared.transitions import HoldRule, ItemStatus, fold, guard, sources_of, transition_for
+from tangvat_shared.transitions import HoldRule, ItemStatus, fold, guard, place_after, sources_of, transition_for
 
 Result = tuple[int, dict[str, Any]]
 
@@ -432,9 +432,8 @@ async def _execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, body:
                           requested_by=requested_by, confirmed_by=confirmer)[1]
         for item in items
     ]
-    await store.update_items(conn, [i["item_id"] for i in items], now, state="in_transit",
-                             warehouse_id=body.to_warehouse_id, location_code=None, container_id=None,
-                             transfer_id=transfer_id)
+    await store.project(conn, "custody.item_transfer_dispatched", [i["item_id"] for i in items], now,
+                        warehouse_id=body.to_warehouse_id, transfer_id=transfer_id)
     ids = await _emit(conn, ctx, drafts, now)
     return 201, _out("in_transit", ids, transfer_id=transfer_id, items=len(items))
 
@@ -468,8 +467,8 @@ async def receive_transfer(custody: Custody, ctx: CommandContext, transfer_id: u
                                             warehouse_id=transfer["to_warehouse_id"],
                                             location_code=location["location_code"])[1])
             received.append(item["item_id"])
-        await store.update_items(conn, received, now, state="in_storage", location_code=location["location_code"],
-                                 transfer_id=None, received_at=now)
+        await store.project(conn, "custody.item_transfer_received", received, now,
+                            location_code=location["location_code"], transfer_id=None, received_at=now)
         await store.mark_transfer_received(conn, transfer_id, received, ctx.user, now)
         ids = await _emit(conn, ctx, drafts, now)
         return 200, _out("received", ids, transfer_id=transfer_id, items=len(received))
@@ -496,7 +495,7 @@ async def close_transfer(custody: Custody, ctx: CommandContext, transfer_id: uui
                                             context="transfer", reference_id=transfer_id,
                                             last_location_code=None)[1])
             missing.append(item["item_id"])
-        await store.update_items(conn, missing, now, state="missing", transfer_id=None)
+        await store.project(conn, "custody.item_missing", missing, now, transfer_id=None)
         await store.close_transfer(conn, transfer_id, ctx.user, now)
         drafts.append(Draft("custody.transfer_closed", f"transfer/{transfer_id}", {
             "transfer_id": str(transfer_id), "from_warehouse_id": transfer["from_warehouse_id"],
@@ -549,9 +548,8 @@ async def _execute_check_out(conn: asyncpg.Connection, custody: Custody, ctx: Co
         from_location_code=item["location_code"], requested_by=requested_by,
         confirmed_by=ctx.user if requested_by else None,
     )
-    await store.update_item(conn, item_id, now, state="checked_out", holder=body.holder,
-                            holder_kind=body.holder_kind.value, purpose=body.purpose, due_at=body.due_at,
-                            location_code=None, container_id=None)
+    await store.project(conn, "custody.item_checked_out", [item_id], now, holder=body.holder,
+                        holder_kind=body.holder_kind.value, purpose=body.purpose, due_at=body.due_at)
     return 201, _out("checked_out", await _emit(conn, ctx, [draft], now), item_id=item_id, due_at=body.due_at)
 
 
@@ -569,8 +567,8 @@ async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID,
         if condition != item["condition"]:
             drafts.append(domain.discrepancy(item, DiscrepancyKind.CONDITION, item["condition"], condition,
                                              "return", None))
-        await store.update_item(conn, item_id, now, state="in_storage", location_code=location["location_code"],
-                                holder=None, holder_kind=None, purpose=None, due_at=None)
+        await store.project(conn, "custody.item_returned", [item_id], now, location_code=location["location_code"],
+                            holder=None, holder_kind=None, purpose=None, due_at=None)
         return 200, _out("in_storage", await _emit(conn, ctx, drafts, now), item_id=item_id)
 
     return await _command(custody, ctx, work)
@@ -628,8 +626,8 @@ async def _execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: Com
                           confirmed_by=ctx.user if requested_by else None, location_code=None)[1]
         for item in items
     ]
-    await store.update_items(conn, [i["item_id"] for i in items], now, state="handed_over", location_code=None,
-                             container_id=None, handover_id=handover_id)
+    await store.project(conn, "custody.item_handed_over", [i["item_id"] for i in items], now,
+                        handover_id=handover_id)
     ids = await _emit(conn, ctx, drafts, now)
     return 200, _out("handed_over", ids, handover_id=handover_id, batch_id=body.batch_id, items=len(items),
                      value_vnd=sum(i["value_vnd"] for i in items))
@@ -749,8 +747,7 @@ async def close_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID
                 left.append(str(item["item_id"]))
                 continue
             flagged.append(item["item_id"])
-        await store.update_items(conn, flagged, now, state="missing", location_code=None, container_id=None,
-                                 batch_id=None)
+        await store.project(conn, "custody.item_missing", flagged, now, batch_id=None)
         found_again = []
         unexpected_ids = [uuid.UUID(i) for i in report["unexpected"]]
         for item in (await store.items(conn, unexpected_ids, for_update=True)).values():
@@ -758,7 +755,7 @@ async def close_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID
             if item["state"] == "missing" and item["warehouse_id"] == count["warehouse_id"] and where:
                 drafts.append(domain.item_event(item, "custody.item_found", warehouse_id=item["warehouse_id"],
                                                 reference_id=count_id, location_code=where)[1])
-                await store.update_item(conn, item["item_id"], now, state="in_storage", location_code=where)
+                await store.project(conn, "custody.item_found", [item["item_id"]], now, location_code=where)
                 found_again.append(str(item["item_id"]))
             elif item["state"] not in ("disposed", "released"):
                 drafts.append(domain.discrepancy(item, DiscrepancyKind.UNEXPECTED, item["location_code"], where,
@@ -811,11 +808,12 @@ async def custody_at(custody: Custody, principal: Principal, item_id: uuid.UUID,
     out: dict[str, Any] = {"item_id": item_id, "at": at, "state": None, "on_hold": False, "warehouse_id": None,
                            "location_code": None, "holder": None, "holder_kind": None, "last_event_type": None,
                            "last_event_at": None, "last_actor_id": None}
+    shelf = None
     for event in events:
         data = event["body"]["data"]
         status = fold([event["event_type"]], status)
-        if "location_code" in data:
-            out["location_code"] = data["location_code"]
+        out["location_code"], shelf = place_after(transition_for(event["event_type"]).place, data,
+                                                  out["location_code"], shelf)
         warehouse = data.get("warehouse_id") or data.get("to_warehouse_id")
         if warehouse:
             out["warehouse_id"] = warehouse

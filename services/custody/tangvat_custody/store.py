@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from tangvat_shared.events.custody import LOCATION_EVENTS
+from tangvat_shared.transitions import TRANSITIONS, Place, transition_for
 
 # --- warehouses, locations, containers -------------------------------------------------------
 
@@ -153,6 +154,35 @@ async def update_items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], 
     assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
     await conn.execute(
         f"UPDATE item SET {assignments}, version = version + 1 WHERE item_id = ANY($1::uuid[])",
+        list(item_ids), *changes.values(),
+    )
+
+
+_RETURNING = [t for t, transition in TRANSITIONS.items() if transition.place is Place.RETURNS]
+_PLACE_SQL: dict[Place, str] = {
+    # Off our shelves and out of any container; the shelf it left is kept to return to (SET sees old values).
+    Place.CLEARS: ", shelf_code = coalesce(location_code, shelf_code), location_code = NULL, container_id = NULL",
+    Place.RETURNS: ", location_code = coalesce(location_code, shelf_code)",
+}
+
+
+async def project(conn: asyncpg.Connection, event_type: str, item_ids: Sequence[uuid.UUID], now: datetime, *,
+                  location_code: str | None = None, **changes: Any) -> None:
+    """Write what `event_type` does to the items as the shared transition table says — the state it leaves
+    them in and where they lie (SETS: `location_code`; CLEARS: on no shelf; RETURNS: back on the shelf they
+    left, as `domain.item_event` names it in the event) — with the command's own `changes`."""
+    if not item_ids:
+        return
+    transition = transition_for(event_type)
+    if transition.target is not None:
+        changes["state"] = transition.target.value
+        changes["state_changed_at"] = now
+    if transition.place is Place.SETS:
+        changes["location_code"] = location_code
+    columns = list(changes)
+    assignments = "".join(f", {c} = ${i + 2}" for i, c in enumerate(columns)) + _PLACE_SQL.get(transition.place, "")
+    await conn.execute(
+        f"UPDATE item SET version = version + 1{assignments} WHERE item_id = ANY($1::uuid[])",
         list(item_ids), *changes.values(),
     )
 
@@ -359,16 +389,27 @@ async def items_at(conn: asyncpg.Connection, location_code: str) -> list[asyncpg
 
 
 async def items_at_time(conn: asyncpg.Connection, location_code: str, at: datetime) -> list[asyncpg.Record]:
-    """Items whose last placing event at or before `at` put them at the location (from the stream)."""
+    """Items whose last placing event at or before `at` put them at the location (from the stream).
+
+    Placing events are the transition table's (`Place` other than KEEPS). A clearing event puts the item
+    on no shelf whether or not it names `location_code`; a release older than the rule that names the
+    shelf it returns to put it back where the placing event before it had it (its location, or for a
+    handover the shelf it was taken from) — as the auditor's fold and `custody_at` say."""
     return await conn.fetch(
         """SELECT item_id, event_type, occurred_at FROM (
-               SELECT DISTINCT ON (subject) (body -> 'data' ->> 'item_id')::uuid AS item_id, event_type,
-                      occurred_at, body -> 'data' ->> 'location_code' AS location_code
-                 FROM event
-                WHERE subject LIKE 'item/%' AND occurred_at <= $2 AND event_type = ANY($3::text[])
-                ORDER BY subject, id DESC) last
+               SELECT DISTINCT ON (e.subject) (e.body -> 'data' ->> 'item_id')::uuid AS item_id, e.event_type,
+                      e.occurred_at,
+                      CASE WHEN e.event_type = ANY($4::text[]) AND NOT (e.body -> 'data' ? 'location_code') THEN
+                           (SELECT coalesce(p.body -> 'data' ->> 'location_code',
+                                            p.body -> 'data' ->> 'from_location_code')
+                              FROM event p WHERE p.subject = e.subject AND p.id < e.id
+                               AND p.event_type = ANY($3::text[]) ORDER BY p.id DESC LIMIT 1)
+                           ELSE e.body -> 'data' ->> 'location_code' END AS location_code
+                 FROM event e
+                WHERE e.subject LIKE 'item/%' AND e.occurred_at <= $2 AND e.event_type = ANY($3::text[])
+                ORDER BY e.subject, e.id DESC) last
             WHERE location_code = $1 ORDER BY item_id""",
-        location_code, at, sorted(LOCATION_EVENTS),
+        location_code, at, sorted(LOCATION_EVENTS), sorted(_RETURNING),
     )
 
 

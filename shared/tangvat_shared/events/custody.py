@@ -1,8 +1,10 @@
 """Events published by the custody service (stream `custody`).
 
-Item events have subject `item/<item_id>`; every event that moves an item carries
-`location_code`, the item's location *after* the event (None when it left the shelves), so
-"what was in location L at time T" is answered by folding the stream.
+Item events have subject `item/<item_id>`; every event that changes where an item lies (the
+transition table's `place`, `tangvat_shared.transitions`) carries `location_code`, the item's
+location *after* the event (None when it left our shelves), so "what was in location L at time T"
+is answered by folding the stream. Events published before that rule left the key out when the item
+left the shelves; the table, not the key, says what they did.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tangvat_shared.transitions import PLACING_EVENT_TYPES
 from tangvat_shared.types import Code, MoneyVnd, Quantity, ShortText, Text
 
 
@@ -200,8 +203,12 @@ class ItemHandedOver(EventData):
 
 
 class ReservationReleased(EventData):
+    """Back in storage, on the shelf it left when it was handed over (or never left, if it was only
+    reserved). Older events do not name it: `location_code` absent means that same shelf."""
+
     item_id: uuid.UUID
     batch_id: uuid.UUID
+    location_code: Code | None = None
 
 
 class ItemDisposed(EventData):
@@ -312,7 +319,5 @@ OTHER_EVENTS: dict[str, type[EventData]] = {
     "custody.count_closed": CountClosed,
 }
 
-# Item events after which `data.location_code` is where the item is (None: on no shelf).
-LOCATION_EVENTS: frozenset[str] = frozenset(
-    t for t, model in ITEM_EVENTS.items() if "location_code" in model.model_fields
-)
+# Item events after which the item lies somewhere else (`data.location_code`; None or absent: on no shelf).
+LOCATION_EVENTS: frozenset[str] = PLACING_EVENT_TYPES
