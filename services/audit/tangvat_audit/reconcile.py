@@ -100,8 +100,8 @@ async def reconcile_disposal(dsn: str, ledger: Ledger) -> tuple[list[Finding], d
         items = await conn.fetch("SELECT item_id::text AS item_id, quantity, value_vnd, category FROM item")
         custody = await conn.fetch("SELECT item_id::text AS item_id, custody_state, on_hold FROM item_custody")
         batches = await conn.fetch("SELECT batch_id::text AS batch_id, status, item_count, total_value_vnd FROM batch")
-        members = await conn.fetch("SELECT batch_id::text AS batch_id, item_id::text AS item_id, executed "
-                                   "FROM batch_item")
+        members = await conn.fetch("SELECT batch_id::text AS batch_id, item_id::text AS item_id, executed, "
+                                   "reservation = 'dropped' AS dropped FROM batch_item")
     finally:
         await conn.close()
     findings = _registered_items("disposal", items, ledger)
@@ -118,9 +118,9 @@ async def reconcile_disposal(dsn: str, ledger: Ledger) -> tuple[list[Finding], d
     for item_id in {i for i, life in ledger.items.items() if life.status.state is not None} - seen:
         findings.append(Finding("drift", "disposal", f"item {item_id}: custody's state is in the log but not in "
                                 "disposal's read model", subject=f"item/{item_id}"))
-    by_batch: dict[str, dict[str, bool]] = {}
+    by_batch: dict[str, dict[str, tuple[bool, bool]]] = {}
     for row in members:
-        by_batch.setdefault(row["batch_id"], {})[row["item_id"]] = row["executed"]
+        by_batch.setdefault(row["batch_id"], {})[row["item_id"]] = (row["executed"], row["dropped"])
     for row in batches:
         batch_id = row["batch_id"]
         batch = ledger.batches.get(batch_id)
@@ -138,10 +138,11 @@ async def reconcile_disposal(dsn: str, ledger: Ledger) -> tuple[list[Finding], d
             findings.append(Finding("drift", "disposal", f"batch {batch_id}: database lists {len(listed)} items, "
                                     f"its proposal {len(batch.proposed)} ({len(set(listed) ^ batch.proposed)} "
                                     "differ)", subject=f"batch/{batch_id}"))
-        wrongly = sorted(i for i, executed in listed.items() if executed != (i in batch.executed))
+        wrongly = sorted(i for i, flags in listed.items() if flags != (i in batch.executed, i in batch.dropped))
         if wrongly:
             findings.append(Finding("drift", "disposal", f"batch {batch_id}: {len(wrongly)} item(s) marked executed "
-                                    f"otherwise than the log says, e.g. {wrongly[0]}", subject=f"batch/{batch_id}"))
+                                    f"or dropped otherwise than the log says, e.g. {wrongly[0]}",
+                                    subject=f"batch/{batch_id}"))
     for batch_id in {b for b, batch in ledger.batches.items() if batch.status is not None} - {
             r["batch_id"] for r in batches}:
         findings.append(Finding("drift", "disposal", f"batch {batch_id} is in the log but not in disposal's "

@@ -94,7 +94,8 @@ async def test_an_altered_payload_is_named(clean_log: CleanLog) -> None:
     record, wire = clean_log.events()[5]
     wire["data"]["value_vnd"] = 1  # the hash is left as it was
     tampered = _replace(clean_log.records, record, canonical_json(wire))
-    assert clean_log.audit(tampered) == [("altered", 6)]
+    # Its seizure no longer adds up to the total intake declared for it either.
+    assert clean_log.audit(tampered) == [("altered", 6), ("conservation", None)]
 
 
 async def test_a_deleted_event_is_named(clean_log: CleanLog) -> None:
@@ -170,7 +171,7 @@ async def test_reconciliation_names_a_read_model_that_drifted_from_the_log(clean
     result = run_audit({"intake": clean_log.records}, {"intake": clean_log.key.public_key()})
     drift, stats = await reconcile_intake(clean_log.dsn, result.ledger)
     assert drift == []
-    assert stats == {"items_compared": 21, "backlog": 0}
+    assert stats == {"items_compared": 21, "seizures_compared": 2, "backlog": 0}
     conn = await connect(clean_log.dsn)
     try:
         victim = await conn.fetchval("SELECT item_id::text FROM item ORDER BY line_no LIMIT 1")
@@ -180,6 +181,14 @@ async def test_reconciliation_names_a_read_model_that_drifted_from_the_log(clean
     drift, _ = await reconcile_intake(clean_log.dsn, result.ledger)
     assert [(f.kind, f.subject) for f in drift] == [("drift", f"item/{victim}")]
     assert "quantity" in drift[0].detail
+    conn = await connect(clean_log.dsn)
+    try:
+        seizure = await conn.fetchval("UPDATE seizure SET total_value_vnd = total_value_vnd + 1 "
+                                      "RETURNING seizure_id::text")
+    finally:
+        await conn.close()
+    drift, _ = await reconcile_intake(clean_log.dsn, result.ledger)
+    assert ("drift", f"seizure/{seizure}") in [(f.kind, f.subject) for f in drift]
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -206,6 +215,7 @@ async def test_the_pdf_report_shows_the_verdict_the_findings_and_every_seizures_
     wire["data"]["value_vnd"] = 1
     tampered = run_audit({"intake": _replace(clean_log.records, record, canonical_json(wire))}, public)
     text = _pdf_text(as_pdf(tampered))
-    assert "Verdict: 1 FINDING(S)" in text
+    assert "Verdict: 2 FINDING(S)" in text  # the altered event, and its seizure's total that no longer adds up
     assert "[altered] intake seq 6" in text
+    assert text.count("— balanced") == 1
     assert "content does not match its hash" in text
