@@ -261,10 +261,26 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     assert relevant == []
     assert all(stats["items_compared"] >= len(everyone) and stats["backlog"] == 0 for stats in reconciled.values())
 
-    # The replayed state is the moment above, location included.
+    # The replayed state is the moment above, location included; and custody's own time travel ("what was
+    # in L at T", "where was X at T", folded from its stream) says the same as its database and the auditor.
     life = result.ledger.items
     assert {i: (life[i].state, life[i].location_code) for i in everyone} == {
         i: (rows[i]["state"], rows[i]["location_code"]) for i in everyone}
+    moment = datetime.now(UTC).isoformat()
+    for code in (SHELF, BIN, COUNTED, ELSEWHERE_BIN):
+        answers = []
+        for params in ({}, {"at": moment}):
+            r = await world.custody.get(f"/locations/{code}/items", params=params, headers=admin)
+            assert r.status_code == 200, r.text
+            answers.append(sorted(set(r.json()["item_ids"]) & set(everyone)))
+        shelved = sorted(i for i in everyone if rows[i]["location_code"] == code)
+        assert answers == [shelved, shelved], code
+        assert sorted(set(result.ledger.location_contents(code)) & set(everyone)) == shelved, code
+    for item_id in everyone:
+        r = await world.custody.get(f"/items/{item_id}/custody", params={"at": moment}, headers=admin)
+        assert r.status_code == 200, r.text
+        assert (r.json()["state"], r.json()["location_code"]) == (rows[item_id]["state"],
+                                                                   rows[item_id]["location_code"]), item_id
     for seizure_id, n in ((raid.seizure_id, 17), (returned_seizure.seizure_id, 1)):
         balance = result.conservation[seizure_id]
         assert balance["balanced"], balance

@@ -129,3 +129,14 @@ def test_a_release_naming_another_shelf_than_the_one_it_left_is_named() -> None:
     ledger = log.ledger()
     assert [(f.kind, f.sequence) for f in ledger.findings] == [("wrong_location", 5)]
     assert ledger.items[item].location_code == "A-1"
+
+
+def test_a_location_holds_its_reserved_goods_and_nothing_that_left_it() -> None:
+    log, reserved, out = Log(), str(uuid.uuid4()), str(uuid.uuid4())
+    for item in (reserved, out):
+        log.register(item)
+        log.custody(item, "custody.item_awaiting_receipt", location_code=None)
+        log.custody(item, "custody.item_received", location_code="A-1")
+    log.custody(reserved, "custody.item_reserved", batch_id=str(uuid.uuid4()))
+    log.custody(out, "custody.item_checked_out", from_location_code="A-1")
+    assert log.ledger().location_contents("A-1") == [reserved]

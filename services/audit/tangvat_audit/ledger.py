@@ -359,5 +359,5 @@ class Ledger:
         return dict(Counter(life.state for life in self.items.values() if life.registered))
 
     def location_contents(self, location_code: str) -> list[str]:
-        return sorted(life.item_id for life in self.items.values() if life.location_code == location_code
-                      and life.status.state == ItemState.IN_STORAGE)
+        """What lies on the location: by the table's rule only goods in storage or reserved have a location."""
+        return sorted(life.item_id for life in self.items.values() if life.location_code == location_code)
