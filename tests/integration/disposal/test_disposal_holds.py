@@ -17,6 +17,7 @@ from tangvat_shared.keys import load_public_key
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
+    BIN,
     MEMBERS,
     WAREHOUSE,
     SeizureFactory,
@@ -120,12 +121,13 @@ async def test_a_hold_after_the_reservation_is_dropped_from_the_batch_and_the_re
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_dropped", r.text
 
     async def back_in_storage() -> dict[str, Any] | None:
-        rows = await fetch(world.custody_dsn, "SELECT state, on_hold, batch_id FROM item WHERE item_id = $1::uuid",
-                           held)
+        rows = await fetch(world.custody_dsn, "SELECT state, on_hold, batch_id, location_code FROM item "
+                           "WHERE item_id = $1::uuid", held)
         return dict(rows[0]) if rows[0]["state"] == "in_storage" else None
 
+    # Back in storage on the shelf it was reserved on, still on hold, no longer held for the batch.
     assert await eventually(back_in_storage, what="custody releases the dropped item") == {
-        "state": "in_storage", "on_hold": True, "batch_id": None}
+        "state": "in_storage", "on_hold": True, "batch_id": None, "location_code": BIN}
 
     # The rest proceeds: execution no longer waits for the dropped item.
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
