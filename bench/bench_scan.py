@@ -223,7 +223,12 @@ async def main_preloaded(levels: list[int], runs: int, n: int) -> None:
                 stored = await conn.fetchval("SELECT count(*) FROM item")
                 await wait_idle_relay(conn)
                 loads[level] = await preload(conn, max(0, level - stored), WAREHOUSE, bench.bins)
-                per_level[level] = [await bench.run(n) for _ in range(runs)]
+                print(f"bench-scan: {level} items stored, preload {loads[level]}", file=sys.stderr, flush=True)
+                per_level[level] = []
+                for _ in range(runs):
+                    per_level[level].append(await bench.run(n))
+                    print(f"bench-scan: {level} items stored, run {len(per_level[level])}: "
+                          f"{per_level[level][-1]['rate']:.1f} req/s", file=sys.stderr, flush=True)
                 sizes[level] = {name: await conn.fetchval("SELECT count(*) FROM " + name)
                                 for name in ("item", "event_record", "event_seal")}
         finally:
