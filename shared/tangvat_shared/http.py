@@ -84,14 +84,15 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> set[str]:
-    """Every method some route serves at this path (Starlette's 405 names only the first route's)."""
-    methods: set[str] = set()
+    """The methods of the routes whose path matches this one most literally (Starlette's 405 names only the first
+    route's): /seizures/csv serves POST, not also the GET of /seizures/{seizure_id} that its path also matches."""
+    by_parameters: dict[int, set[str]] = {}
     scope = {**request.scope, "method": "GET"}  # any method: only the path has to match
     for route in iter_route_contexts(request.app.router.routes):
         match, _ = route.matches(scope)
-        if match != Match.NONE:
-            methods |= route.methods or set()
-    return methods
+        if match != Match.NONE and route.methods:
+            by_parameters.setdefault((route.path_format or "").count("{"), set()).update(route.methods)
+    return by_parameters[min(by_parameters)] if by_parameters else set()
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

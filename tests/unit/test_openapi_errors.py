@@ -159,6 +159,8 @@ def test_an_undeclared_method_is_a_405_naming_every_method_the_path_serves() -> 
     board = disposal_client.delete("/boards/QLTT-BN")
     assert (batches.status_code, batches.headers["allow"]) == (405, "GET, POST")
     assert (board.status_code, board.headers["allow"]) == (405, "GET, PUT")
+    csv = TestClient(APPS["intake"]).request("OPTIONS", "/seizures/csv")  # also matches /seizures/{seizure_id}
+    assert (csv.status_code, csv.headers["allow"]) == (405, "POST")
     web_client = TestClient(APPS["web"])
     token = web_client.put("/api/dev/token", json={})  # the front's own route, not the proxy's "no service 'dev'"
     read = web_client.get("/api/dev/token")  # nor the static pages' "no such file"
