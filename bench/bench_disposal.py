@@ -264,6 +264,8 @@ async def main(runs: int, n: int) -> None:
                 seizure_id = await bench.stored_seizure(n)
                 baselines.append(await baseline_copy_rows_per_s(infra.pg_admin_dsn, n))
                 results.append(await bench.one_run(seizure_id, n))
+                print(f"bench-disposal: run {len(results)}: " + ", ".join(
+                    f"{k} {v:.2f}" for k, v in results[-1].items()), file=sys.stderr, flush=True)
             for client in bench.http.values():
                 await client.aclose()
             rss = {name: proc.peak_rss_mb() for name, proc in procs.items()}
