@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from harness import (  # isort: skip
-    auth_key, cpu_seconds, drive, infrastructure, p99, postgres_cpu_seconds, report, service_processes)
+    auth_key, backend_cpu_seconds, cpu_delta, cpu_seconds, drive, infrastructure, p99, report, service_processes)
 from infra_fixtures import Infra
 from preload import preload
 from stack import ServiceProcess, wait_http
@@ -127,11 +127,15 @@ class Scans:
                  for k, lb in enumerate(labels)]
         base_rate, base_lat, base_status = await drive(self.bare_port, [("/scan", body) for _, body in
                                                                         check_ins + moves], self.auth, CONCURRENCY)
-        api_cpu, db_cpu = cpu_seconds(self.api_pid), postgres_cpu_seconds(self.infra)
-        in_rate, in_lat, in_status = await drive(HTTP_PORT, check_ins, self.auth, CONCURRENCY)
-        api_mid, db_mid = cpu_seconds(self.api_pid), postgres_cpu_seconds(self.infra)
-        mv_rate, mv_lat, mv_status = await drive(HTTP_PORT, moves, self.auth, CONCURRENCY)
-        api_end, db_end = cpu_seconds(self.api_pid), postgres_cpu_seconds(self.infra)
+        conn = await connect(self.dsn)
+        try:
+            api_cpu, db_cpu = cpu_seconds(self.api_pid), await backend_cpu_seconds(self.infra, conn, "custody")
+            in_rate, in_lat, in_status = await drive(HTTP_PORT, check_ins, self.auth, CONCURRENCY)
+            api_mid, db_mid = cpu_seconds(self.api_pid), await backend_cpu_seconds(self.infra, conn, "custody")
+            mv_rate, mv_lat, mv_status = await drive(HTTP_PORT, moves, self.auth, CONCURRENCY)
+            api_end, db_end = cpu_seconds(self.api_pid), await backend_cpu_seconds(self.infra, conn, "custody")
+        finally:
+            await conn.close()
         if set(in_status) != {200} or set(mv_status) != {200} or set(base_status) != {200}:
             raise RuntimeError(f"scans failed: check-in {in_status}, move {mv_status}, baseline {base_status}")
         total = len(check_ins) + len(moves)
@@ -141,9 +145,9 @@ class Scans:
                   # CPU per scan does not depend on what else the machine runs the way req/s does.
                   "check_in_api_cpu_ms": (api_mid - api_cpu) * 1000 / n,
                   "move_api_cpu_ms": (api_end - api_mid) * 1000 / n}
-        if db_cpu is not None and db_mid is not None and db_end is not None:
-            result |= {"check_in_db_cpu_ms": (db_mid - db_cpu) * 1000 / n,
-                       "move_db_cpu_ms": (db_end - db_mid) * 1000 / n}
+        db_in, db_move = cpu_delta(db_cpu, db_mid), cpu_delta(db_mid, db_end)
+        if db_in is not None and db_move is not None:  # the API's and the relay's database sessions
+            result |= {"check_in_db_cpu_ms": db_in * 1000 / n, "move_db_cpu_ms": db_move * 1000 / n}
         return result
 
 
@@ -242,7 +246,7 @@ async def main_preloaded(levels: list[int], runs: int, n: int) -> None:
         {"levels": {str(level): {
             "stored_before": level, "rows_after": sizes[level], "preload": loads[level],
             "runs": [round(v, 1) for v in rates[level]], "p99_ms": _rounded(per_level[level], "p99"),
-            "third_over_first": round(rates[level][-1] / rates[level][0], 3) if len(rates[level]) > 1 else None,
+            "last_run_over_first": round(rates[level][-1] / rates[level][0], 3) if len(rates[level]) > 1 else None,
             "ratio_to_bare": [round(r["rate"] / r["baseline"], 3) for r in per_level[level]],
             **_per_run(per_level[level])} for level in sorted(per_level)},
          "concurrency": CONCURRENCY, "relay_running": True,

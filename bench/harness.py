@@ -116,24 +116,21 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds(infra: Infra) -> float | None:
-    """CPU used so far by the benchmark's own PostgreSQL server (postmaster and every live backend), or None
-    when the server is not a local process of ours. A connection that closed takes its share with it."""
+async def backend_cpu_seconds(infra: Infra, conn: Any, database: str) -> dict[int, float] | None:
+    """CPU used so far by each client backend of `database` (not `conn`'s own), by pid; None when the
+    server is not a local process of ours. Compare two readings over the pids in both: the service's
+    pooled connections, without autovacuum or short-lived connections that exit in between."""
     if infra.postgres is None:
         return None
-    try:
-        postmaster = int((infra.postgres.pgdata / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+    rows = await conn.fetch("""SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'
+                               AND pid <> pg_backend_pid()""", database)
+    return {r["pid"]: cpu_seconds(r["pid"]) for r in rows}
+
+
+def cpu_delta(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
+    if before is None or after is None:
         return None
-    total = cpu_seconds(postmaster)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[1]) == postmaster:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(after[pid] - before[pid] for pid in after.keys() & before.keys())
 
 
 def auth_key(keys: Path) -> Any:
