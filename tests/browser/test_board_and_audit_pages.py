@@ -66,6 +66,8 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
         else:
             # Quorum: the reservation runs through custody and the page follows it until it settles.
             expect(section).to_have_attribute("data-status", "ready", timeout=30_000)
+            expect(section.locator('[data-role="status"]')).to_have_text("ready to execute")  # in words
+            expect(section.locator("h3")).to_contain_text("destruction")
             expect(section.locator('table.reservation tr[data-key="reserved"] td')).to_have_text("3")
             screenshot(page, "board-quorum")
         context.close()
@@ -142,6 +144,7 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
     page.goto(f"{web_stack.web}/board.html")
     section = page.locator(f'#others section[data-batch="{batch_id}"]')
     expect(section).to_have_attribute("data-status", "executed")
+    expect(section.locator('[data-role="status"]')).to_have_text("executed")
     expect(section.locator("form.vote")).to_have_count(0)  # an auditor reads, never votes
     section.locator("button.certificate").click()
     expect(section.locator("a.certificate-link")).to_be_visible()

@@ -17,6 +17,14 @@ const TV = (() => {
     return text;
   }
 
+  // A code from the API (a state, a category, a batch status, a method) in words; an unknown code as sent.
+  function word(kind, code) {
+    if (code === null || code === undefined || code === "") return "";
+    const key = `${kind}.${code}`;
+    const text = t(key);
+    return text === key ? String(code) : text;
+  }
+
   function translate(root) {
     document.documentElement.lang = lang;
     for (const el of (root || document).querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
@@ -136,6 +144,6 @@ const TV = (() => {
     });
   }
 
-  return { t, translate, setLang, lang: () => lang, token, session, may, signIn, signOut, api, newKey, esc,
+  return { t, word, translate, setLang, lang: () => lang, token, session, may, signIn, signOut, api, newKey, esc,
            fmtTime, fmtMoney, errText, blobLink, start, PAGES };
 })();

@@ -24,7 +24,7 @@
   function itemRows(b, items) {
     // data-label: on a phone each row is a card, every cell named by its column.
     const label = (key) => `data-label="${TV.esc(TV.t(key))}"`;
-    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}"><td ${label("item.category")}>${TV.esc(i.category)}</td>
+    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}"><td ${label("item.category")}>${TV.esc(TV.word("category", i.category))}</td>
       <td ${label("item.description")}><a href="item.html?id=${i.item_id}">${TV.esc(i.description)}</a></td><td ${label("item.value")}>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
       <td ${label("board.reservation")}>${TV.esc(reservationText(i.reservation))}${i.reason ? ` (${TV.esc(i.reason)})` : ""}${i.drop_reason ? ` — ${TV.esc(i.drop_reason)}` : ""}</td>
       <td>${mayDrop(b, i) ? `<button type="button" class="secondary drop" data-item="${TV.esc(i.item_id)}">${TV.esc(TV.t("board.drop"))}</button>` : ""}</td></tr>
@@ -78,8 +78,8 @@
       into.append(section);
     }
     section.dataset.status = b.status;
-    section.innerHTML = `<h3>${TV.esc(TV.t("board.method"))}: ${TV.esc(b.method)} — ${TV.esc(b.reason)}</h3>
-      <p><span class="badge" data-role="status">${TV.esc(b.status)}</span> · ${TV.esc(b.unit)} · ${TV.esc(b.proposer)} · ${TV.esc(TV.fmtTime(b.proposed_at))}
+    section.innerHTML = `<h3>${TV.esc(TV.t("board.method"))}: ${TV.esc(TV.word("method", b.method))} — ${TV.esc(b.reason)}</h3>
+      <p><span class="badge" data-role="status">${TV.esc(TV.word("batch", b.status))}</span> · ${TV.esc(b.unit)} · ${TV.esc(b.proposer)} · ${TV.esc(TV.fmtTime(b.proposed_at))}
         · ${TV.esc(TV.t("board.total"))}: ${TV.esc(TV.fmtMoney(b.total_value_vnd))}</p>
       <p><label for="q-${batchId}" style="display:inline">${TV.esc(TV.t("board.quorum", { a: approvals, q: b.quorum }))}</label>
         <progress id="q-${batchId}" max="${b.quorum}" value="${Math.min(approvals, b.quorum)}"></progress></p>
@@ -151,7 +151,7 @@
     const reason = document.getElementById(`reason-${id}`).value.trim();
     const r = await TV.api(`disposal/batches/${id}/votes`, { body: { decision, reason }, key: TV.newKey() });
     $("status").innerHTML = r.ok
-      ? `<p class="banner ok">${TV.esc(TV.t("board.voted", { status: r.data.status }))}</p>`
+      ? `<p class="banner ok">${TV.esc(TV.t("board.voted", { status: TV.word("batch", r.data.status) }))}</p>`
       : `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.errText(r) }))}</p>`;
     await render(id, e.target.closest("section").parentElement);
   }

@@ -52,10 +52,10 @@
     const base = c || i;
     $("item-heading").textContent = `${base.label_code} — ${base.description}`;
     $("facts").innerHTML = [
-      fact("item.state", c && c.state), fact("item.location", c && c.location_code),
+      fact("item.state", c && TV.word("state", c.state)), fact("item.location", c && c.location_code),
       fact("item.warehouse", base.warehouse_id), fact("item.holder", c && c.holder),
       fact("item.hold", c && c.on_hold ? (c.hold_reason || "✔") : ""),
-      fact("item.category", base.category), fact("item.description", base.description),
+      fact("item.category", TV.word("category", base.category)), fact("item.description", base.description),
       fact("item.value", TV.fmtMoney(base.value_vnd)), fact("item.label", base.label_code),
       fact("item.seizure", base.seizure_id), fact("item.batch", d && d.batch_id),
     ].join("");

@@ -6,9 +6,9 @@
   let seizureId = null, nextAfter = null, uploadKey = null;
   const states = {};
 
-  function tally(table, counts) {
+  function tally(table, counts, kind) {
     table.querySelector("tbody").innerHTML = Object.entries(counts).sort()
-      .map(([k, v]) => `<tr data-key="${TV.esc(k)}"><th scope="row">${TV.esc(k)}</th><td>${TV.esc(v)}</td></tr>`).join("");
+      .map(([k, v]) => `<tr data-key="${TV.esc(k)}"><th scope="row">${TV.esc(TV.word(kind, k))}</th><td>${TV.esc(v)}</td></tr>`).join("");
   }
 
   async function statesOf(items) {
@@ -20,18 +20,18 @@
         const state = r.ok ? r.data.state : "?";
         states[state] = (states[state] || 0) + 1;
         const cell = document.querySelector(`tr[data-item="${item.item_id}"] td[data-col=state]`);
-        if (cell) cell.textContent = state;
+        if (cell) cell.textContent = TV.word("state", state);
       }
     };
     await Promise.all([1, 2, 3, 4, 5, 6].map(worker));
-    tally($("by-state"), states);
+    tally($("by-state"), states, "state");
   }
 
   async function loadItems() {
     const r = await TV.api(`intake/seizures/${seizureId}/items?limit=100${nextAfter ? `&after=${nextAfter}` : ""}`);
     if (!r.ok) return;
     $("items").querySelector("tbody").insertAdjacentHTML("beforeend", r.data.items.map((i) => `<tr data-item="${i.item_id}">
-      <td><a href="item.html?id=${i.item_id}">${TV.esc(i.label_code)}</a></td><td>${TV.esc(i.category)}</td>
+      <td><a href="item.html?id=${i.item_id}">${TV.esc(i.label_code)}</a></td><td>${TV.esc(TV.word("category", i.category))}</td>
       <td>${TV.esc(i.description)}</td><td>${TV.esc(TV.fmtMoney(i.value_vnd))}</td><td>${TV.esc(i.warehouse_id)}</td>
       <td data-col="state"></td></tr>`).join(""));
     nextAfter = r.data.next_after;
@@ -56,7 +56,7 @@
     $("status").innerHTML = "";
     const s = r.data;
     $("seizure-heading").textContent = `${TV.t("seizure.record")} ${s.record_number} — ${s.item_count} · ${TV.fmtMoney(s.total_value_vnd)} đ`;
-    tally($("by-category"), s.items_by_category || {});
+    tally($("by-category"), s.items_by_category || {}, "category");
     $("seizure").classList.remove("hidden");
     history.replaceState(null, "", `seizure.html?id=${id}`);
     await loadItems();
