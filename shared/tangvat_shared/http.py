@@ -35,6 +35,7 @@ from tangvat_shared.errors import (
 )
 from tangvat_shared.idempotency import CommandContext, check_key
 from tangvat_shared.openapi import install as document_errors
+from tangvat_shared.rendering import Renderer
 
 log = structlog.get_logger("tangvat.http")
 
@@ -259,19 +260,21 @@ async def command_context(request: Request, principal: Principal, key: str | Non
 
 def create_database_app(*, title: str, token_verifier: TokenVerifier, dsn: str, pool_max_size: int,
                         on_pool: Callable[[FastAPI, asyncpg.Pool], None] | None = None) -> FastAPI:
-    """A service app that owns one connection pool (`app.state.pool`): opened at start-up, where
-    `on_pool` hangs what the routes need on `app.state`, closed at shutdown; ready while the
-    database answers, degraded while its consumer's dead letters of valid events are unresolved, and its
-    dead letters counted in /metrics (tangvat_shared.health)."""
+    """A service app that owns one connection pool (`app.state.pool`) and a renderer for CPU-bound work
+    (`app.state.renderer`): opened at start-up, where `on_pool` hangs what the routes need on `app.state`,
+    closed at shutdown; ready while the database answers, degraded while its consumer's dead letters of valid
+    events are unresolved, and its dead letters counted in /metrics (tangvat_shared.health)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = await create_pool(dsn, max_size=pool_max_size)
+        app.state.renderer = Renderer()
         if on_pool is not None:
             on_pool(app, app.state.pool)
         try:
             yield
         finally:
+            app.state.renderer.close()
             await app.state.pool.close()
 
     async def ready() -> dict[str, Any]:

@@ -1,14 +1,57 @@
-"""Field types every schema uses: text without NUL bytes, money as integer VND."""
+"""Field types every request and event uses: checked text, checked instants, codes, money as integer VND.
+
+Every request model and every query, path and header parameter of every service is built from these, so a bad
+value is refused where it enters with a 422 in words instead of failing deep down (a NUL byte reaching PostgreSQL,
+a datetime that overflows when converted to UTC).
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, Field, StrictInt
+
+# C0 controls and DEL. (A lone surrogate, which JSON can carry as "\ud800" but UTF-8 cannot, pydantic's str refuses.)
+_NOT_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR may break lines
+# The same rules for the OpenAPI document (ECMA-262 patterns), so that generated clients and fuzzers know them.
+_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+# What a timestamptz can hold and Python can convert to UTC and back without overflow, with room to spare.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
+
+
+def _describe(char: str) -> str:
+    if char == "\x00":
+        return "a NUL character"
+    return f"a control character (U+{ord(char):04X})"
+
+
+def _refuse(found: re.Match[str] | None) -> None:
+    if found is not None:
+        raise ValueError(f"must not contain {_describe(found.group())} (at character {found.start() + 1})")
+
+
+def _one_line(value: str) -> str:
+    _refuse(_NOT_IN_A_LINE.search(value))
+    return value.strip()
+
+
+def _as_given(value: str) -> str:
+    _refuse(_NOT_IN_A_LINE.search(value))
+    return value
+
+
+def _lines(value: str) -> str:
+    _refuse(_NOT_IN_TEXT.search(value))
+    return value.strip()
 
 
 def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold U+0000; refusing it here keeps it a 422, not a 500.
+    # What was recorded stays readable as recorded: event data only refuses what PostgreSQL cannot store.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
@@ -20,8 +63,38 @@ def _non_blank(value: str) -> str:
     return value
 
 
-Text = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(_non_blank)]
+def _storable_instant(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValueError(f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR} (in UTC)")
+    return value
+
+
+# --- request text: one line or several, trimmed, no control characters, bounded -------------------------------
+ShortText = Annotated[str, Field(max_length=200, json_schema_extra={"pattern": _LINE_PATTERN}),
+                      AfterValidator(_one_line), AfterValidator(_non_blank)]
+"""A name, a reference or a number a person typed: one line, 1-200 characters after trimming."""
+Line = Annotated[str, Field(max_length=400, json_schema_extra={"pattern": _LINE_PATTERN}), AfterValidator(_as_given)]
+"""One line of at most 400 characters kept exactly as given (a scanned payload, a key, a path); may be empty."""
+NonBlankLine = Annotated[Line, AfterValidator(_non_blank)]
+Text = Annotated[str, Field(max_length=2000, json_schema_extra={"pattern": _TEXT_PATTERN}), AfterValidator(_lines)]
+"""Free text that may span lines (an address, a note): at most 2,000 characters, trimmed; may be empty."""
+NonBlankText = Annotated[Text, AfterValidator(_non_blank)]
+"""Free text that must say something (a reason, a description)."""
+Document = Annotated[str, Field(max_length=1_000_000, json_schema_extra={"pattern": _TEXT_PATTERN}),
+                     AfterValidator(_lines)]
+"""A larger text a client sends whole (a form field holding JSON): at most 1,000,000 characters."""
+
+# --- what events carry: written by our own services from checked requests; replayed as recorded ----------------
+RecordedText = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
+RecordedShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(_non_blank)]
+
+Instant = Annotated[AwareDatetime, AfterValidator(_storable_instant)]
+"""A moment with its UTC offset, between the years 1900 and 9000 once converted to UTC."""
+
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 # Money is integer VND: no float, no NaN; capped at 2**53-1 so every JSON reader keeps it exact.

@@ -10,13 +10,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
+from tangvat_shared.types import Code, Instant
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 router = APIRouter()
@@ -44,8 +45,8 @@ async def item_timeline(request: Request, principal: Auditor, item_id: uuid.UUID
 async def run_audit(
     request: Request,
     principal: Auditor,
-    until: Annotated[AwareDatetime | None, Query()] = None,
-    location: Annotated[str | None, Query(max_length=64, description="also list what this location held")] = None,
+    until: Annotated[Instant | None, Query()] = None,
+    location: Annotated[Code | None, Query(description="also list what this location held")] = None,
 ) -> dict[str, Any]:
     state = request.app.state
     return await service.run_report(state.pool, principal, state.bootstrap, state.keys_dir, until, location,

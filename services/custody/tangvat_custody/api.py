@@ -10,7 +10,6 @@ import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from tangvat_custody import service
 from tangvat_custody.schemas import (
@@ -27,6 +26,7 @@ from tangvat_custody.schemas import (
     HoldIn,
     ItemOut,
     ItemPage,
+    LabelPayload,
     LabelsIn,
     LocationIn,
     LocationItemsAt,
@@ -42,14 +42,15 @@ from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.http import command_context, create_database_app, require_roles
 from tangvat_shared.idempotency import CommandContext, StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
-from tangvat_shared.types import Code
+from tangvat_shared.transitions import ItemState
+from tangvat_shared.types import Code, Instant, Line, NonBlankLine
 
 WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
 HoldAuthority = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
 Admin = Annotated[Principal, Depends(require_roles())]
 CustodyReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER))]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-WarehouseId = Annotated[str, Code]
+IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
+WarehouseId = Code
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 router = APIRouter()
@@ -260,7 +261,7 @@ async def get_item(request: Request, principal: CustodyReader, item_id: uuid.UUI
 @router.get("/labels/lookup", response_model=ItemOut, summary="The item a scanned label names",
             responses={404: {"description": "no item carries this label"}})
 async def item_by_label(request: Request, principal: CustodyReader,
-                        label: Annotated[str, Query(min_length=1, max_length=400)]) -> Any:
+                        label: Annotated[LabelPayload, Query()]) -> Any:
     return dict(await service.item_by_label(_custody(request), principal, label))
 
 
@@ -274,14 +275,14 @@ async def item_history(request: Request, principal: CustodyReader, item_id: uuid
 
 @router.get("/items/{item_id}/custody", response_model=CustodyAt, summary="Who held item X at time T (from events)")
 async def custody_at(request: Request, principal: CustodyReader, item_id: uuid.UUID,
-                     at: Annotated[AwareDatetime, Query()]) -> dict[str, Any]:
+                     at: Annotated[Instant, Query()]) -> dict[str, Any]:
     return await service.custody_at(_custody(request), principal, item_id, at)
 
 
 @router.get("/locations/{location_code}/items", response_model=LocationItemsAt,
             summary="What is in location L now, or at time T (from events)")
 async def items_at_location(request: Request, principal: CustodyReader, location_code: Code,
-                            at: Annotated[AwareDatetime | None, Query()] = None) -> dict[str, Any]:
+                            at: Annotated[Instant | None, Query()] = None) -> dict[str, Any]:
     ids = await service.items_at_location(_custody(request), principal, location_code, at)
     return {"location_code": location_code, "at": at, "item_ids": ids}
 
@@ -293,9 +294,11 @@ async def warehouse_summary(request: Request, principal: CustodyReader, warehous
 
 @router.get("/warehouses/{warehouse_id}/items", response_model=ItemPage)
 async def warehouse_items(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
-                          state: Annotated[str | None, Query(max_length=32)] = None,
-                          after: Annotated[str, Query(max_length=64)] = "", limit: Limit = 100) -> Any:
-    rows = await service.warehouse_items(_custody(request), principal, warehouse_id, state, after, limit)
+                          state: ItemState | None = None,
+                          after: Annotated[Line, Query(max_length=64, description="the last label code seen")] = "",
+                          limit: Limit = 100) -> Any:
+    rows = await service.warehouse_items(_custody(request), principal, warehouse_id,
+                                         state.value if state else None, after, limit)
     return {"items": [dict(r) for r in rows], "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
 
 

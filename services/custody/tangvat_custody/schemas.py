@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tangvat_shared.events.custody import HolderKind
-from tangvat_shared.types import Code, ShortText, Text
+from tangvat_shared.types import Code, Instant, NonBlankLine, NonBlankText, ShortText, Text
 
-LabelPayload = str
+LabelPayload = Annotated[NonBlankLine, Field(max_length=400, description="the signed QR payload of an intake label")]
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-Label = Field(min_length=1, max_length=400, description="the signed QR payload of an intake label")
 
 
 class WarehouseIn(Input):
@@ -39,11 +36,11 @@ class ContainerIn(Input):
 
 
 class LabelsIn(Input):
-    labels: list[str] = Field(min_length=1, max_length=2000)
+    labels: list[LabelPayload] = Field(min_length=1, max_length=2000)
 
 
 class CheckInIn(Input):
-    label: str = Label
+    label: LabelPayload
     location_code: Code
     quantity_counted: int | None = Field(default=None, ge=0, le=10**9)
     condition: ShortText | None = None
@@ -52,7 +49,7 @@ class CheckInIn(Input):
 
 
 class MoveIn(Input):
-    label: str | None = Field(default=None, min_length=1, max_length=400)
+    label: LabelPayload | None = None
     container_code: Code | None = None
     location_code: Code
 
@@ -79,7 +76,7 @@ class TransferIn(Input):
 
 
 class TransferReceiptIn(Input):
-    labels: list[str] = Field(min_length=1, max_length=2000)
+    labels: list[LabelPayload] = Field(min_length=1, max_length=2000)
     location_code: Code
 
 
@@ -87,7 +84,7 @@ class CheckOutIn(Input):
     holder: ShortText
     holder_kind: HolderKind
     purpose: Text
-    due_at: AwareDatetime
+    due_at: Instant
 
 
 class ReturnIn(Input):
@@ -96,7 +93,7 @@ class ReturnIn(Input):
 
 
 class HoldIn(Input):
-    reason: Text = Field(min_length=1)
+    reason: NonBlankText
 
 
 class HandoverIn(Input):
@@ -106,7 +103,7 @@ class HandoverIn(Input):
     batch_id: uuid.UUID
     warehouse_id: Code
     recipient: ShortText = Field(description="who of the disposal team takes the goods")
-    labels: list[str] | None = Field(default=None, min_length=1, max_length=2000)
+    labels: list[LabelPayload] | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class CountIn(Input):
@@ -116,7 +113,7 @@ class CountIn(Input):
 
 
 class CountScanIn(Input):
-    label: str = Label
+    label: LabelPayload
     location_code: Code | None = None
 
 

@@ -31,12 +31,13 @@ from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.http import command_context, create_database_app, require_roles
 from tangvat_shared.idempotency import CommandContext, StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
-from tangvat_shared.types import Code
+from tangvat_shared.rendering import Renderer
+from tangvat_shared.types import Code, NonBlankLine
 
 BoardMember = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
 Admin = Annotated[Principal, Depends(require_roles())]
 Reader = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER, Role.AUDITOR))]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "outside the caller's units or roles"}, 404: {"description": "unknown batch or item"},
@@ -89,7 +90,7 @@ async def get_batch(request: Request, principal: Reader, batch_id: uuid.UUID) ->
 
 @router.get("/batches/{batch_id}/items", response_model=list[BatchItemOut], responses=ERRORS)
 async def batch_items(request: Request, principal: Reader, batch_id: uuid.UUID,
-                      offset: Annotated[int, Query(ge=0)] = 0,
+                      offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
                       limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[dict[str, Any]]:
     return await service.batch_items(_disposal(request), principal, batch_id, offset, limit)
 
@@ -126,7 +127,8 @@ async def execute(request: Request, principal: BoardMember, batch_id: uuid.UUID,
             response_class=Response, summary="Biên bản tiêu hủy (destruction certificate)")
 async def destruction_certificate(request: Request, principal: Reader, batch_id: uuid.UUID) -> Response:
     data = await service.certificate_data(_disposal(request), principal, batch_id)
-    pdf = certificate.render(data.batch, data.items)
+    renderer: Renderer = request.app.state.renderer
+    pdf = await renderer.render(certificate.render, data.batch, [dict(item) for item in data.items])
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="bien-ban-tieu-huy-{batch_id}.pdf"'})
 

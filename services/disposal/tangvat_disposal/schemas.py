@@ -6,15 +6,27 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tangvat_shared.events.disposal import Decision, DestructionMethod, Evidence, Method, Witness
+from tangvat_shared.events.disposal import Decision, DestructionMethod, Method
 from tangvat_shared.events.intake import Category
-from tangvat_shared.types import Code, MoneyVnd, ShortText, Text
+from tangvat_shared.types import Code, Instant, MoneyVnd, NonBlankText, Sha256Hex, ShortText, Text
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class WitnessIn(Input):
+    user_id: ShortText
+    name: ShortText
+    organisation: ShortText | None = None
+
+
+class EvidenceIn(Input):
+    sha256: Sha256Hex
+    name: ShortText
+    kind: ShortText
 
 
 class BoardIn(Input):
@@ -34,12 +46,12 @@ class ItemFilter(Input):
 class ProposalIn(Input):
     unit: Code
     method: Method
-    reason: Text = Field(min_length=1)
+    reason: NonBlankText
     item_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=100_000)
     filter: ItemFilter | None = None
     emergency: bool = False
     emergency_reason: Text | None = None
-    deadline: AwareDatetime | None = None
+    deadline: Instant | None = None
     # Leave ineligible items out (and list them) instead of refusing the whole proposal.
     skip_ineligible: bool = False
 
@@ -54,17 +66,17 @@ class ProposalIn(Input):
 
 class VoteIn(Input):
     decision: Decision
-    reason: Text = Field(min_length=1)
+    reason: NonBlankText
 
 
 class CancelIn(Input):
-    reason: Text = Field(min_length=1)
+    reason: NonBlankText
 
 
 class DropIn(Input):
     """Take one item out of an approved batch before execution; the reason is recorded in the event."""
 
-    reason: Text = Field(min_length=1)
+    reason: NonBlankText
     # The board means to propose the item again once the obstacle (a legal hold, say) is gone.
     deferred: bool = False
 
@@ -74,8 +86,8 @@ class ExecutionIn(Input):
     # destroy
     place: ShortText | None = None
     destruction_method: DestructionMethod | None = None
-    witnesses: list[Witness] = Field(default_factory=list, max_length=20)
-    evidence: list[Evidence] = Field(default_factory=list, max_length=200)
+    witnesses: list[WitnessIn] = Field(default_factory=list, max_length=20)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
     # Per-item confirmation by scan: when given it must name exactly the reserved items.
     confirmed_item_ids: list[uuid.UUID] | None = Field(default=None, max_length=100_000)
     # auction

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from tangvat_intake import service
 from tangvat_intake.csv_import import registration_from_csv
-from tangvat_intake.label_sheet import Label, qr_png, qr_svg, render_sheet
+from tangvat_intake.label_sheet import MAX_LABELS_PER_SHEET, Label, qr_png, qr_svg, render_sheet
 from tangvat_intake.schemas import (
     Accepted,
     HistoryEntry,
@@ -32,15 +32,18 @@ from tangvat_intake.schemas import (
 )
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.errors import InvalidInput
+from tangvat_shared.events.intake import Category
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.idempotency import CommandContext, check_key
 from tangvat_shared.labels import sign_label, verify_label
 from tangvat_shared.openapi import Links, add_links, link
+from tangvat_shared.rendering import Renderer
+from tangvat_shared.types import Document, NonBlankLine
 
 IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
 IntakeReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.AUDITOR))]
 LabelReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.WAREHOUSE_STAFF, Role.AUDITOR))]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
 
 router = APIRouter()
 CSV_COLUMNS_HELP = (
@@ -115,7 +118,7 @@ async def register_seizure(
 async def register_seizure_csv(
     request: Request,
     principal: IntakeOfficer,
-    seizure: Annotated[str, Form(description="the seizure's fields as JSON (SeizureFields)")],
+    seizure: Annotated[Document, Form(description="the seizure's fields as JSON (SeizureFields)")],
     items: Annotated[UploadFile, File(description=CSV_COLUMNS_HELP)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -145,7 +148,7 @@ async def list_items(
     request: Request,
     principal: IntakeReader,
     seizure_id: uuid.UUID,
-    category: Annotated[str | None, Query(max_length=32)] = None,
+    category: Category | None = None,
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="line number to continue after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
@@ -201,12 +204,14 @@ async def label_sheet(
     principal: IntakeReader,
     seizure_id: uuid.UUID,
     after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-    limit: Annotated[int, Query(ge=1, le=2400)] = 240,
+    limit: Annotated[int, Query(ge=1, le=MAX_LABELS_PER_SHEET, description="labels on this sheet (at most "
+                                f"{MAX_LABELS_PER_SHEET:,}; `after` continues)")] = 240,
 ) -> Response:
     seizure, rows = await service.labels(_pool(request), principal, seizure_id, after, limit)
     key = _signing_key(request)
-    sheet = render_sheet(
-        f"BB {seizure['record_number']}",
+    renderer: Renderer = request.app.state.renderer
+    sheet = await renderer.render(
+        render_sheet, f"BB {seizure['record_number']}",
         [
             Label(sign_label(key, r["item_id"], r["label_code"]), r["label_code"],
                   f"#{r['line_no']} {r['description']}", r["warehouse_id"])

@@ -63,8 +63,11 @@ def parse_items_csv(raw: bytes) -> tuple[list[dict[str, Any]], list[int]]:
             for field, value in row.items():
                 value = value.strip()
                 if field in INTEGERS:
-                    if not value.isdigit():
-                        problems.append(_problem(start, field, f"must be a whole number, got {value!r}"))
+                    # str.isdigit() also says yes to "²", "٣" and full-width digits: int() refuses the first and
+                    # silently reads the others, so only ASCII digits are a number here.
+                    if not (value.isascii() and value.isdigit()):
+                        problems.append(_problem(start, field, "must be a whole number written with the digits 0-9, "
+                                                 f"got {value!r}"))
                         continue
                     item[field] = int(value)
                 elif field in BOOLEANS:

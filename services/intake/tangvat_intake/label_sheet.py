@@ -18,6 +18,7 @@ from tangvat_shared.pdf import unicode_fonts
 COLUMNS, ROWS = 3, 8
 LABEL_W, LABEL_H = 70 * mm, 37 * mm
 QR_SIZE = 30 * mm
+MAX_LABELS_PER_SHEET = 2400  # 100 pages; a larger print is several sheets (`after`)
 
 
 @dataclass(frozen=True)

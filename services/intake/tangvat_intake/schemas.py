@@ -6,10 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from tangvat_shared.events.intake import Agency, Attachment, Category, LegalStatus, Offender
-from tangvat_shared.types import Code, MoneyVnd, Quantity, Sha256Hex, ShortText, Text
+from tangvat_shared.events.intake import Agency, Attachment, Category, LegalStatus, Offender, OffenderKind
+from tangvat_shared.types import Code, Instant, Line, MoneyVnd, NonBlankText, Quantity, Sha256Hex, ShortText, Text
 
 MAX_ITEMS = 100_000
 
@@ -18,9 +18,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class OffenderIn(Strict):
+    kind: OffenderKind
+    name: ShortText
+    id_number: ShortText | None = None
+    address: Text | None = None
+
+
+class AttachmentIn(Strict):
+    sha256: Sha256Hex
+    name: ShortText
+
+
 class ItemIn(Strict):
     category: Category
-    description: Annotated[Text, Field(min_length=1)]
+    description: NonBlankText
     brand: ShortText | None = None
     quantity: Quantity
     unit: ShortText
@@ -38,15 +50,15 @@ class SeizureFields(Strict):
     seizing_unit: Code
     agency: Agency
     officers: Annotated[list[ShortText], Field(min_length=1, max_length=50)]
-    seized_at: AwareDatetime
+    seized_at: Instant
     province: ShortText
     address: Text
     legal_basis: Text
     case_id: ShortText | None = None
     violation_categories: Annotated[list[Category], Field(min_length=1)]
-    offender: Offender | None = None
+    offender: OffenderIn | None = None
     notes: Text | None = None
-    attachments: Annotated[list[Attachment], Field(max_length=100)] = []
+    attachments: Annotated[list[AttachmentIn], Field(max_length=100)] = []
 
 
 class SeizureRegistration(SeizureFields):
@@ -111,7 +123,7 @@ class SeizureOut(BaseModel):
 
 
 class ItemCorrectionIn(Strict):
-    description: Annotated[Text, Field(min_length=1)] | None = None
+    description: NonBlankText | None = None
     brand: ShortText | None = None
     quantity: Quantity | None = None
     unit: ShortText | None = None
@@ -120,7 +132,7 @@ class ItemCorrectionIn(Strict):
     category: Category | None = None
     perishable: StrictBool | None = None
     hazardous: StrictBool | None = None
-    reason: Annotated[Text, Field(min_length=3)]
+    reason: Annotated[NonBlankText, Field(min_length=3)]
 
 
 class SeizureCorrectionIn(Strict):
@@ -130,7 +142,7 @@ class SeizureCorrectionIn(Strict):
     legal_basis: Text | None = None
     case_id: ShortText | None = None
     notes: Text | None = None
-    reason: Annotated[Text, Field(min_length=3)]
+    reason: Annotated[NonBlankText, Field(min_length=3)]
 
 
 class LegalStatusIn(Strict):
@@ -152,7 +164,7 @@ class HistoryEntry(BaseModel):
 
 
 class LabelCheckIn(Strict):
-    payload: Annotated[str, Field(max_length=500)]
+    payload: Annotated[Line, Field(min_length=1)]
 
 
 class LabelCheckOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +16,7 @@ from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
 from tangvat_shared.errors import NotFound
 from tangvat_shared.http import create_app, current_principal
 from tangvat_shared.keys import load_private_key
+from tangvat_shared.types import Code, Line, ShortText
 from tangvat_web.proxy import Upstreams
 from tangvat_web.settings import WebSettings
 
@@ -35,15 +36,17 @@ class _UpstreamName(StringConvertor):
 
 
 register_url_convertor("upstream", _UpstreamName())
+Scope = Code | Literal["*"]
+ProxiedPath = Annotated[Line, Field(max_length=2000)]
 
 
 class DevTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    user: str = Field(min_length=1, max_length=64)
-    units: list[str] = Field(default_factory=lambda: ["*"], max_length=50)
-    warehouses: list[str] = Field(default_factory=lambda: ["*"], max_length=50)
+    user: Annotated[ShortText, Field(max_length=64)]
+    units: list[Scope] = Field(default_factory=lambda: ["*"], max_length=50)
+    warehouses: list[Scope] = Field(default_factory=lambda: ["*"], max_length=50)
 
 
 class SessionOut(BaseModel):
@@ -87,7 +90,7 @@ async def dev_token(request: Request, body: DevTokenIn) -> dict[str, str]:
 
 @router.api_route("/{service:upstream}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                   include_in_schema=False)
-async def proxy(request: Request, service: str, path: str) -> Response:
+async def proxy(request: Request, service: Code, path: ProxiedPath) -> Response:
     upstreams: Upstreams = request.app.state.upstreams
     return await upstreams.forward(service, path, request)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
@@ -12,6 +13,7 @@ from tangvat_shared.http import error_body
 
 # Only what the services read or a browser needs; hop-by-hop headers never cross.
 REQUEST_HEADERS = ("authorization", "idempotency-key", "content-type", "accept", "x-correlation-id")
+PATH_SAFE = "/:@!$&'()*+,;=~"
 RESPONSE_HEADERS = ("content-type", "content-disposition", "x-correlation-id", "location", "www-authenticate")
 
 
@@ -30,9 +32,11 @@ class Upstreams:
         if base is None:
             return JSONResponse(error_body("not_found", f"no service {name!r}"), status_code=404)
         headers = {h: v for h in REQUEST_HEADERS if (v := request.headers.get(h)) is not None}
+        # The path arrives decoded: encode it again, so that a "?" or "#" in a segment stays in that segment.
+        url = f"{base}/{quote(path, safe=PATH_SAFE)}"
         try:
             upstream = await self.client.request(
-                request.method, f"{base}/{path}", params=request.query_params, content=await request.body(),
+                request.method, url, params=request.query_params, content=await request.body(),
                 headers=headers)
         except httpx.TransportError as exc:
             # The scan station's offline queue keys on this: the request never reached the service.

@@ -16,7 +16,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from tangvat_shared.transitions import PLACING_EVENT_TYPES
-from tangvat_shared.types import Code, MoneyVnd, Quantity, ShortText, Text
+
+# Event data is replayed as recorded: only what PostgreSQL cannot store is refused (requests check more).
+from tangvat_shared.types import Code, MoneyVnd, Quantity
+from tangvat_shared.types import RecordedShortText as ShortText
+from tangvat_shared.types import RecordedText as Text
 
 
 class EventData(BaseModel):

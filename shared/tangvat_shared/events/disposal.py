@@ -19,7 +19,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tangvat_shared.types import MoneyVnd, Sha256Hex, ShortText, Text
+# Event data is replayed as recorded: only what PostgreSQL cannot store is refused (requests check more).
+from tangvat_shared.types import MoneyVnd, Sha256Hex
+from tangvat_shared.types import RecordedShortText as ShortText
+from tangvat_shared.types import RecordedText as Text
 
 MAX_ITEMS_PER_EVENT = 2000
 

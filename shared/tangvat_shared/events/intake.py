@@ -8,7 +8,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from tangvat_shared.types import Code, MoneyVnd, Quantity, Sha256Hex, ShortText, Text
+# Event data is replayed as recorded: only what PostgreSQL cannot store is refused (requests check more).
+from tangvat_shared.types import Code, MoneyVnd, Quantity, Sha256Hex
+from tangvat_shared.types import RecordedShortText as ShortText
+from tangvat_shared.types import RecordedText as Text
 
 
 class Agency(StrEnum):
