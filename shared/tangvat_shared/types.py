@@ -63,6 +63,12 @@ def _non_blank(value: str) -> str:
     return value
 
 
+def _says_why(value: str) -> str:
+    if len(value) < 3:
+        raise ValueError("must say why in at least 3 characters")
+    return value
+
+
 def _storable_instant(value: datetime) -> datetime:
     try:
         utc = value.astimezone(UTC)
@@ -84,6 +90,8 @@ Text = Annotated[str, Field(max_length=2000, json_schema_extra={"pattern": _TEXT
 """Free text that may span lines (an address, a note): at most 2,000 characters, trimmed; may be empty."""
 NonBlankText = Annotated[Text, AfterValidator(_non_blank)]
 """Free text that must say something (a reason, a description)."""
+Reason = Annotated[NonBlankText, AfterValidator(_says_why)]
+"""Why a record is corrected: at least 3 characters after trimming."""
 Document = Annotated[str, Field(max_length=1_000_000, json_schema_extra={"pattern": _TEXT_PATTERN}),
                      AfterValidator(_lines)]
 """A larger text a client sends whole (a form field holding JSON): at most 1,000,000 characters."""

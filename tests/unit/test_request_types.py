@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from tangvat_shared.types import Instant, Line, NonBlankText, RecordedShortText, ShortText, Text
+from tangvat_shared.types import Instant, Line, NonBlankText, Reason, RecordedShortText, ShortText, Text
 
 
 def refusal(kind: Any, value: Any) -> str:
@@ -70,3 +70,8 @@ def test_an_instant_in_range_keeps_its_offset() -> None:
     assert TypeAdapter(Instant).validate_python("2024-05-01T08:30:00+07:00") == datetime(2024, 5, 1, 8, 30,
                                                                                             tzinfo=hanoi)
     assert TypeAdapter(Instant).validate_python("1900-01-01T00:00:00Z").tzinfo == UTC
+
+
+def test_a_reason_says_why_in_at_least_three_characters_after_trimming() -> None:
+    assert refusal(Reason, "  ok  ") == "Value error, must say why in at least 3 characters"
+    assert TypeAdapter(Reason).validate_python(" Sai số lượng ") == "Sai số lượng"

@@ -295,7 +295,7 @@ async def warehouse_summary(request: Request, principal: CustodyReader, warehous
 @router.get("/warehouses/{warehouse_id}/items", response_model=ItemPage)
 async def warehouse_items(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
                           state: ItemState | None = None,
-                          after: Annotated[Line, Query(max_length=64, description="the last label code seen")] = "",
+                          after: Annotated[Line, Query(description="the last label code seen")] = "",
                           limit: Limit = 100) -> Any:
     rows = await service.warehouse_items(_custody(request), principal, warehouse_id,
                                          state.value if state else None, after, limit)

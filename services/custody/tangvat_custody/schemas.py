@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tangvat_shared.events.custody import HolderKind
 from tangvat_shared.types import Code, Instant, NonBlankLine, NonBlankText, ShortText, Text
 
-LabelPayload = Annotated[NonBlankLine, Field(max_length=400, description="the signed QR payload of an intake label")]
+LabelPayload = Annotated[NonBlankLine, Field(description="the signed QR payload of an intake label")]
 
 
 class Input(BaseModel):

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from tangvat_shared.events.intake import Agency, Attachment, Category, LegalStatus, Offender, OffenderKind
-from tangvat_shared.types import Code, Instant, Line, MoneyVnd, NonBlankText, Quantity, Sha256Hex, ShortText, Text
+from tangvat_shared.types import (
+    Code,
+    Instant,
+    MoneyVnd,
+    NonBlankLine,
+    NonBlankText,
+    Quantity,
+    Reason,
+    Sha256Hex,
+    ShortText,
+    Text,
+)
 
 MAX_ITEMS = 100_000
 
@@ -132,7 +143,7 @@ class ItemCorrectionIn(Strict):
     category: Category | None = None
     perishable: StrictBool | None = None
     hazardous: StrictBool | None = None
-    reason: Annotated[NonBlankText, Field(min_length=3)]
+    reason: Reason
 
 
 class SeizureCorrectionIn(Strict):
@@ -142,7 +153,7 @@ class SeizureCorrectionIn(Strict):
     legal_basis: Text | None = None
     case_id: ShortText | None = None
     notes: Text | None = None
-    reason: Annotated[NonBlankText, Field(min_length=3)]
+    reason: Reason
 
 
 class LegalStatusIn(Strict):
@@ -164,7 +175,7 @@ class HistoryEntry(BaseModel):
 
 
 class LabelCheckIn(Strict):
-    payload: Annotated[Line, Field(min_length=1)]
+    payload: NonBlankLine
 
 
 class LabelCheckOut(BaseModel):

@@ -37,14 +37,14 @@ class _UpstreamName(StringConvertor):
 
 register_url_convertor("upstream", _UpstreamName())
 Scope = Code | Literal["*"]
-ProxiedPath = Annotated[Line, Field(max_length=2000)]
+ProxiedPath = Line
 
 
 class DevTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    user: Annotated[ShortText, Field(max_length=64)]
+    user: ShortText
     units: list[Scope] = Field(default_factory=lambda: ["*"], max_length=50)
     warehouses: list[Scope] = Field(default_factory=lambda: ["*"], max_length=50)
 
