@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StrictInt
 
 # C0 controls and DEL. (A lone surrogate, which JSON can carry as "\ud800" but UTF-8 cannot, pydantic's str refuses.)
 _NOT_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -19,6 +19,13 @@ _NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline a
 # The same rules for the OpenAPI document (ECMA-262 patterns), so that generated clients and fuzzers know them.
 _LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 _TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# ... and for what must say something: at least one character that is not white space (`\s` is what
+# str.strip() strips, so the document and `_non_blank` agree on every string).
+_NON_BLANK_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+_NON_BLANK_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# A reason: at least 3 characters once trimmed, i.e. two characters that are not white space with one between.
+_REASON_PATTERN = (r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+"
+                   r"[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 
 # What a timestamptz can hold and Python can convert to UTC and back without overflow, with room to spare.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
@@ -69,6 +76,12 @@ def _says_why(value: str) -> str:
     return value
 
 
+def _whole(value: object) -> object:
+    # JSON does not tell 6142 from 6142.0, nor does the document's `integer`: a whole float is that integer; a
+    # fraction, NaN or infinity is still refused (strictly: no float is rounded, no string or boolean coerced).
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _storable_instant(value: datetime) -> datetime:
     try:
         utc = value.astimezone(UTC)
@@ -80,17 +93,19 @@ def _storable_instant(value: datetime) -> datetime:
 
 
 # --- request text: one line or several, trimmed, no control characters, bounded -------------------------------
-ShortText = Annotated[str, Field(max_length=200, json_schema_extra={"pattern": _LINE_PATTERN}),
+ShortText = Annotated[str, Field(max_length=200, json_schema_extra={"pattern": _NON_BLANK_LINE_PATTERN}),
                       AfterValidator(_one_line), AfterValidator(_non_blank)]
 """A name, a reference or a number a person typed: one line, 1-200 characters after trimming."""
 Line = Annotated[str, Field(max_length=400, json_schema_extra={"pattern": _LINE_PATTERN}), AfterValidator(_as_given)]
 """One line of at most 400 characters kept exactly as given (a scanned payload, a key, a path); may be empty."""
-NonBlankLine = Annotated[Line, AfterValidator(_non_blank)]
+NonBlankLine = Annotated[Line, AfterValidator(_non_blank),
+                         Field(json_schema_extra={"pattern": _NON_BLANK_LINE_PATTERN})]
 Text = Annotated[str, Field(max_length=2000, json_schema_extra={"pattern": _TEXT_PATTERN}), AfterValidator(_lines)]
 """Free text that may span lines (an address, a note): at most 2,000 characters, trimmed; may be empty."""
-NonBlankText = Annotated[Text, AfterValidator(_non_blank)]
+NonBlankText = Annotated[Text, AfterValidator(_non_blank),
+                         Field(json_schema_extra={"pattern": _NON_BLANK_TEXT_PATTERN})]
 """Free text that must say something (a reason, a description)."""
-Reason = Annotated[NonBlankText, AfterValidator(_says_why)]
+Reason = Annotated[NonBlankText, AfterValidator(_says_why), Field(json_schema_extra={"pattern": _REASON_PATTERN})]
 """Why a record is corrected: at least 3 characters after trimming."""
 Document = Annotated[str, Field(max_length=1_000_000, json_schema_extra={"pattern": _TEXT_PATTERN}),
                      AfterValidator(_lines)]
@@ -100,11 +115,28 @@ Document = Annotated[str, Field(max_length=1_000_000, json_schema_extra={"patter
 RecordedText = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
 RecordedShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul), AfterValidator(_non_blank)]
 
-Instant = Annotated[AwareDatetime, AfterValidator(_storable_instant)]
+# An instant as RFC 3339 writes it, as the document's `format: date-time` promises: pydantic alone would also take a
+# unix timestamp ("0.5"), a date alone or a space for the "T". The document's pattern also bounds the years to
+# 1901-8999, which every offset keeps within the storable range in UTC (`_storable_instant` says why otherwise).
+_INSTANT_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+                            r"(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+_INSTANT_PATTERN = (r"^(?:19(?:0[1-9]|[1-9][0-9])|[2-8][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+                    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+                    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$")
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, str) and not _INSTANT_SHAPE.fullmatch(value):
+        raise ValueError("must be a date and time with its UTC offset, e.g. 2026-11-25T08:00:00+07:00")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_storable_instant),
+                    Field(json_schema_extra={"pattern": _INSTANT_PATTERN})]
 """A moment with its UTC offset, between the years 1900 and 9000 once converted to UTC."""
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 # Money is integer VND: no float, no NaN; capped at 2**53-1 so every JSON reader keeps it exact.
-MoneyVnd = Annotated[StrictInt, Field(ge=0, le=2**53 - 1)]
-Quantity = Annotated[StrictInt, Field(ge=1, le=10**9)]
+MoneyVnd = Annotated[StrictInt, Field(ge=0, le=2**53 - 1), BeforeValidator(_whole)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=10**9), BeforeValidator(_whole)]
