@@ -75,12 +75,17 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status, headers=headers)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
         {"loc": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors()
     ]
+    if any(d["loc"][:1] == ["path"] for d in details):
+        # GET /seizures/csv reached GET /seizures/{seizure_id} with "csv" for an id: the path is POST /seizures/csv's.
+        refused = _method_not_allowed(request)
+        if refused is not None:
+            return refused
     return JSONResponse(error_body("invalid_input", "request is invalid", details), status_code=422)
 
 
@@ -98,18 +103,24 @@ def _allowed_methods(request: Request) -> set[str]:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    status, detail = exc.status_code, str(exc.detail)
-    headers = dict(getattr(exc, "headers", None) or {})
-    if status in (404, 405):
+    if exc.status_code in (404, 405):
         # A path that a route serves with other methods: 405 naming them all, also when a catch-all behind
         # it (the web front's static pages) answered 404 for this method.
-        allowed = _allowed_methods(request)
-        if allowed and request.method not in allowed:
-            status, detail = 405, "Method Not Allowed"
-            headers["Allow"] = ", ".join(sorted(allowed))
+        refused = _method_not_allowed(request)
+        if refused is not None:
+            return refused
     code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-        status, "http_error")
-    return JSONResponse(error_body(code, detail), status_code=status, headers=headers or None)
+        exc.status_code, "http_error")
+    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+def _method_not_allowed(request: Request) -> JSONResponse | None:
+    allowed = _allowed_methods(request)
+    if not allowed or request.method in allowed:
+        return None
+    return JSONResponse(error_body("method_not_allowed", "Method Not Allowed"), status_code=405,
+                        headers={"Allow": ", ".join(sorted(allowed))})
 
 
 async def _unique_violation(_: Request, exc: Exception) -> JSONResponse:

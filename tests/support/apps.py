@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from tangvat_web.api import build_app as build_web
 from tangvat_web.settings import WebSettings
@@ -18,9 +19,9 @@ from tangvat_shared.keys import generate_private_key
 UNUSED_DSN = "postgresql://nobody@127.0.0.1:1/none"
 
 
-def every_app() -> dict[str, FastAPI]:
-    """The five apps by service name, as their routes and OpenAPI documents stand."""
-    key = generate_private_key()
+def every_app(key: Ed25519PrivateKey | None = None) -> dict[str, FastAPI]:
+    """The five apps by service name, as their routes and OpenAPI documents stand; `key` signs their tokens."""
+    key = key or generate_private_key()
     verifier = TokenVerifier(key.public_key())
     return {
         "intake": build_intake(UNUSED_DSN, verifier, key),

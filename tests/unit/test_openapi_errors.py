@@ -22,7 +22,8 @@ from tangvat_shared.openapi import ErrorBody
 from tests.support.apps import every_app
 
 ERROR_REF = "#/components/schemas/ErrorBody"
-APPS = every_app()
+KEY = generate_private_key()
+APPS = every_app(KEY)
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -94,9 +95,6 @@ def test_every_authenticated_route_of_the_services_is_covered() -> None:
     assert authenticated["custody"] >= 30
 
 
-KEY = generate_private_key()
-
-
 def _app_with_a_new_route() -> FastAPI:
     app = create_app(title="t", version="1", token_verifier=TokenVerifier(KEY.public_key()), readiness=_ready)
 
@@ -159,8 +157,12 @@ def test_an_undeclared_method_is_a_405_naming_every_method_the_path_serves() -> 
     board = disposal_client.delete("/boards/QLTT-BN")
     assert (batches.status_code, batches.headers["allow"]) == (405, "GET, POST")
     assert (board.status_code, board.headers["allow"]) == (405, "GET, PUT")
-    csv = TestClient(APPS["intake"]).request("OPTIONS", "/seizures/csv")  # also matches /seizures/{seizure_id}
-    assert (csv.status_code, csv.headers["allow"]) == (405, "POST")
+    admin = {"Authorization": f"Bearer {mint_token(KEY, subject='a', roles=[Role.ADMIN])}"}
+    intake = TestClient(APPS["intake"], headers=admin)
+    for method in ("OPTIONS", "GET"):  # /seizures/csv also matches GET /seizures/{seizure_id}, with "csv" for an id
+        csv = intake.request(method, "/seizures/csv")
+        assert (csv.status_code, csv.headers["allow"]) == (405, "POST")
+    assert intake.get("/seizures/not-an-id").status_code == 422  # a path only that route serves: its own answer
     web_client = TestClient(APPS["web"])
     token = web_client.put("/api/dev/token", json={})  # the front's own route, not the proxy's "no service 'dev'"
     read = web_client.get("/api/dev/token")  # nor the static pages' "no such file"
