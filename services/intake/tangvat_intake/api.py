@@ -241,7 +241,8 @@ async def correct_seizure(request: Request, principal: IntakeOfficer, seizure_id
     return {"event_id": await service.correct_seizure(_pool(request), _ctx(request, principal), seizure_id, body)}
 
 
-@router.post("/seizures/{seizure_id}/legal-status", status_code=201, response_model=Accepted)
+@router.post("/seizures/{seizure_id}/legal-status", status_code=201, response_model=Accepted,
+             responses={409: {"description": "the seizure's legal status is already recorded (once)"}})
 async def record_legal_status(request: Request, principal: IntakeOfficer, seizure_id: uuid.UUID,
                               body: LegalStatusIn) -> dict[str, Any]:
     return {"event_id": await service.record_legal_status(_pool(request), _ctx(request, principal), seizure_id, body)}
