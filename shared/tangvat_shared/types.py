@@ -20,12 +20,13 @@ _NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline a
 _LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 _TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # ... and for what must say something: at least one character that is not white space (`\s` is what
-# str.strip() strips, so the document and `_non_blank` agree on every string).
-_NON_BLANK_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
-_NON_BLANK_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# str.strip() strips; U+0085 is named because ECMA-262's `\s`, which a client or fuzzer applies, omits it).
+_NON_BLANK_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f\x85][^\x00-\x1f\x7f]*$"
+_NON_BLANK_TEXT_PATTERN = (r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f\x85]"
+                           r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 # A reason: at least 3 characters once trimmed, i.e. two characters that are not white space with one between.
-_REASON_PATTERN = (r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+"
-                   r"[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+_REASON_PATTERN = (r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f\x85][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+"
+                   r"[^\s\x00-\x1f\x7f\x85][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 
 # What a timestamptz can hold and Python can convert to UTC and back without overflow, with room to spare.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
