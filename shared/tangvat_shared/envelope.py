@@ -102,8 +102,8 @@ def envelope_body(
     data: dict[str, Any],
     actor: Actor,
     time: datetime | str,
-    correlation_id: uuid.UUID | None = None,
-    causation_id: uuid.UUID | None = None,
+    correlation_id: uuid.UUID | str | None = None,
+    causation_id: uuid.UUID | str | None = None,
 ) -> dict[str, Any]:
     """The stored (unsequenced) JSON body of an event; `data` must already be JSON values.
 

@@ -17,6 +17,7 @@ import orjson
 
 from tangvat_shared.canonical import canonical_json
 from tangvat_shared.envelope import Actor, Envelope, envelope_body
+from tangvat_shared.ids import uuid4_strings
 
 _COLUMNS = ("event_id", "event_type", "subject", "occurred_at", "correlation_id", "body")
 _QUEUE_COLUMNS = ("event_id", "subject", "payload")
@@ -83,13 +84,18 @@ async def emit(
     causation_id: uuid.UUID | None = None,
 ) -> list[str]:
     """Record (type, subject, data) events of one command in the current transaction; their ids."""
-    records, ids = [], []
-    for event_type, subject, data in events:
-        event_id = uuid.uuid4()
-        body = envelope_body(event_id=event_id, source=source, type=event_type, schemaversion=1, subject=subject,
-                             data=data, actor=actor, time=now, correlation_id=correlation_id,
-                             causation_id=causation_id)
-        records.append(outbox_record(body, now))
-        ids.append(str(event_id))
+    # Per event only what differs: the ids come from one urandom call (uuid4() and str() of each were a
+    # fifth of a 34,200-item handover's Python time), the time is formatted once, the
+    # correlation and causation ids turned into strings once.
+    ids = uuid4_strings(len(events))
+    at = now.isoformat()
+    correlation = str(correlation_id) if correlation_id else None
+    causation = str(causation_id) if causation_id else None
+    records = [
+        outbox_record(envelope_body(event_id=event_id, source=source, type=event_type, schemaversion=1,
+                                    subject=subject, data=data, actor=actor, time=at, correlation_id=correlation,
+                                    causation_id=causation), now)
+        for event_id, (event_type, subject, data) in zip(ids, events, strict=True)
+    ]
     await append_records(conn, records)
     return ids

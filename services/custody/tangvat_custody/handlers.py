@@ -102,18 +102,19 @@ async def reservation_requested(conn: asyncpg.Connection, events: Sequence[Event
         d = event.data
         assert isinstance(d, disposal.ReservationRequested)
         known = await store.items(conn, d.item_ids, for_update=True)
+        batch = str(d.batch_id)  # once, not per item's event
         drafts: list[Draft] = []
         reserved: list[uuid.UUID] = []
         for item_id in dict.fromkeys(d.item_ids):
             item = known.get(item_id)
             if item is not None and item["batch_id"] == d.batch_id and item["state"] in _HELD:
                 # A re-sent request: answered again, idempotently (the first answer may be what was lost).
-                drafts.append(domain.item_event(item, "custody.item_still_reserved", batch_id=d.batch_id,
+                drafts.append(domain.item_event(item, "custody.item_still_reserved", batch_id=batch,
                                                 warehouse_id=item["warehouse_id"])[1])
                 continue
             reason = domain.unavailable_reason(item)
             if reason is None and item is not None:
-                drafts.append(domain.item_event(item, "custody.item_reserved", batch_id=d.batch_id,
+                drafts.append(domain.item_event(item, "custody.item_reserved", batch_id=batch,
                                                 warehouse_id=item["warehouse_id"])[1])
                 reserved.append(item_id)
             else:
@@ -167,6 +168,7 @@ async def items_executed(conn: asyncpg.Connection, events: Sequence[Event]) -> N
         event_type = "custody.item_disposed" if d.outcome is disposal.ExecutionOutcome.DISPOSED \
             else "custody.item_released"
         known = await store.items(conn, d.item_ids, for_update=True)
+        batch = str(d.batch_id)  # once, not per item's event
         drafts: list[Draft] = []
         done: list[uuid.UUID] = []
         freed: list[uuid.UUID] = []
@@ -179,7 +181,7 @@ async def items_executed(conn: asyncpg.Connection, events: Sequence[Event]) -> N
                 continue  # already executed (a re-sent chunk)
             ours = item["batch_id"] == d.batch_id and item["state"] in _HELD
             if ours and item["state"] == "handed_over" and not item["on_hold"]:
-                drafts.append(domain.item_event(item, event_type, batch_id=d.batch_id, method=d.method,
+                drafts.append(domain.item_event(item, event_type, batch_id=batch, method=d.method,
                                                 warehouse_id=item["warehouse_id"])[1])
                 done.append(item_id)
                 continue

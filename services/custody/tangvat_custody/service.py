@@ -619,8 +619,9 @@ async def _execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: Com
     if items is None:  # a confirmation: the items may have changed while it waited
         items = await _handover_items(conn, custody, ctx, body)
     handover_id = uuid.uuid4()
+    batch, handover = str(body.batch_id), str(handover_id)  # once, not per item's event
     drafts = [
-        domain.item_event(item, "custody.item_handed_over", batch_id=body.batch_id, handover_id=handover_id,
+        domain.item_event(item, "custody.item_handed_over", batch_id=batch, handover_id=handover,
                           warehouse_id=item["warehouse_id"], recipient=body.recipient,
                           from_location_code=item["location_code"], requested_by=requested_by,
                           confirmed_by=ctx.user if requested_by else None, location_code=None)[1]
