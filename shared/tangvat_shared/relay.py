@@ -101,7 +101,12 @@ class Relay:
         return self._token is not None
 
     async def ensure_stream(self) -> None:
+        # Read first: an INSERT ... ON CONFLICT against a row another transaction has updated waits for that
+        # transaction, and a paused predecessor stuck mid-transaction would hold a starting successor there
+        # forever, before it ever asks for the lease (seen in the fault suite: a successor that never logged).
         async with self._pool.acquire() as conn:
+            if await conn.fetchval("SELECT 1 FROM stream_head WHERE stream = $1", self._config.stream):
+                return
             await conn.execute(
                 "INSERT INTO stream_head (stream) VALUES ($1) ON CONFLICT DO NOTHING", self._config.stream
             )

@@ -2,8 +2,9 @@
 VM: connections stay open, requests sit unanswered) and killed (SIGKILL, then restarted). Intake keeps
 registering throughout; once the broker is back everything reaches Kafka (lost 0), a pause may leave
 duplicates on the wire (a batch the relay re-sent after its request timed out, at most one relay batch per
-partition) that consumers drop by event id; a kill leaves none (nothing was in flight when it died). Custody
-and disposal apply every registration once."""
+partition) that consumers drop by event id. A kill finds nothing in flight, but the first sends after the
+restart may time out while the broker is still loading its logs (seen on a loaded machine: one batch of 500
+re-sent), so both outages are held to the same bound. Custody and disposal apply every registration once."""
 
 from __future__ import annotations
 
@@ -165,6 +166,6 @@ def test_the_broker_killed_for_45_s_and_restarted(system: FaultStack, fault_resu
     record(fault_results, "broker SIGKILL for 45 s, restarted, 20,000 items queued in intake's outbox", restarted,
            counts, down_s=round(down_for, 1), unpublished_when_killed=unpublished,
            all_on_kafka_s_after_restart=round(on_kafka_after, 2), intake_ready_during_outage=answered)
-    # Nothing was in flight when the broker died (the relay had published everything), and a dead broker
-    # accepts nothing: no record reached the log twice.
-    assert counts["duplicates_added_on_the_wire"] == 0, counts
+    # Nothing was in flight when the broker died (the relay had published everything), but a send right after
+    # the restart may time out after the broker wrote it and be sent again: at most one batch per partition.
+    assert all(n <= RELAY_BATCH for n in counts["duplicates_added_by_partition"].values()), counts
