@@ -22,8 +22,8 @@ from tangvat_audit.log_reader import _partitions, read_stream
 from tangvat_intake import service as intake_service
 from tangvat_intake.schemas import SeizureRegistration
 from tangvat_shared.auth import Principal, Role
+from tangvat_shared.command import CommandContext
 from tangvat_shared.db import create_pool
-from tangvat_shared.idempotency import CommandContext
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.relay import Relay, RelayConfig

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tangvat_shared import health
 from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.command import CommandContext, Outcome, OutcomeKind
 from tangvat_shared.db import create_pool
 from tangvat_shared.errors import (
     Conflict,
@@ -33,7 +34,7 @@ from tangvat_shared.errors import (
     RuleViolation,
     Unauthenticated,
 )
-from tangvat_shared.idempotency import CommandContext, check_key
+from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import install as document_errors
 from tangvat_shared.rendering import Renderer
 
@@ -253,6 +254,14 @@ def create_app(
         return PlainTextResponse(text.decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+HTTP_STATUS_OF: dict[OutcomeKind, int] = {OutcomeKind.CREATED: 201, OutcomeKind.DONE: 200, OutcomeKind.PENDING: 202}
+
+
+def answer(outcome: Outcome) -> JSONResponse:
+    """The one place an outcome becomes an HTTP status: created 201, done 200, pending 202."""
+    return JSONResponse(outcome.body, status_code=HTTP_STATUS_OF[outcome.kind])
 
 
 def correlation_id_of(request: Request) -> uuid.UUID:

@@ -3,15 +3,12 @@ different request is a conflict. Checked and recorded inside the command's own t
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from tangvat_shared.auth import Principal
-from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, InvalidInput
 
 MAX_KEY_LENGTH = 200
@@ -19,27 +16,17 @@ MAX_KEY_LENGTH = 200
 
 @dataclass(frozen=True)
 class StoredResponse:
-    status_code: int
+    """The first answer to a command under its key: the outcome's kind and its body."""
+
+    outcome: str
     body: dict[str, Any]
 
-
-@dataclass(frozen=True)
-class CommandContext:
-    """Who runs a command and under which correlation; for a retryable command, its key and the
-    digest of the request that the key must keep naming."""
-
-    principal: Principal
-    correlation_id: uuid.UUID | None = None
-    idempotency_key: str | None = None
-    request_hash: str = ""
-
     @property
-    def user(self) -> str:
-        return self.principal.user_id
+    def status_code(self) -> int:  # the legacy shape, until every service answers with an Outcome
+        return _LEGACY_STATUS[self.outcome]
 
-    @property
-    def actor(self) -> Actor:
-        return self.principal.actor
+
+_LEGACY_STATUS = {"created": 201, "done": 200, "pending": 202}
 
 
 def check_key(key: str) -> str:
@@ -55,7 +42,7 @@ async def replay_or_lock(
     # Two concurrent retries of one command: the second waits here, then replays the first.
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{principal}\x1f{key}")
     row = await conn.fetchrow(
-        "SELECT request_hash, status_code, response FROM idempotency_key WHERE principal = $1 AND key = $2",
+        "SELECT request_hash, outcome, response FROM idempotency_key WHERE principal = $1 AND key = $2",
         principal,
         key,
     )
@@ -63,35 +50,36 @@ async def replay_or_lock(
         return None
     if row["request_hash"] != request_hash:
         raise Conflict("Idempotency-Key was already used for a different request", code="idempotency_key_reused")
-    return StoredResponse(row["status_code"], row["response"])
+    return StoredResponse(row["outcome"], row["response"])
 
 
 async def remember(
-    conn: asyncpg.Connection, principal: str, key: str, request_hash: str, status_code: int, body: dict[str, Any]
+    conn: asyncpg.Connection, principal: str, key: str, request_hash: str, outcome: str, body: dict[str, Any]
 ) -> None:
     await conn.execute(
-        """INSERT INTO idempotency_key (key, principal, request_hash, status_code, response)
+        """INSERT INTO idempotency_key (key, principal, request_hash, outcome, response)
            VALUES ($1, $2, $3, $4, $5)""",
         key,
         principal,
         request_hash,
-        status_code,
+        outcome,
         body,
     )
 
 
-Work = Callable[[asyncpg.Connection], Awaitable[tuple[int, dict[str, Any]]]]
+LegacyWork = Callable[[asyncpg.Connection], Awaitable[tuple[int, dict[str, Any]]]]
 
 
 async def run_command(pool: asyncpg.Pool, principal: str, key: str | None, request_hash: str,
-                      work: Work) -> StoredResponse:
-    """One transaction: replay a retried command, or run it and remember its answer."""
+                      work: LegacyWork) -> StoredResponse:
+    """The legacy shape (work answers a status code), until every service uses tangvat_shared.command."""
     async with pool.acquire() as conn, conn.transaction():
         if key:
             stored = await replay_or_lock(conn, principal, key, request_hash)
             if stored is not None:
                 return stored
         status, body = await work(conn)
+        outcome = {201: "created", 202: "pending"}.get(status, "done")
         if key:
-            await remember(conn, principal, key, request_hash, status, body)
-    return StoredResponse(status, body)
+            await remember(conn, principal, key, request_hash, outcome, body)
+    return StoredResponse(outcome, body)

@@ -39,8 +39,9 @@ from tangvat_custody.schemas import (
 )
 from tangvat_custody.service import Custody
 from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.command import CommandContext
 from tangvat_shared.http import command_context, create_database_app, require_roles
-from tangvat_shared.idempotency import CommandContext, StoredResponse
+from tangvat_shared.idempotency import StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.transitions import ItemState
 from tangvat_shared.types import Code, Instant, Line, NonBlankLine

@@ -31,10 +31,11 @@ from tangvat_custody.schemas import (
 )
 from tangvat_shared import outbox
 from tangvat_shared.auth import Principal
+from tangvat_shared.command import CommandContext
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind
-from tangvat_shared.idempotency import CommandContext, StoredResponse, run_command
+from tangvat_shared.idempotency import StoredResponse, run_command
 from tangvat_shared.labels import InvalidLabel, verify_label
 from tangvat_shared.transitions import HoldRule, ItemStatus, fold, guard, place_after, sources_of, transition_for
 

@@ -28,8 +28,9 @@ from tangvat_disposal.schemas import (
 )
 from tangvat_disposal.service import Disposal
 from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.command import CommandContext
 from tangvat_shared.http import command_context, create_database_app, require_roles
-from tangvat_shared.idempotency import CommandContext, StoredResponse
+from tangvat_shared.idempotency import StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer
 from tangvat_shared.types import Code, NonBlankLine

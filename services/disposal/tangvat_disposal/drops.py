@@ -26,8 +26,9 @@ from tangvat_disposal.service import (
     ready_if_answered,
     subject_of,
 )
+from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import Conflict
-from tangvat_shared.idempotency import CommandContext, StoredResponse
+from tangvat_shared.idempotency import StoredResponse
 
 
 async def drop_item(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, item_id: uuid.UUID,

@@ -16,10 +16,11 @@ from tangvat_disposal.schemas import REQUIRED_BY_METHOD, BoardIn, CancelIn, Exec
 from tangvat_shared import outbox
 from tangvat_shared.auth import ALL, Principal, Role
 from tangvat_shared.canonical import canonical_json, sha256_hex
+from tangvat_shared.command import CommandContext
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
-from tangvat_shared.idempotency import CommandContext, StoredResponse, run_command
+from tangvat_shared.idempotency import StoredResponse, run_command
 
 Result = tuple[int, dict[str, Any]]
 MAX_LISTED = 1000  # refusals and exclusions listed in one answer; the count says how many in all

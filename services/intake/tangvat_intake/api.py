@@ -31,10 +31,11 @@ from tangvat_intake.schemas import (
     SeizureRegistration,
 )
 from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
 from tangvat_shared.events.intake import Category
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
-from tangvat_shared.idempotency import CommandContext, check_key
+from tangvat_shared.idempotency import check_key
 from tangvat_shared.labels import sign_label, verify_label
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer

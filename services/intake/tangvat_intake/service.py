@@ -16,10 +16,11 @@ from tangvat_intake.schemas import (
     SeizureRegistration,
 )
 from tangvat_shared.auth import Principal
+from tangvat_shared.command import CommandContext
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Conflict, NotFound
 from tangvat_shared.events.intake import LegalStatus
-from tangvat_shared.idempotency import CommandContext, StoredResponse, remember, replay_or_lock
+from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
 from tangvat_shared.outbox import append_records, emit
 
 
@@ -79,8 +80,8 @@ async def register_seizure(
             "labels_url": f"/seizures/{plan.seizure_id}/labels.pdf",
         }
         if idempotency_key:
-            await remember(conn, ctx.principal.user_id, idempotency_key, request_hash, 201, body)
-    return StoredResponse(201, body)
+            await remember(conn, ctx.principal.user_id, idempotency_key, request_hash, "created", body)
+    return StoredResponse("created", body)
 
 
 async def get_seizure(pool: asyncpg.Pool, principal: Principal, seizure_id: uuid.UUID) -> dict[str, Any]:

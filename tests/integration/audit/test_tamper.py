@@ -20,8 +20,8 @@ from tangvat_intake.schemas import SeizureRegistration
 from tangvat_shared.auth import Principal, Role
 from tangvat_shared.canonical import canonical_json
 from tangvat_shared.chain import seal
+from tangvat_shared.command import CommandContext
 from tangvat_shared.db import connect, create_pool
-from tangvat_shared.idempotency import CommandContext
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.relay import Relay, RelayConfig
