@@ -17,6 +17,7 @@ import orjson
 
 from tangvat_shared.canonical import canonical_json
 from tangvat_shared.envelope import Actor, Envelope, envelope_body
+from tangvat_shared.events.registry import spec_for
 from tangvat_shared.ids import uuid4_strings
 
 _COLUMNS = ("event_id", "event_type", "subject", "occurred_at", "correlation_id", "body")
@@ -92,7 +93,8 @@ async def emit(
     correlation = str(correlation_id) if correlation_id else None
     causation = str(causation_id) if causation_id else None
     records = [
-        outbox_record(envelope_body(event_id=event_id, source=source, type=event_type, schemaversion=1,
+        outbox_record(envelope_body(event_id=event_id, source=source, type=event_type,
+                                    schemaversion=spec_for(event_type).version,
                                     subject=subject, data=data, actor=actor, time=at, correlation_id=correlation,
                                     causation_id=causation), now)
         for event_id, (event_type, subject, data) in zip(ids, events, strict=True)
