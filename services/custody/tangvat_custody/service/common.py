@@ -1,0 +1,123 @@
+"""What every custody command shares: the service's resources, loading a locked item, a scanned label or a
+location, and the answer's shape."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from tangvat_custody import SERVICE, domain, store
+from tangvat_custody.domain import Draft
+from tangvat_shared import outbox
+from tangvat_shared.auth import Principal
+from tangvat_shared.command import CommandContext
+from tangvat_shared.envelope import Actor
+from tangvat_shared.errors import NotFound
+from tangvat_shared.idempotency import StoredResponse, run_command
+from tangvat_shared.labels import InvalidLabel, verify_label
+
+Result = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Custody:
+    """What every command needs: the database, intake's label key, and the configured limits."""
+
+    pool: asyncpg.Pool
+    label_key: Ed25519PublicKey
+    two_person_threshold_vnd: int = 100_000_000
+    perishable_limit_days: int = 30
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
+
+
+def actor_of(principal: Principal) -> Actor:
+    return principal.actor
+
+
+async def _command(custody: Custody, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
+                   ) -> StoredResponse:
+    return await run_command(custody.pool, ctx.user, ctx.idempotency_key, ctx.request_hash, work)
+
+
+async def emit(conn: asyncpg.Connection, actor: Actor, drafts: Sequence[Draft], now: datetime, *,
+               correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
+    return await outbox.emit(conn, source=SERVICE, actor=actor, now=now, correlation_id=correlation_id,
+                             causation_id=causation_id, events=[(d.type, d.subject, d.data) for d in drafts])
+
+
+async def _emit(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft], now: datetime) -> list[str]:
+    await store.insert_discrepancies(conn, [
+        (uuid.UUID(d.data["item_id"]), d.data["warehouse_id"], d.data["kind"], d.data["expected"],
+         d.data["observed"], d.data["context"], _uuid(d.data.get("reference_id")), d.data.get("note"), ctx.user, now)
+        for d in drafts if d.type == "custody.discrepancy_recorded"
+    ])
+    return await emit(conn, actor_of(ctx.principal), drafts, now, correlation_id=ctx.correlation_id)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID) -> asyncpg.Record:
+    item = await store.item(conn, item_id, for_update=True)
+    if item is None:
+        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
+    ctx.principal.require_warehouse(item["warehouse_id"])
+    return item
+
+
+async def _scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str) -> asyncpg.Record:
+    """The item a scanned label names, locked; a forged or altered label never reaches the database."""
+    item_id, label_code = verify_label(custody.label_key, label)
+    item = await _item(conn, ctx, item_id)
+    if item["label_code"] != label_code:
+        raise InvalidLabel("the label's code is not this item's label")
+    return item
+
+
+async def _location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str
+                    ) -> Mapping[str, Any]:
+    # A location never changes warehouse or code once created: scans may trust a cached copy.
+    location = custody.locations.get(code)
+    if location is None:
+        row = await store.location(conn, code)
+        if row is None:
+            raise NotFound(f"location {code} not found", code="unknown_location")
+        location = {"location_code": row["location_code"], "warehouse_id": row["warehouse_id"],
+                    "kind": row["kind"]}
+        if len(custody.locations) > 100_000:
+            custody.locations.clear()
+        custody.locations[code] = location
+    ctx.principal.require_warehouse(location["warehouse_id"])
+    return location
+
+
+
+def _out(status: str, event_ids: list[str], **fields: Any) -> dict[str, Any]:
+    return {"status": status, "event_ids": event_ids, **{k: domain._json(v) for k, v in fields.items()}}
+
+
+async def _pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, warehouse_id: str,
+                   payload: dict[str, Any], value_vnd: int) -> Result:
+    approval_id = uuid.uuid4()
+    await store.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, _now())
+    return 202, _out("pending_confirmation", [], approval_id=approval_id, value_vnd=value_vnd,
+                     confirm_url=f"/approvals/{approval_id}/confirm")
+
+
+async def _container(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> asyncpg.Record:
+    container = await store.container(conn, code, for_update=True)
+    if container is None:
+        raise NotFound(f"container {code} not found", code="unknown_container")
+    ctx.principal.require_warehouse(container["warehouse_id"])
+    return container
