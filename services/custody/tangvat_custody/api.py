@@ -39,8 +39,8 @@ from tangvat_custody.schemas import (
 )
 from tangvat_custody.service import Custody
 from tangvat_shared.auth import Principal, Role, TokenVerifier
-from tangvat_shared.command import CommandContext
-from tangvat_shared.http import command_context, create_database_app, require_roles
+from tangvat_shared.command import CommandContext, Outcome
+from tangvat_shared.http import answer, command_context, create_database_app, require_roles
 from tangvat_shared.idempotency import StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.transitions import ItemState
@@ -62,15 +62,16 @@ def _custody(request: Request) -> Custody:
     return custody
 
 
-def _answer(stored: StoredResponse) -> JSONResponse:
-    return JSONResponse(stored.body, status_code=stored.status_code)
-
-
-Command = Callable[[Custody, CommandContext], Awaitable[StoredResponse]]
+Command = Callable[[Custody, CommandContext], Awaitable[Outcome | StoredResponse]]
 
 
 async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
-    return _answer(await command(_custody(request), await command_context(request, principal, key)))
+    """Run a command; its Outcome answers through the shared `answer` (201/200/202 chosen there)."""
+    result = await command(_custody(request), await command_context(request, principal, key))
+    if isinstance(result, Outcome):
+        return answer(result)
+    # The legacy shape, until every custody command answers with an Outcome.
+    return JSONResponse(result.body, status_code=result.status_code)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+# The one draft type, re-exported while handlers and transfers still import it from here.
+from tangvat_shared.command import Draft as Draft
 from tangvat_shared.errors import Conflict, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
 from tangvat_shared.transitions import ItemState, ItemStatus, Place, guard, place_after, transition_for
@@ -14,15 +16,6 @@ from tangvat_shared.transitions import ItemState, ItemStatus, Place, guard, plac
 
 def item_subject(item_id: uuid.UUID) -> str:
     return f"item/{item_id}"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An event decided but not yet written: type, subject and JSON-ready data."""
-
-    type: str
-    subject: str
-    data: dict[str, Any]
 
 
 def status_of(item: Mapping[str, Any]) -> ItemStatus:
@@ -36,7 +29,7 @@ def item_event(item: Mapping[str, Any], event_type: str, **data: Any) -> tuple[I
     command when it puts the item on a shelf, None when it leaves our shelves, and the shelf it left
     when it returns (`store.project` writes the same)."""
     after = guard(event_type, status_of(item))
-    payload = {"item_id": str(item["item_id"]), **{k: _json(v) for k, v in data.items()}}
+    payload = {"item_id": str(item["item_id"]), **{k: json_value(v) for k, v in data.items()}}
     place = transition_for(event_type).place
     if place is Place.SETS and "location_code" not in payload:
         raise ValueError(f"{event_type} puts the item on a shelf: it must name it")
@@ -45,7 +38,7 @@ def item_event(item: Mapping[str, Any], event_type: str, **data: Any) -> tuple[I
     return after, Draft(event_type, item_subject(item["item_id"]), payload)
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if hasattr(value, "isoformat"):
@@ -53,7 +46,7 @@ def _json(value: Any) -> Any:
     if hasattr(value, "value"):
         return value.value
     if isinstance(value, list):
-        return [_json(v) for v in value]
+        return [json_value(v) for v in value]
     return value
 
 
@@ -85,6 +78,15 @@ def check_in(item: Mapping[str, Any], location: Mapping[str, Any], *, quantity_c
     for kind, expected, observed in differences:
         drafts.append(discrepancy(item, kind, expected, observed, "receipt", None, note))
     return drafts
+
+
+def discrepancy_row(draft: Draft, recorded_by: str, now: datetime) -> tuple[Any, ...]:
+    """The warehouse's discrepancy row for a `custody.discrepancy_recorded` draft (store.insert_discrepancies)."""
+    if draft.type != "custody.discrepancy_recorded":
+        raise ValueError(f"{draft.type} is not a discrepancy")
+    d = draft.data
+    return (uuid.UUID(d["item_id"]), d["warehouse_id"], d["kind"], d["expected"], d["observed"], d["context"],
+            uuid.UUID(d["reference_id"]) if d.get("reference_id") else None, d.get("note"), recorded_by, now)
 
 
 def discrepancy(item: Mapping[str, Any], kind: DiscrepancyKind, expected: Any, observed: Any, context: str,

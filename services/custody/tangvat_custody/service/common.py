@@ -1,5 +1,5 @@
-"""What every custody command shares: the service's resources, loading a locked item, a scanned label or a
-location, and the answer's shape."""
+"""What every custody command shares: the service's resources, the command kernel, the loaders (a locked item,
+a scanned label, a location, a container, as plain dicts) and the answer's shape."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tangvat_custody import SERVICE, domain, store
-from tangvat_custody.domain import Draft
 from tangvat_shared import outbox
 from tangvat_shared.auth import Principal
-from tangvat_shared.command import CommandContext
+from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import NotFound
-from tangvat_shared.idempotency import StoredResponse, run_command
+from tangvat_shared.idempotency import StoredResponse
+from tangvat_shared.idempotency import run_command as legacy_run_command
 from tangvat_shared.labels import InvalidLabel, verify_label
 
-Result = tuple[int, dict[str, Any]]
+Result = tuple[int, dict[str, Any]]  # the legacy answer, until every custody command returns an Outcome
 
 
 @dataclass(frozen=True)
@@ -40,53 +40,59 @@ def actor_of(principal: Principal) -> Actor:
     return principal.actor
 
 
-async def _command(custody: Custody, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
-                   ) -> StoredResponse:
-    return await run_command(custody.pool, ctx.user, ctx.idempotency_key, ctx.request_hash, work)
+# --- the command kernel -------------------------------------------------------------------------
 
 
-async def emit(conn: asyncpg.Connection, actor: Actor, drafts: Sequence[Draft], now: datetime, *,
-               correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
-    return await outbox.emit(conn, source=SERVICE, actor=actor, now=now, correlation_id=correlation_id,
-                             causation_id=causation_id, events=[(d.type, d.subject, d.data) for d in drafts])
+async def command(custody: Custody, ctx: CommandContext, work: Work) -> Outcome:
+    """Run `work(conn, now) -> (Outcome, drafts)` through the shared kernel as custody."""
+    return await run_command(custody.pool, ctx, SERVICE, work)
 
 
-async def _emit(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft], now: datetime) -> list[str]:
-    await store.insert_discrepancies(conn, [
-        (uuid.UUID(d.data["item_id"]), d.data["warehouse_id"], d.data["kind"], d.data["expected"],
-         d.data["observed"], d.data["context"], _uuid(d.data.get("reference_id")), d.data.get("note"), ctx.user, now)
-        for d in drafts if d.type == "custody.discrepancy_recorded"
-    ])
-    return await emit(conn, actor_of(ctx.principal), drafts, now, correlation_id=ctx.correlation_id)
+def body(status: str, **fields: Any) -> dict[str, Any]:
+    """An answer's body: its status and fields, JSON-ready (the kernel adds the recorded `event_ids`)."""
+    return {"status": status, **{k: domain.json_value(v) for k, v in fields.items()}}
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    return uuid.UUID(value) if value else None
+async def save_discrepancies(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft],
+                             now: datetime) -> None:
+    """The discrepancy rows of the `custody.discrepancy_recorded` drafts a command decided on (the
+    warehouse's list of differences to resolve; the events themselves go to the chain)."""
+    await store.insert_discrepancies(conn, [domain.discrepancy_row(d, ctx.user, now) for d in drafts])
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+async def pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, warehouse_id: str,
+                  payload: dict[str, Any], value_vnd: int, now: datetime) -> Outcome:
+    """A high-value command recorded as waiting for a second person: 202 with where to confirm it."""
+    approval_id = uuid.uuid4()
+    await store.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, now)
+    return Outcome.pending(body("pending_confirmation", approval_id=approval_id, value_vnd=value_vnd,
+                                confirm_url=f"/approvals/{approval_id}/confirm"))
 
 
-async def _item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID) -> asyncpg.Record:
-    item = await store.item(conn, item_id, for_update=True)
-    if item is None:
+# --- loaders: what a command reads, locked, as plain dicts ----------------------------------------
+
+
+async def load_item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID) -> dict[str, Any]:
+    """The item, locked; 404 if custody does not know it, 403 outside the caller's warehouses."""
+    row = await store.item(conn, item_id, for_update=True)
+    if row is None:
         raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
-    ctx.principal.require_warehouse(item["warehouse_id"])
-    return item
+    ctx.principal.require_warehouse(row["warehouse_id"])
+    return dict(row)
 
 
-async def _scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str) -> asyncpg.Record:
+async def load_scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str
+                       ) -> dict[str, Any]:
     """The item a scanned label names, locked; a forged or altered label never reaches the database."""
     item_id, label_code = verify_label(custody.label_key, label)
-    item = await _item(conn, ctx, item_id)
+    item = await load_item(conn, ctx, item_id)
     if item["label_code"] != label_code:
         raise InvalidLabel("the label's code is not this item's label")
     return item
 
 
-async def _location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str
-                    ) -> Mapping[str, Any]:
+async def load_location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str
+                        ) -> Mapping[str, Any]:
     # A location never changes warehouse or code once created: scans may trust a cached copy.
     location = custody.locations.get(code)
     if location is None:
@@ -102,22 +108,48 @@ async def _location(conn: asyncpg.Connection, custody: Custody, ctx: CommandCont
     return location
 
 
+async def load_container(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> dict[str, Any]:
+    row = await store.container(conn, code, for_update=True)
+    if row is None:
+        raise NotFound(f"container {code} not found", code="unknown_container")
+    ctx.principal.require_warehouse(row["warehouse_id"])
+    return dict(row)
+
+
+# --- the legacy path (status codes, `_emit`), until approvals/transfers/checkouts/handover/holds move ---------
+
+
+async def _command(custody: Custody, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
+                   ) -> StoredResponse:
+    return await legacy_run_command(custody.pool, ctx.user, ctx.idempotency_key, ctx.request_hash, work)
+
+
+async def emit(conn: asyncpg.Connection, actor: Actor, drafts: Sequence[Draft], now: datetime, *,
+               correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
+    return await outbox.emit(conn, source=SERVICE, actor=actor, now=now, correlation_id=correlation_id,
+                             causation_id=causation_id, events=[(d.type, d.subject, d.data) for d in drafts])
+
+
+async def _emit(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft], now: datetime) -> list[str]:
+    await save_discrepancies(conn, ctx, [d for d in drafts if d.type == "custody.discrepancy_recorded"], now)
+    return await emit(conn, actor_of(ctx.principal), drafts, now, correlation_id=ctx.correlation_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+_item = load_item
+_scanned = load_scanned
+_location = load_location
+_container = load_container
+
 
 def _out(status: str, event_ids: list[str], **fields: Any) -> dict[str, Any]:
-    return {"status": status, "event_ids": event_ids, **{k: domain._json(v) for k, v in fields.items()}}
+    return {"status": status, "event_ids": event_ids, **{k: domain.json_value(v) for k, v in fields.items()}}
 
 
 async def _pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, warehouse_id: str,
                    payload: dict[str, Any], value_vnd: int) -> Result:
-    approval_id = uuid.uuid4()
-    await store.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, _now())
-    return 202, _out("pending_confirmation", [], approval_id=approval_id, value_vnd=value_vnd,
-                     confirm_url=f"/approvals/{approval_id}/confirm")
-
-
-async def _container(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> asyncpg.Record:
-    container = await store.container(conn, code, for_update=True)
-    if container is None:
-        raise NotFound(f"container {code} not found", code="unknown_container")
-    ctx.principal.require_warehouse(container["warehouse_id"])
-    return container
+    outcome = await pending(conn, ctx, kind, warehouse_id, payload, value_vnd, _now())
+    return 202, {**outcome.body, "event_ids": []}

@@ -8,7 +8,6 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain, store
-from tangvat_custody.domain import Draft
 from tangvat_custody.schemas import (
     CountIn,
     CountScanIn,
@@ -23,7 +22,7 @@ from tangvat_custody.service.common import (
     _out,
 )
 from tangvat_shared.auth import Principal
-from tangvat_shared.command import CommandContext
+from tangvat_shared.command import CommandContext, Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind
 from tangvat_shared.idempotency import StoredResponse

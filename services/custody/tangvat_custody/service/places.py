@@ -7,7 +7,6 @@ import uuid
 import asyncpg
 
 from tangvat_custody import domain, store
-from tangvat_custody.domain import Draft
 from tangvat_custody.schemas import (
     ContainerIn,
     LabelsIn,
@@ -25,7 +24,7 @@ from tangvat_custody.service.common import (
     _out,
     _scanned,
 )
-from tangvat_shared.command import CommandContext
+from tangvat_shared.command import CommandContext, Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.idempotency import StoredResponse
 
