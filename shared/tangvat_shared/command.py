@@ -28,6 +28,7 @@ from tangvat_shared.auth import Principal
 from tangvat_shared.envelope import Actor
 from tangvat_shared.events.registry import spec_for
 from tangvat_shared.idempotency import remember, replay_or_lock
+from tangvat_shared.outbox import Cause
 
 RECORD_CHUNK = 5000  # drafts validated and written at a time: bounds what a 100,000-item command holds
 
@@ -130,14 +131,19 @@ def check_drafts(drafts: Sequence[Draft]) -> None:
 
 
 async def record(conn: asyncpg.Connection, *, source: str, actor: Actor, drafts: Iterable[Draft], now: datetime,
-                 correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
-    """Check and record drafts in the current transaction, in order; their event ids."""
+                 correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None,
+                 causes: Sequence[Cause] | None = None) -> list[str]:
+    """Check and record drafts in the current transaction, in order; their event ids.
+
+    A consumer's handler answering many events in one write gives each draft its own `causes` entry
+    (the consumed event's correlation id and its id); otherwise all carry `correlation_id`/`causation_id`."""
     ids: list[str] = []
     iterator = iter(drafts)
     while chunk := list(itertools.islice(iterator, RECORD_CHUNK)):
         check_drafts(chunk)
+        chunk_causes = None if causes is None else causes[len(ids):len(ids) + len(chunk)]
         ids += await outbox.emit(conn, source=source, actor=actor, now=now, correlation_id=correlation_id,
-                                 causation_id=causation_id,
+                                 causation_id=causation_id, causes=chunk_causes,
                                  events=[(d.type, d.subject, d.data) for d in chunk])
     return ids
 

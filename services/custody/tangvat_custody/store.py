@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from tangvat_custody.domain_flows import Change
 from tangvat_shared.events.custody import LOCATION_EVENTS
 from tangvat_shared.transitions import TRANSITIONS, Place, transition_for
 
@@ -475,3 +476,27 @@ async def items_in_state(conn: asyncpg.Connection, warehouse_id: str, state: str
             ORDER BY label_code LIMIT $4""",
         warehouse_id, state, after, limit,
     )
+
+
+# --- custody flows: writing what a decision returned (domain_flows.Change) ------------------------------------
+
+
+async def save_changes(conn: asyncpg.Connection, changes: Iterable[Change], now: datetime) -> None:
+    """Write each change as the decision returned it: the state the transition table gave (stamping when it
+    changed), the hold flag, where the items lie (`Place`) and the fields the command sets."""
+    for change in changes:
+        if not change.item_ids:
+            continue
+        values: dict[str, Any] = dict(change.fields)
+        if change.state is not None:
+            values["state"] = change.state.value
+            values["state_changed_at"] = now
+        if change.on_hold is not None:
+            values["on_hold"] = change.on_hold
+        if change.place is Place.SETS:
+            values["location_code"] = change.location_code
+        assignments = "".join(f", {c} = ${i + 2}" for i, c in enumerate(values)) + _PLACE_SQL.get(change.place, "")
+        await conn.execute(
+            f"UPDATE item SET version = version + 1{assignments} WHERE item_id = ANY($1::uuid[])",
+            change.item_ids, *values.values(),
+        )
