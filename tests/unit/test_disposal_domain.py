@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tangvat_disposal import domain
+from tangvat_disposal import domain, domain_execution
 from tangvat_disposal.domain import BatchStatus, Rule
 from tangvat_shared.errors import Conflict, RuleViolation
 from tangvat_shared.events.disposal import Method
@@ -84,15 +84,15 @@ def test_a_board_cannot_require_more_votes_than_it_has_members() -> None:
 
 def test_witnesses_are_two_outsiders_and_never_the_previous_pair_again() -> None:
     with pytest.raises(RuleViolation) as few:
-        domain.check_witnesses(["w1", "w1"], in_chain={}, previous_pair=None)
+        domain_execution.check_witnesses(["w1", "w1"], in_chain={}, previous_pair=None)
     assert few.value.code == "too_few_witnesses"
     with pytest.raises(RuleViolation) as handler:
-        domain.check_witnesses(["w1", "staff-1"], in_chain={"staff-1": "item-9"}, previous_pair=None)
+        domain_execution.check_witnesses(["w1", "staff-1"], in_chain={"staff-1": "item-9"}, previous_pair=None)
     assert handler.value.code == "witness_in_chain_of_custody"
     with pytest.raises(RuleViolation) as same:
-        domain.check_witnesses(["w2", "w1", "w3"], in_chain={}, previous_pair=["w1", "w2"])
+        domain_execution.check_witnesses(["w2", "w1", "w3"], in_chain={}, previous_pair=["w1", "w2"])
     assert same.value.code == "same_witness_pair"
-    domain.check_witnesses(["w1", "w3"], in_chain={}, previous_pair=["w1", "w2"])
+    domain_execution.check_witnesses(["w1", "w3"], in_chain={}, previous_pair=["w1", "w2"])
 
 
 def test_the_batch_state_machine_rejects_illegal_transitions() -> None:

@@ -10,7 +10,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from tangvat_disposal import certificate, drops, service
+from tangvat_disposal import certificate, service
 from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.schemas import (
     BatchItemOut,
@@ -28,9 +28,8 @@ from tangvat_disposal.schemas import (
 )
 from tangvat_disposal.service import Disposal
 from tangvat_shared.auth import Principal, Role, TokenVerifier
-from tangvat_shared.command import CommandContext
-from tangvat_shared.http import command_context, create_database_app, require_roles
-from tangvat_shared.idempotency import StoredResponse
+from tangvat_shared.command import CommandContext, Outcome
+from tangvat_shared.http import answer, command_context, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer
 from tangvat_shared.types import Code, NonBlankLine
@@ -52,12 +51,11 @@ def _disposal(request: Request) -> Disposal:
     return disposal
 
 
-Command = Callable[[Disposal, CommandContext], Awaitable[StoredResponse]]
+Command = Callable[[Disposal, CommandContext], Awaitable[Outcome]]
 
 
 async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
-    stored = await command(_disposal(request), await command_context(request, principal, key))
-    return JSONResponse(stored.body, status_code=stored.status_code)
+    return answer(await command(_disposal(request), await command_context(request, principal, key)))
 
 
 @router.put("/boards/{unit}", status_code=200, responses=ERRORS, summary="Set a unit's board and its quorum")
@@ -114,7 +112,7 @@ async def cancel(request: Request, principal: BoardMember, batch_id: uuid.UUID, 
 async def drop_item(request: Request, principal: BoardMember, batch_id: uuid.UUID, item_id: uuid.UUID, body: DropIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda d, x: drops.drop_item(d, x, batch_id, item_id, body))
+                      lambda d, x: service.drop_item(d, x, batch_id, item_id, body))
 
 
 @router.post("/batches/{batch_id}/execution", status_code=200, response_model=CommandOut, responses=ERRORS,
@@ -129,7 +127,7 @@ async def execute(request: Request, principal: BoardMember, batch_id: uuid.UUID,
 async def destruction_certificate(request: Request, principal: Reader, batch_id: uuid.UUID) -> Response:
     data = await service.certificate_data(_disposal(request), principal, batch_id)
     renderer: Renderer = request.app.state.renderer
-    pdf = await renderer.render(certificate.render, data.batch, [dict(item) for item in data.items])
+    pdf = await renderer.render(certificate.render, data.batch, data.items)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="bien-ban-tieu-huy-{batch_id}.pdf"'})
 

@@ -1,14 +1,21 @@
-"""Pure disposal rules: eligibility, the board's quorum, witnesses, and the batch state machine."""
+"""Pure disposal rules: eligibility, the board's quorum, witnesses, execution and the batch state machine.
+
+Every rule the disposal commands refuse by is here, over plain values (the service loads them, the
+store saves what these functions decide); each command's decision also names the events it publishes.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from tangvat_shared.errors import Conflict, RuleViolation
-from tangvat_shared.events.disposal import Method
+from tangvat_shared.command import Draft
+from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
+from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
 
 
 class BatchStatus(StrEnum):
@@ -163,6 +170,77 @@ def check_eligibility(item_ids: Sequence[str], items: Mapping[str, Mapping[str, 
     return refusals
 
 
+# --- proposals -----------------------------------------------------------------------------------
+
+MAX_LISTED = 1000  # refusals and exclusions listed in one answer; the count says how many in all
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What a board member asks the board to decide, as plain values."""
+
+    unit: str
+    method: Method
+    reason: str
+    emergency: bool = False
+    emergency_reason: str | None = None
+    deadline: datetime | None = None
+    skip_ineligible: bool = False  # leave ineligible items out (and list them) instead of refusing
+
+
+@dataclass(frozen=True)
+class Board:
+    members: tuple[str, ...]
+    quorum: int
+    rejections_to_reject: int
+
+
+@dataclass(frozen=True)
+class ProposedBatch:
+    batch_id: uuid.UUID
+    status: BatchStatus
+    item_ids: list[uuid.UUID]  # the eligible ones, in the order asked
+    total_value_vnd: int
+    excluded: list[dict[str, str]]  # the first MAX_LISTED refusals
+    excluded_items: int
+
+
+def check_deadline(deadline: datetime | None, now: datetime) -> None:
+    if deadline is not None and deadline <= now:
+        raise InvalidInput("the deadline is in the past", code="deadline_in_past")
+
+
+def propose(proposal: Proposal, *, batch_id: uuid.UUID, proposer: str, board: Board | None,
+            wanted: Sequence[uuid.UUID], items: Mapping[str, Mapping[str, Any]], max_items: int
+            ) -> tuple[ProposedBatch, list[Draft]]:
+    """The batch a proposal makes of the items asked for (`items`: the read model's, by id), or the rule it breaks."""
+    if board is None:
+        raise RuleViolation(f"unit {proposal.unit} has no board to decide", code="no_board")
+    if not wanted:
+        raise RuleViolation("no item matches the filter", code="no_items")
+    if len(wanted) > max_items:
+        raise InvalidInput(f"a batch holds at most {max_items} items", code="batch_too_large")
+    refusals = check_eligibility([str(i) for i in wanted], items, method=proposal.method,
+                                 emergency=proposal.emergency, unit=proposal.unit)
+    refused = {r.item_id for r in refusals}
+    listed = [r.as_json() for r in refusals[:MAX_LISTED]]
+    if refusals and not proposal.skip_ineligible:
+        raise RuleViolation(f"{len(refused)} of {len(wanted)} items cannot be proposed", code="ineligible_items",
+                            details={"refusals": listed, "refused_items": len(refused)})
+    eligible = [i for i in wanted if str(i) not in refused] if refused else list(wanted)
+    if not eligible:
+        raise RuleViolation("no proposed item is eligible", code="ineligible_items",
+                            details={"refusals": listed, "refused_items": len(refused)})
+    total = sum(int(items[str(i)]["value_vnd"]) for i in eligible)
+    batch = ProposedBatch(batch_id, BatchStatus.PROPOSED, eligible, total, listed, len(refused))
+    header = Draft("disposal.batch_proposed", subject_of(batch_id), {
+        "batch_id": str(batch_id), "unit": proposal.unit, "method": proposal.method.value, "reason": proposal.reason,
+        "emergency": proposal.emergency, "emergency_reason": proposal.emergency_reason, "proposer": proposer,
+        "item_count": len(eligible), "total_value_vnd": total,
+        "deadline": proposal.deadline.isoformat() if proposal.deadline else None})
+    return batch, [header, *chunked("disposal.items_proposed", batch_id, eligible)]
+
+
 # --- the board -----------------------------------------------------------------------------------
 
 
@@ -172,6 +250,10 @@ def check_board(members: Sequence[str], quorum: int, rejections_to_reject: int) 
     if quorum > len(members) or rejections_to_reject > len(members):
         raise RuleViolation("quorum and rejection threshold cannot exceed the number of members",
                             code="quorum_exceeds_board")
+
+
+def board_configured(unit: str, board: Mapping[str, Any]) -> Draft:
+    return Draft("disposal.board_configured", f"board/{unit}", {"unit": unit, **board})
 
 
 def check_voter(member: str, *, proposer: str, board_members: Iterable[str]) -> None:
@@ -190,24 +272,108 @@ def outcome(approvals: int, rejections: int, *, quorum: int, rejections_to_rejec
     return None
 
 
-# --- execution -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Vote:
+    member: str
+    decision: str  # approve | reject
+    reason: str
+    cast_at: datetime
 
 
-def check_witnesses(witness_ids: Sequence[str], *, in_chain: Mapping[str, str],
-                    previous_pair: Sequence[str] | None) -> None:
-    """At least two distinct witnesses, none who handled a destroyed item, not the last destruction's pair."""
-    if len(set(witness_ids)) < 2:
-        raise RuleViolation("a destruction needs at least two distinct witnesses", code="too_few_witnesses")
-    if in_chain:
-        raise RuleViolation("a witness is in the chain of custody of a destroyed item",
-                            code="witness_in_chain_of_custody",
-                            details=[{"witness": w, "item_id": i} for w, i in sorted(in_chain.items())])
-    # No pair of witnesses repeats from one destruction to the next (adding a third does not help).
-    repeated = set(previous_pair or ()) & set(witness_ids)
-    if len(repeated) >= 2:
-        raise RuleViolation("two witnesses of the previous destruction attend this one again",
-                            code="same_witness_pair", details={"repeated": sorted(repeated)})
+@dataclass(frozen=True)
+class Tally:
+    """A vote counted: the moves it makes the batch take, in order (none while the board is still out)."""
+
+    moves: tuple[BatchStatus, ...]
+    status: BatchStatus
+    approvals: list[str]
+    rejections: list[str]
+
+
+def check_voting_open(status: str, deadline: datetime | None, now: datetime) -> None:
+    if status != BatchStatus.PROPOSED:
+        raise Conflict(f"the batch is {status}: voting is closed", code="voting_closed")
+    if deadline is not None and now > deadline:
+        raise RuleViolation("the voting deadline has passed", code="deadline_passed")
+
+
+def vote(batch: Mapping[str, Any], cast: Sequence[Vote], new: Vote, *, board_members: Iterable[str]
+         ) -> tuple[Tally, list[Draft]]:
+    """One member's vote on a proposed batch (`cast`: the votes before it) and the decision it completes.
+
+    An approval moves the batch on to reserving at once: the caller adds the reservation requests."""
+    batch_id: uuid.UUID = batch["batch_id"]
+    check_voting_open(batch["status"], batch["deadline"], new.cast_at)
+    check_voter(new.member, proposer=batch["proposer"], board_members=board_members)
+    if any(v.member == new.member for v in cast):
+        raise Conflict("this member has already voted on the batch", code="already_voted")
+    subject = subject_of(batch_id)
+    drafts = [Draft("disposal.vote_cast", subject, {"batch_id": str(batch_id), "member": new.member,
+                                                    "decision": new.decision, "reason": new.reason,
+                                                    "cast_at": new.cast_at.isoformat()})]
+    ordered = sorted([*cast, new], key=lambda v: (v.cast_at, v.member))  # as the votes are listed
+    approvals = [v.member for v in ordered if v.decision == "approve"]
+    rejections = [v.member for v in ordered if v.decision == "reject"]
+    quorum, rejections_to_reject = batch["quorum"], batch["rejections_to_reject"]
+    decided = outcome(len(approvals), len(rejections), quorum=quorum, rejections_to_reject=rejections_to_reject)
+    if decided is None:
+        return Tally((), BatchStatus(batch["status"]), approvals, rejections), drafts
+    guard(batch["status"], decided)
+    drafts.append(Draft(f"disposal.batch_{decided.value}", subject, {
+        "batch_id": str(batch_id), "approvals": approvals, "rejections": rejections, "quorum": quorum,
+        "rejections_to_reject": rejections_to_reject}))
+    moves = (decided,) if decided is B.REJECTED else (decided, B.RESERVING)
+    return Tally(moves, moves[-1], approvals, rejections), drafts
+
+
+def cancel(batch: Mapping[str, Any], reason: str) -> list[Draft]:
+    guard(batch["status"], BatchStatus.CANCELLED)
+    return [Draft("disposal.batch_cancelled", subject_of(batch["batch_id"]),
+                  {"batch_id": str(batch["batch_id"]), "reason": reason})]
+
+
+# --- reservations --------------------------------------------------------------------------------
+
+
+def reservation_requests(batch_id: uuid.UUID, item_ids: Sequence[uuid.UUID]) -> list[Draft]:
+    return chunked("disposal.reservation_requested", batch_id, item_ids)
+
+
+def becomes_ready(status: str, pending: int) -> bool:
+    """A reserving batch with no item left pending is ready (custody answered them all, or the board
+    dropped the last unanswered one)."""
+    return status == BatchStatus.RESERVING and pending == 0
+
+
+def batch_ready(batch_id: uuid.UUID, counts: Mapping[str, int]) -> Draft:
+    return Draft("disposal.batch_ready", subject_of(batch_id), {
+        "batch_id": str(batch_id), "reserved": counts.get(Reservation.RESERVED, 0),
+        "unavailable": counts.get(Reservation.UNAVAILABLE, 0)})
+
+
+def drop(batch: Mapping[str, Any], reservation: str | None, *, live_items: int, item_id: uuid.UUID, reason: str,
+         deferred: bool, by: str) -> list[Draft]:
+    check_drop(batch["status"], reservation, live_items=live_items)
+    return [Draft("disposal.item_dropped", subject_of(batch["batch_id"]), {
+        "batch_id": str(batch["batch_id"]), "item_id": str(item_id), "reason": reason, "deferred": deferred,
+        "dropped_by": by})]
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+def subject_of(batch_id: uuid.UUID) -> str:
+    return f"batch/{batch_id}"
 
 
 def chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def chunked(event_type: str, batch_id: uuid.UUID, item_ids: Sequence[uuid.UUID], **fields: Any) -> list[Draft]:
+    """Item lists travel in events of at most MAX_ITEMS_PER_EVENT ids, numbered."""
+    parts = chunks(item_ids, MAX_ITEMS_PER_EVENT)
+    subject, batch = subject_of(batch_id), str(batch_id)
+    return [Draft(event_type, subject, {"batch_id": batch, **fields, "item_ids": [str(i) for i in part],
+                                        "chunk": n, "chunks": len(parts)})
+            for n, part in enumerate(parts, start=1)]

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from tangvat_disposal import store
+from tangvat_disposal import SERVICE, store
+from tangvat_disposal.domain import Reservation
 from tangvat_disposal.service import ready_if_answered
+from tangvat_shared.command import Draft, record
 from tangvat_shared.consumer import Event, Handler
 from tangvat_shared.envelope import Actor
 from tangvat_shared.events import custody, intake
@@ -84,7 +86,7 @@ async def reservation_answered(conn: asyncpg.Connection, events: Sequence[Event]
         batch_ids.append(d.batch_id)
         item_ids.append(d.item_id)
         reason = d.reason.value if isinstance(d, custody.ItemUnavailable) else None
-        answers.append("unavailable" if reason else "reserved")
+        answers.append(Reservation.UNAVAILABLE.value if reason else Reservation.RESERVED.value)
         reasons.append(reason)
         if reason:  # an unavailable answer to an executed item: custody refused the execution
             late_batches.append(d.batch_id)
@@ -92,17 +94,25 @@ async def reservation_answered(conn: asyncpg.Connection, events: Sequence[Event]
             late_outcomes.append(f"refused:{reason}")
     # The batch rows first, as commands do (then their items): a concurrent cancel, drop or execution
     # waits, never deadlocks (a drop locks the batch, then the item's batch_item row).
+    statuses: dict[uuid.UUID, str] = {}
     for batch_id in sorted(set(batch_ids)):
-        await store.batch(conn, batch_id, for_update=True)
+        row = await store.batch(conn, batch_id, for_update=True)
+        if row is not None:
+            statuses[batch_id] = row["status"]
     settled = await store.record_reservations(conn, batch_ids, item_ids, answers, reasons)
     if late_items:
         await store.record_outcomes(conn, late_batches, late_items, late_outcomes)
+    now = datetime.now(UTC)
+    drafts: list[Draft] = []
     for batch_id in sorted({r["batch_id"] for r in settled}):
-        gone = [r["item_id"] for r in settled if r["batch_id"] == batch_id and r["reservation"] == "unavailable"]
+        gone = [r["item_id"] for r in settled
+                if r["batch_id"] == batch_id and r["reservation"] == Reservation.UNAVAILABLE]
         if gone:  # custody will not hold them for this batch: they are free for another proposal
             await store.release_items(conn, batch_id, gone)
-        await ready_if_answered(conn, batch_id, CONSUMER_ACTOR, correlation_id=events[0].envelope.correlationid,
-                                causation_id=events[0].envelope.id)
+        drafts += await ready_if_answered(conn, batch_id, statuses.get(batch_id, ""), now)
+    if drafts:
+        await record(conn, source=SERVICE, actor=CONSUMER_ACTOR, drafts=drafts, now=now,
+                     correlation_id=events[0].envelope.correlationid, causation_id=events[0].envelope.id)
 
 
 async def reservation_released(conn: asyncpg.Connection, events: Sequence[Event]) -> None:

@@ -101,14 +101,6 @@ class ExecutionIn(Input):
     receipt_reference: ShortText | None = None
 
 
-REQUIRED_BY_METHOD: dict[Method, tuple[str, ...]] = {
-    Method.DESTROY: ("place", "destruction_method"),
-    Method.AUCTION: ("proceeds_vnd", "buyer_reference"),
-    Method.TRANSFER: ("receiving_agency", "acknowledgement_reference"),
-    Method.RETURN: ("owner_name", "receipt_reference"),
-}
-
-
 class CommandOut(BaseModel):
     batch_id: uuid.UUID
     status: str

@@ -9,6 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from tangvat_disposal.domain import LIVE_RESERVATIONS, Reservation
+
+_LIVE = sorted(r.value for r in LIVE_RESERVATIONS)  # the reservations a drop or a release may end
 _ITEM_COLUMNS = ("item_id", "seizure_id", "seizing_unit", "category", "description", "quantity", "unit",
                  "value_vnd", "perishable", "hazardous", "warehouse_id", "label_code", "registered_at")
 _ITEM_SELECT = """SELECT i.*, c.custody_state, coalesce(c.on_hold, false) AS on_hold, s.status AS legal_status
@@ -156,13 +159,15 @@ async def batch(conn: asyncpg.Connection, batch_id: uuid.UUID, *, for_update: bo
 
 
 async def transition(conn: asyncpg.Connection, batch_id: uuid.UUID, target: str, sources: list[str],
-                     **fields: Any) -> asyncpg.Record | None:
-    """Guarded UPDATE: moves the batch only from one of `sources`; None means someone else moved it."""
+                     **fields: Any) -> bool:
+    """Guarded UPDATE to the state the domain decided: moves the batch only from one of `sources`;
+    False means someone else moved it."""
     assignments = "".join(f", {name} = ${n}" for n, name in enumerate(fields, start=4))
-    return await conn.fetchrow(
-        f"UPDATE batch SET status = $2{assignments} WHERE batch_id = $1 AND status = ANY($3::text[]) RETURNING *",
+    status = await conn.execute(
+        f"UPDATE batch SET status = $2{assignments} WHERE batch_id = $1 AND status = ANY($3::text[])",
         batch_id, target, sources, *fields.values(),
     )
+    return status.split()[-1] == "1"
 
 
 async def list_batches(conn: asyncpg.Connection, units: list[str] | None, status: str | None, limit: int
@@ -223,12 +228,12 @@ async def batch_item(conn: asyncpg.Connection, batch_id: uuid.UUID, item_id: uui
 
 async def drop_item(conn: asyncpg.Connection, batch_id: uuid.UUID, item_id: uuid.UUID, reason: str, deferred: bool,
                     by: str, now: datetime) -> bool:
-    """Guarded: only an item still pending or reserved for the batch is dropped."""
+    """Guarded: only an item still pending or reserved for the batch (a live reservation) is dropped."""
     status = await conn.execute(
-        """UPDATE batch_item SET reservation = 'dropped', drop_reason = $3::text, deferred = $4::boolean,
+        """UPDATE batch_item SET reservation = $7::text, drop_reason = $3::text, deferred = $4::boolean,
                   dropped_by = $5::text, dropped_at = $6::timestamptz
-           WHERE batch_id = $1 AND item_id = $2 AND reservation IN ('pending', 'reserved')""",
-        batch_id, item_id, reason, deferred, by, now,
+           WHERE batch_id = $1 AND item_id = $2 AND reservation = ANY($8::text[])""",
+        batch_id, item_id, reason, deferred, by, now, Reservation.DROPPED.value, _LIVE,
     )
     return status.split()[-1] == "1"
 
@@ -275,9 +280,9 @@ async def record_reservations(conn: asyncpg.Connection, batch_ids: list[uuid.UUI
 async def record_released(conn: asyncpg.Connection, batch_ids: list[uuid.UUID], item_ids: list[uuid.UUID]) -> None:
     for (batch_id,), items in _keyed(batch_ids, item_ids).items():
         await conn.execute(
-            """UPDATE batch_item SET reservation = 'released'
-               WHERE batch_id = $1 AND item_id = ANY($2::uuid[]) AND reservation IN ('pending', 'reserved')""",
-            batch_id, items,
+            """UPDATE batch_item SET reservation = $3::text
+               WHERE batch_id = $1 AND item_id = ANY($2::uuid[]) AND reservation = ANY($4::text[])""",
+            batch_id, items, Reservation.RELEASED.value, _LIVE,
         )
 
 
