@@ -17,7 +17,7 @@ from demo_data import items, seizure_fields
 from stack import ServiceProcess
 from support.databases import migrated_database
 
-from tangvat_intake.domain import ITEM_COLUMNS
+from tangvat_intake.store import ITEM_COLUMNS
 from tangvat_shared.auth import mint_token
 from tangvat_shared.db import connect
 

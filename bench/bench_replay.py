@@ -59,8 +59,7 @@ async def main(runs: int, n_items: int) -> None:
         await producer.start()
         officer = Principal("bench", frozenset({Role.INTAKE_OFFICER}), frozenset(), frozenset({"QLTT-BN"}))
         registration = SeizureRegistration.model_validate(demo_data.seizure(n_items))
-        await intake_service.register_seizure(pool, CommandContext(officer, None), registration,
-                                              request_hash="x", idempotency_key=None)
+        await intake_service.register_seizure(intake_service.Intake(pool, key), CommandContext(officer), registration)
         relay = Relay(pool, producer, RelayConfig(stream="intake", topic=topic), key)
         await relay.ensure_stream()
         while await relay.run_once():

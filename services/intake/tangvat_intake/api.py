@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from tangvat_intake import service
 from tangvat_intake.csv_import import registration_from_csv
-from tangvat_intake.label_sheet import MAX_LABELS_PER_SHEET, Label, qr_png, qr_svg, render_sheet
+from tangvat_intake.label_sheet import MAX_LABELS_PER_SHEET, qr_png, qr_svg, render_sheet
 from tangvat_intake.schemas import (
     Accepted,
     HistoryEntry,
@@ -34,9 +34,8 @@ from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
 from tangvat_shared.events.intake import Category
-from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
+from tangvat_shared.http import answer, correlation_id_of, create_database_app, require_roles
 from tangvat_shared.idempotency import check_key
-from tangvat_shared.labels import sign_label, verify_label
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer
 from tangvat_shared.types import Document, NonBlankLine
@@ -53,14 +52,9 @@ CSV_COLUMNS_HELP = (
 )
 
 
-def _pool(request: Request) -> asyncpg.Pool:
-    pool: asyncpg.Pool = request.app.state.pool
-    return pool
-
-
-def _signing_key(request: Request) -> Ed25519PrivateKey:
-    key: Ed25519PrivateKey = request.app.state.signing_key
-    return key
+def _intake(request: Request) -> service.Intake:
+    intake: service.Intake = request.app.state.intake
+    return intake
 
 
 def _ctx(request: Request, principal: Principal) -> CommandContext:
@@ -81,13 +75,13 @@ def _row_errors(exc: ValidationError, line_of_row: Any = None) -> list[dict[str,
 
 async def _register(request: Request, principal: Principal, registration: SeizureRegistration, raw: bytes,
                     key: str | None) -> JSONResponse:
-    stored = await service.register_seizure(
-        _pool(request), _ctx(request, principal), registration,
-        request_hash=hashlib.sha256(raw).hexdigest(),
-        idempotency_key=check_key(key) if key is not None else None,
-    )
-    return JSONResponse(stored.body, status_code=stored.status_code,
-                        headers={"Location": f"/seizures/{stored.body['seizure_id']}"})
+    # The key names the registration's content (JSON body, or seizure fields + CSV), whichever route it came by.
+    ctx = CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None,
+                         hashlib.sha256(raw).hexdigest())
+    outcome = await service.register_seizure(_intake(request), ctx, registration)
+    response = answer(outcome)
+    response.headers["Location"] = f"/seizures/{outcome.body['seizure_id']}"
+    return response
 
 
 @router.post(
@@ -135,13 +129,7 @@ async def register_seizure_csv(
 
 @router.get("/seizures/{seizure_id}", response_model=SeizureOut)
 async def get_seizure(request: Request, principal: IntakeReader, seizure_id: uuid.UUID) -> dict[str, Any]:
-    return await service.get_seizure(_pool(request), principal, seizure_id)
-
-
-def _item_out(row: Any, key: Ed25519PrivateKey) -> dict[str, Any]:
-    item = dict(row)
-    item["label_payload"] = sign_label(key, row["item_id"], row["label_code"])
-    return item
+    return await service.get_seizure(_intake(request), principal, seizure_id)
 
 
 @router.get("/seizures/{seizure_id}/items", response_model=ItemPage)
@@ -153,49 +141,30 @@ async def list_items(
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="line number to continue after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    rows = await service.list_items(_pool(request), principal, seizure_id, category, after, limit)
-    key = _signing_key(request)
-    return {
-        "items": [_item_out(r, key) for r in rows],
-        "next_after": rows[-1]["line_no"] if len(rows) == limit else None,
-    }
+    return await service.list_items(_intake(request), principal, seizure_id, category, after, limit)
 
 
 @router.get("/items/{item_id}", response_model=ItemOut)
 async def get_item(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> dict[str, Any]:
-    return _item_out(await service.get_item(_pool(request), principal, item_id), _signing_key(request))
+    return await service.get_item(_intake(request), principal, item_id)
 
 
 @router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
 async def item_history(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await service.item_history(_pool(request), principal, item_id)
-    return [
-        {
-            "event_id": r["event_id"],
-            "type": r["event_type"],
-            "sequence": r["stream_seq"],
-            "occurred_at": r["occurred_at"],
-            "actor_id": r["body"]["actorid"],
-            "actor_role": r["body"]["actorrole"],
-            "data": r["body"]["data"],
-        }
-        for r in rows
-    ]
+    return await service.item_history(_intake(request), principal, item_id)
 
 
 @router.get("/items/{item_id}/label.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}})
 async def item_label(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> Response:
-    row = await service.get_item(_pool(request), principal, item_id)
-    payload = sign_label(_signing_key(request), row["item_id"], row["label_code"])
-    return Response(qr_svg(payload), media_type="image/svg+xml")
+    item = await service.get_item(_intake(request), principal, item_id)
+    return Response(qr_svg(item["label_payload"]), media_type="image/svg+xml")
 
 
 @router.get("/items/{item_id}/label.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
 async def item_label_png(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> Response:
-    row = await service.get_item(_pool(request), principal, item_id)
-    payload = sign_label(_signing_key(request), row["item_id"], row["label_code"])
-    return Response(qr_png(payload), media_type="image/png")
+    item = await service.get_item(_intake(request), principal, item_id)
+    return Response(qr_png(item["label_payload"]), media_type="image/png")
 
 
 @router.get("/seizures/{seizure_id}/labels.pdf", response_class=Response,
@@ -208,17 +177,9 @@ async def label_sheet(
     limit: Annotated[int, Query(ge=1, le=MAX_LABELS_PER_SHEET, description="labels on this sheet (at most "
                                 f"{MAX_LABELS_PER_SHEET:,}; `after` continues)")] = 240,
 ) -> Response:
-    seizure, rows = await service.labels(_pool(request), principal, seizure_id, after, limit)
-    key = _signing_key(request)
+    title, labels = await service.label_sheet(_intake(request), principal, seizure_id, after, limit)
     renderer: Renderer = request.app.state.renderer
-    sheet = await renderer.render(
-        render_sheet, f"BB {seizure['record_number']}",
-        [
-            Label(sign_label(key, r["item_id"], r["label_code"]), r["label_code"],
-                  f"#{r['line_no']} {r['description']}", r["warehouse_id"])
-            for r in rows
-        ],
-    )
+    sheet = await renderer.render(render_sheet, title, labels)
     return Response(sheet, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="labels-{seizure_id}.pdf"'})
 
@@ -226,27 +187,26 @@ async def label_sheet(
 @router.post("/labels/verify", response_model=LabelCheckOut,
              summary="Tell a genuine label from a forged or altered one")
 async def check_label(request: Request, principal: LabelReader, body: LabelCheckIn) -> dict[str, Any]:
-    item_id, label_code = verify_label(_signing_key(request).public_key(), body.payload)
-    return {"item_id": item_id, "label_code": label_code}
+    return service.check_label(_intake(request), body.payload)
 
 
 @router.post("/items/{item_id}/corrections", status_code=201, response_model=Accepted)
 async def correct_item(request: Request, principal: IntakeOfficer, item_id: uuid.UUID,
-                       body: ItemCorrectionIn) -> dict[str, Any]:
-    return {"event_id": await service.correct_item(_pool(request), _ctx(request, principal), item_id, body)}
+                       body: ItemCorrectionIn) -> JSONResponse:
+    return answer(await service.correct_item(_intake(request), _ctx(request, principal), item_id, body))
 
 
 @router.post("/seizures/{seizure_id}/corrections", status_code=201, response_model=Accepted)
 async def correct_seizure(request: Request, principal: IntakeOfficer, seizure_id: uuid.UUID,
-                          body: SeizureCorrectionIn) -> dict[str, Any]:
-    return {"event_id": await service.correct_seizure(_pool(request), _ctx(request, principal), seizure_id, body)}
+                          body: SeizureCorrectionIn) -> JSONResponse:
+    return answer(await service.correct_seizure(_intake(request), _ctx(request, principal), seizure_id, body))
 
 
 @router.post("/seizures/{seizure_id}/legal-status", status_code=201, response_model=Accepted,
              responses={409: {"description": "the seizure's legal status is already recorded (once)"}})
 async def record_legal_status(request: Request, principal: IntakeOfficer, seizure_id: uuid.UUID,
-                              body: LegalStatusIn) -> dict[str, Any]:
-    return {"event_id": await service.record_legal_status(_pool(request), _ctx(request, principal), seizure_id, body)}
+                              body: LegalStatusIn) -> JSONResponse:
+    return answer(await service.record_legal_status(_intake(request), _ctx(request, principal), seizure_id, body))
 
 
 _SEIZURE = "$response.body#/seizure_id"
@@ -273,8 +233,11 @@ LINKS: Links = {
 
 
 def build_app(dsn: str, verifier: TokenVerifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
-    app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size)
-    app.state.signing_key = signing_key
+    def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
+        app.state.intake = service.Intake(pool, signing_key)
+
+    app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size,
+                              on_pool=on_pool)
     app.include_router(router)
     add_links(app, LINKS)
     # The bulk route validates its raw body itself (fast path); publish its schema for clients.

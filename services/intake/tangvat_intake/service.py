@@ -1,188 +1,194 @@
-"""Intake commands and queries: one function per command, one transaction each."""
+"""Intake commands and queries: each command loads, lets the domain decide, saves, and answers, in the one
+transaction of `tangvat_shared.command.run_command`; the queries sign the labels they hand out."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tangvat_intake import SERVICE, domain, store
-from tangvat_intake.schemas import (
-    ItemCorrectionIn,
-    LegalStatusIn,
-    SeizureCorrectionIn,
-    SeizureRegistration,
-)
+from tangvat_intake.label_sheet import Label
+from tangvat_intake.schemas import ItemCorrectionIn, LegalStatusIn, SeizureCorrectionIn, SeizureRegistration
 from tangvat_shared.auth import Principal
-from tangvat_shared.command import CommandContext
-from tangvat_shared.envelope import Actor
-from tangvat_shared.errors import Conflict, NotFound
+from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
+from tangvat_shared.errors import NotFound
 from tangvat_shared.events.intake import LegalStatus
-from tangvat_shared.idempotency import StoredResponse, remember, replay_or_lock
-from tangvat_shared.outbox import append_records, emit
+from tangvat_shared.labels import sign_label, verify_label
 
 
-def actor_of(principal: Principal) -> Actor:
-    return principal.actor
+@dataclass(frozen=True)
+class Intake:
+    """What intake's commands and queries need: the database and the key its labels are signed with."""
+
+    pool: asyncpg.Pool
+    signing_key: Ed25519PrivateKey
+
+    def label_payload(self, item_id: uuid.UUID, label_code: str) -> str:
+        return sign_label(self.signing_key, item_id, label_code)
 
 
-async def _emit(conn: asyncpg.Connection, ctx: CommandContext, event_type: str, subject: str,
-                data: dict[str, Any]) -> uuid.UUID:
-    (event_id,) = await emit(conn, source=SERVICE, actor=ctx.principal.actor, events=[(event_type, subject, data)],
-                             now=datetime.now(UTC), correlation_id=ctx.correlation_id)
-    return uuid.UUID(event_id)
-
-
-async def register_seizure(
-    pool: asyncpg.Pool,
-    ctx: CommandContext,
-    registration: SeizureRegistration,
-    *,
-    request_hash: str,
-    idempotency_key: str | None,
-) -> StoredResponse:
+async def register_seizure(intake: Intake, ctx: CommandContext, registration: SeizureRegistration) -> Outcome:
     ctx.principal.require_unit(registration.seizing_unit)
-    now = datetime.now(UTC)
-    async with pool.acquire() as conn, conn.transaction():
-        if idempotency_key:
-            stored = await replay_or_lock(conn, ctx.principal.user_id, idempotency_key, request_hash)
-            if stored is not None:
-                return stored
-        plan = domain.plan_registration(
-            registration, actor=actor_of(ctx.principal), now=now, correlation_id=ctx.correlation_id
-        )
-        if await store.record_number_taken(conn, registration.seizing_unit, registration.record_number):
-            raise Conflict(
-                f"record number {registration.record_number} already registered by {registration.seizing_unit}",
-                code="duplicate_record_number",
-            )
-        taken = set(await store.label_codes_taken(conn, [i.label_code for i in registration.items]))
-        if taken:
-            rows = [
-                {"row": n, "field": "label_code", "message": f"label {i.label_code} is already in use"}
-                for n, i in enumerate(registration.items, start=1)
-                if i.label_code in taken
-            ]
-            raise Conflict(f"{len(rows)} label code(s) already in use", code="duplicate_label", details=rows[:1000])
-        await store.insert_seizure(conn, plan, ctx.principal.user_id, now)
-        await append_records(conn, [plan.seizure_event()])
-        for item_rows, events in plan.chunks():
-            await store.insert_items(conn, item_rows)
-            await append_records(conn, events)
-        body = {
-            "seizure_id": str(plan.seizure_id),
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        items = registration.items
+        record_number_taken = await store.record_number_taken(conn, registration.seizing_unit,
+                                                              registration.record_number)
+        labels_taken = set(await store.label_codes_taken(conn, [i.label_code for i in items]))
+        decided = domain.register(registration.model_dump(mode="json", exclude={"items"}), registration.seized_at,
+                                  items, now=now, record_number_taken=record_number_taken, labels_taken=labels_taken)
+        await store.insert_seizure(conn, decided, registration.model_dump(exclude={"items"}), ctx.user, now)
+        await store.insert_items(conn, decided, now)
+        seizure_id = decided.seizure_id
+        return Outcome.created({
+            "seizure_id": str(seizure_id),
             "record_number": registration.record_number,
-            "item_count": len(registration.items),
-            "total_value_vnd": plan.total_value_vnd,
-            "items_url": f"/seizures/{plan.seizure_id}/items",
-            "labels_url": f"/seizures/{plan.seizure_id}/labels.pdf",
-        }
-        if idempotency_key:
-            await remember(conn, ctx.principal.user_id, idempotency_key, request_hash, "created", body)
-    return StoredResponse("created", body)
+            "item_count": decided.item_count,
+            "total_value_vnd": decided.total_value_vnd,
+            "items_url": f"/seizures/{seizure_id}/items",
+            "labels_url": f"/seizures/{seizure_id}/labels.pdf",
+        }, event_ids=False), decided.drafts()
+
+    return await run_command(intake.pool, ctx, SERVICE, work)
 
 
-async def get_seizure(pool: asyncpg.Pool, principal: Principal, seizure_id: uuid.UUID) -> dict[str, Any]:
-    async with pool.acquire() as conn:
-        row = await store.seizure(conn, seizure_id)
-        if row is None:
-            raise NotFound(f"seizure {seizure_id} not found")
-        principal.require_unit(row["seizing_unit"])
-        counts = await store.items_by_category(conn, seizure_id)
-    result = dict(row)
-    result["items_by_category"] = counts
-    return result
+def _accepted(outcome: Outcome) -> Outcome:
+    """A correction or decision answers with the id of the one event it recorded."""
+    (event_id,) = outcome.body["event_ids"]
+    return Outcome(outcome.kind, {"event_id": event_id}, event_ids=False)
 
 
-async def list_items(
-    pool: asyncpg.Pool, principal: Principal, seizure_id: uuid.UUID, category: str | None, after: int, limit: int
-) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn:
-        row = await store.seizure(conn, seizure_id)
-        if row is None:
-            raise NotFound(f"seizure {seizure_id} not found")
-        principal.require_unit(row["seizing_unit"])
-        return await store.items_page(conn, seizure_id, category=category, after=after, limit=limit)
+async def _seizure(conn: asyncpg.Connection, principal: Principal, seizure_id: uuid.UUID, *,
+                   for_update: bool = False) -> dict[str, Any]:
+    row = await store.seizure(conn, seizure_id, for_update=for_update)
+    if row is None:
+        raise NotFound(f"seizure {seizure_id} not found")
+    principal.require_unit(row["seizing_unit"])
+    return dict(row)
 
 
-async def get_item(pool: asyncpg.Pool, principal: Principal, item_id: uuid.UUID) -> asyncpg.Record:
-    async with pool.acquire() as conn:
-        row = await store.item(conn, item_id)
+async def _item(conn: asyncpg.Connection, principal: Principal, item_id: uuid.UUID, *,
+                for_update: bool = False) -> dict[str, Any]:
+    row = await store.item(conn, item_id, for_update=for_update)
     if row is None:
         raise NotFound(f"item {item_id} not found")
     principal.require_unit(row["seizing_unit"])
-    return row
+    return dict(row)
 
 
-async def item_history(pool: asyncpg.Pool, principal: Principal, item_id: uuid.UUID) -> list[asyncpg.Record]:
-    await get_item(pool, principal, item_id)
-    async with pool.acquire() as conn:
-        return await store.subject_history(conn, domain.item_subject(item_id))
+async def correct_item(intake: Intake, ctx: CommandContext, item_id: uuid.UUID,
+                       correction: ItemCorrectionIn) -> Outcome:
+    requested = correction.model_dump(exclude={"reason"}, exclude_unset=True, mode="json")
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        item = await _item(conn, ctx.principal, item_id, for_update=True)
+        decided = domain.correct_item(item, requested, correction.reason)
+        await store.update_item(conn, item_id, decided.values)
+        if "value_vnd" in decided.values:
+            seizure = await _seizure(conn, ctx.principal, item["seizure_id"], for_update=True)
+            total = domain.corrected_total(seizure["total_value_vnd"], item["value_vnd"],
+                                           int(decided.values["value_vnd"]))
+            await store.update_seizure(conn, item["seizure_id"], {"total_value_vnd": total})
+        return Outcome.created({}), [decided.draft]
+
+    return _accepted(await run_command(intake.pool, ctx, SERVICE, work))
 
 
-async def correct_item(
-    pool: asyncpg.Pool, ctx: CommandContext, item_id: uuid.UUID, correction: ItemCorrectionIn
-) -> uuid.UUID:
-    async with pool.acquire() as conn, conn.transaction():
-        row = await store.item(conn, item_id, for_update=True)
-        if row is None:
-            raise NotFound(f"item {item_id} not found")
-        ctx.principal.require_unit(row["seizing_unit"])
-        changes = domain.corrections(row, correction, domain.ITEM_NULLABLE)
-        new_values = {c.field: c.new for c in changes}
-        await store.update_item(conn, item_id, new_values)
-        if "value_vnd" in new_values:
-            seizure = await store.seizure(conn, row["seizure_id"], for_update=True)
-            assert seizure is not None
-            total = seizure["total_value_vnd"] - row["value_vnd"] + int(new_values["value_vnd"])  # type: ignore[arg-type]
-            await store.update_seizure(conn, row["seizure_id"], {"total_value_vnd": total})
-        return await _emit(conn, ctx, "intake.item_corrected", domain.item_subject(item_id), {
-            "item_id": str(item_id),
-            "seizure_id": str(row["seizure_id"]),
-            "changes": [c.model_dump(mode="json") for c in changes],
-            "reason": correction.reason,
-        })
+async def correct_seizure(intake: Intake, ctx: CommandContext, seizure_id: uuid.UUID,
+                          correction: SeizureCorrectionIn) -> Outcome:
+    requested = correction.model_dump(exclude={"reason"}, exclude_unset=True, mode="json")
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        seizure = await _seizure(conn, ctx.principal, seizure_id, for_update=True)
+        decided = domain.correct_seizure(seizure, requested, correction.reason)
+        await store.update_seizure(conn, seizure_id, decided.values)
+        return Outcome.created({}), [decided.draft]
+
+    return _accepted(await run_command(intake.pool, ctx, SERVICE, work))
 
 
-async def correct_seizure(
-    pool: asyncpg.Pool, ctx: CommandContext, seizure_id: uuid.UUID, correction: SeizureCorrectionIn
-) -> uuid.UUID:
-    async with pool.acquire() as conn, conn.transaction():
-        row = await store.seizure(conn, seizure_id, for_update=True)
-        if row is None:
-            raise NotFound(f"seizure {seizure_id} not found")
-        ctx.principal.require_unit(row["seizing_unit"])
-        changes = domain.corrections(row, correction, domain.SEIZURE_NULLABLE)
-        await store.update_seizure(conn, seizure_id, {c.field: c.new for c in changes})
-        return await _emit(conn, ctx, "intake.seizure_corrected", domain.seizure_subject(seizure_id), {
-            "seizure_id": str(seizure_id),
-            "changes": [c.model_dump(mode="json") for c in changes],
-            "reason": correction.reason,
-        })
+async def record_legal_status(intake: Intake, ctx: CommandContext, seizure_id: uuid.UUID,
+                              decision: LegalStatusIn) -> Outcome:
+    decided_on = decision.model_dump(mode="json")
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        seizure = await _seizure(conn, ctx.principal, seizure_id, for_update=True)
+        current = LegalStatus(seizure["legal_status"]) if seizure["legal_status"] else None
+        draft = domain.decide_legal_status(seizure_id, current, decided_on)
+        await store.set_legal_status(conn, seizure_id, decision.status.value, decided_on)
+        return Outcome.created({}), [draft]
+
+    return _accepted(await run_command(intake.pool, ctx, SERVICE, work))
 
 
-async def record_legal_status(
-    pool: asyncpg.Pool, ctx: CommandContext, seizure_id: uuid.UUID, decision: LegalStatusIn
-) -> uuid.UUID:
-    async with pool.acquire() as conn, conn.transaction():
-        row = await store.seizure(conn, seizure_id, for_update=True)
-        if row is None:
-            raise NotFound(f"seizure {seizure_id} not found")
-        ctx.principal.require_unit(row["seizing_unit"])
-        current = LegalStatus(row["legal_status"]) if row["legal_status"] else None
-        draft = domain.decide_legal_status(current, decision)
-        await store.set_legal_status(conn, seizure_id, decision.status.value, draft.data)
-        data = dict(draft.data, seizure_id=str(seizure_id))
-        return await _emit(conn, ctx, draft.type, domain.seizure_subject(seizure_id), data)
+async def get_seizure(intake: Intake, principal: Principal, seizure_id: uuid.UUID) -> dict[str, Any]:
+    async with intake.pool.acquire() as conn:
+        seizure = await _seizure(conn, principal, seizure_id)
+        seizure["items_by_category"] = await store.items_by_category(conn, seizure_id)
+    return seizure
 
 
-async def labels(pool: asyncpg.Pool, principal: Principal, seizure_id: uuid.UUID, after: int,
-                 limit: int) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
-    async with pool.acquire() as conn:
-        row = await store.seizure(conn, seizure_id)
-        if row is None:
-            raise NotFound(f"seizure {seizure_id} not found")
-        principal.require_unit(row["seizing_unit"])
-        return row, await store.labels_page(conn, seizure_id, after, limit)
+def _with_label(intake: Intake, row: Any) -> dict[str, Any]:
+    item = dict(row)
+    item["label_payload"] = intake.label_payload(row["item_id"], row["label_code"])
+    return item
+
+
+async def list_items(intake: Intake, principal: Principal, seizure_id: uuid.UUID, category: str | None, after: int,
+                     limit: int) -> dict[str, Any]:
+    """A page of a seizure's items in line order, each with its signed label payload."""
+    async with intake.pool.acquire() as conn:
+        await _seizure(conn, principal, seizure_id)
+        rows = await store.items_page(conn, seizure_id, category=category, after=after, limit=limit)
+    return {
+        "items": [_with_label(intake, r) for r in rows],
+        "next_after": rows[-1]["line_no"] if len(rows) == limit else None,
+    }
+
+
+async def get_item(intake: Intake, principal: Principal, item_id: uuid.UUID) -> dict[str, Any]:
+    """An item with its signed label payload."""
+    async with intake.pool.acquire() as conn:
+        return _with_label(intake, await _item(conn, principal, item_id))
+
+
+async def item_history(intake: Intake, principal: Principal, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    async with intake.pool.acquire() as conn:
+        await _item(conn, principal, item_id)
+        rows = await store.subject_history(conn, domain.item_subject(item_id))
+    return [
+        {
+            "event_id": r["event_id"],
+            "type": r["event_type"],
+            "sequence": r["stream_seq"],
+            "occurred_at": r["occurred_at"],
+            "actor_id": r["body"]["actorid"],
+            "actor_role": r["body"]["actorrole"],
+            "data": r["body"]["data"],
+        }
+        for r in rows
+    ]
+
+
+async def label_sheet(intake: Intake, principal: Principal, seizure_id: uuid.UUID, after: int,
+                      limit: int) -> tuple[str, list[Label]]:
+    """The title and the signed labels of one sheet of a seizure's items (`after` a line number)."""
+    async with intake.pool.acquire() as conn:
+        seizure = await _seizure(conn, principal, seizure_id)
+        rows = await store.labels_page(conn, seizure_id, after, limit)
+    return f"BB {seizure['record_number']}", [
+        Label(intake.label_payload(r["item_id"], r["label_code"]), r["label_code"],
+              f"#{r['line_no']} {r['description']}", r["warehouse_id"])
+        for r in rows
+    ]
+
+
+def check_label(intake: Intake, payload: str) -> dict[str, Any]:
+    """The item id and label code of a genuine label; a forged or altered one is refused (`invalid_label`)."""
+    item_id, label_code = verify_label(intake.signing_key.public_key(), payload)
+    return {"item_id": item_id, "label_code": label_code}

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from tangvat_intake.domain import ITEM_COLUMNS, PlannedRegistration
+from tangvat_intake.domain import CHUNK, Registration
+
+ITEM_COLUMNS = (
+    "item_id", "seizure_id", "line_no", "category", "description", "brand", "quantity", "unit",
+    "value_vnd", "perishable", "hazardous", "condition", "photos", "label_code", "warehouse_id",
+    "registered_at",
+)
 
 _ITEM_FIELDS = """item_id, seizure_id, line_no, category, description, brand, quantity, unit, value_vnd,
                   perishable, hazardous, condition, photos, label_code, warehouse_id"""
@@ -28,24 +36,35 @@ async def record_number_taken(conn: asyncpg.Connection, unit: str, record_number
     )
 
 
-async def insert_seizure(conn: asyncpg.Connection, plan: PlannedRegistration, registered_by: str,
-                         registered_at: Any) -> None:
-    s = plan.seizure
+async def insert_seizure(conn: asyncpg.Connection, registration: Registration, fields: Mapping[str, Any],
+                         registered_by: str, registered_at: datetime) -> None:
+    """The seizure's row; `fields` are its validated fields as Python values (enums, datetimes)."""
+    s = fields
     await conn.execute(
         """INSERT INTO seizure (seizure_id, record_number, seizing_unit, agency, officers, seized_at, province,
                                 address, legal_basis, case_id, violation_categories, offender, notes, attachments,
                                 item_count, total_value_vnd, registered_by, registered_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)""",
-        s["seizure_id"], s["record_number"], s["seizing_unit"], s["agency"].value, s["officers"],
+        registration.seizure_id, s["record_number"], s["seizing_unit"], s["agency"].value, s["officers"],
         s["seized_at"], s["province"], s["address"], s["legal_basis"], s["case_id"],
         [c.value for c in s["violation_categories"]],
         _jsonable(s["offender"]), s["notes"], [_jsonable(a) for a in s["attachments"]],
-        s["item_count"], s["total_value_vnd"], registered_by, registered_at,
+        registration.item_count, registration.total_value_vnd, registered_by, registered_at,
     )
 
 
-async def insert_items(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
-    await conn.copy_records_to_table("item", records=rows, columns=ITEM_COLUMNS)
+async def insert_items(conn: asyncpg.Connection, registration: Registration, registered_at: datetime) -> None:
+    """Every item of a registration, one COPY per 5,000 rows (the rows of one chunk at a time in memory)."""
+    seizure_id = str(registration.seizure_id)
+    for start in range(0, registration.item_count, CHUNK):
+        ids = registration.item_ids(start, start + CHUNK)
+        rows = [
+            (item_id, seizure_id, start + offset + 1, item.category.value, item.description, item.brand,
+             item.quantity, item.unit, item.value_vnd, item.perishable, item.hazardous, item.condition,
+             item.photos, item.label_code, item.warehouse_id, registered_at)
+            for offset, (item_id, item) in enumerate(zip(ids, registration.items[start : start + CHUNK], strict=True))
+        ]
+        await conn.copy_records_to_table("item", records=rows, columns=ITEM_COLUMNS)
 
 
 def _jsonable(value: Any) -> Any:

@@ -66,8 +66,8 @@ async def clean_log(infra: Any) -> AsyncIterator[CleanLog]:
         await relay.ensure_stream()
         for n in (12, 9):
             registration = SeizureRegistration.model_validate(demo_data.seizure(n))
-            await intake_service.register_seizure(pool, CommandContext(OFFICER, None), registration,
-                                                  request_hash="x", idempotency_key=None)
+            intake = intake_service.Intake(pool, key)
+            await intake_service.register_seizure(intake, CommandContext(OFFICER), registration)
             while await relay.run_once():
                 pass
         records = await read_stream(infra.kafka_bootstrap, topic)
