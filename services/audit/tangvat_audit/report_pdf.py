@@ -9,39 +9,27 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
 from tangvat_audit.audit import AuditResult
-from tangvat_shared.pdf import CORE_FONTS, unicode_fonts, vnd
+from tangvat_shared.pdf import PageCursor, vnd
 
 MARGIN = 16 * mm
 LINE = 4.6 * mm
 MAX_FINDINGS = 500  # a tampered log can name tens of thousands; the JSON report has them all
 
 
-class _Page:
-    """A cursor down A4 pages: each line wraps to the width and starts a new page when one is full."""
+class _Page(PageCursor):
+    """The report's lines: wrapped to the width, 8.5 pt unless said, spaced in proportion to their size."""
 
     def __init__(self, pdf: canvas.Canvas) -> None:
-        self.pdf = pdf
-        self.regular, self.bold = unicode_fonts() or CORE_FONTS
-        self.width, self.height = A4
-        self.y = self.height - MARGIN
+        super().__init__(pdf, margin=MARGIN)
 
     def line(self, text: str, *, bold: bool = False, size: float = 8.5, indent: float = 0) -> None:
-        font = self.bold if bold else self.regular
-        x = MARGIN + indent
-        for part in simpleSplit(text, font, size, self.width - MARGIN - x) or [""]:
-            if self.y < MARGIN:
-                self.pdf.showPage()
-                self.y = self.height - MARGIN
-            self.pdf.setFont(font, size)
-            self.pdf.drawString(x, self.y, part)
-            self.y -= LINE * size / 8.5
+        self.wrapped(text, step=LINE * size / 8.5, bold=bold, size=size, x=MARGIN + indent)
 
     def gap(self) -> None:
-        self.y -= LINE / 2
+        self.skip(LINE / 2)
 
 
 def as_pdf(result: AuditResult, *, location: Mapping[str, Any] | None = None,
