@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette import types as asgi
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
@@ -95,6 +96,32 @@ async def proxy(request: Request, service: Code, path: ProxiedPath) -> Response:
     return await upstreams.forward(service, path, request)
 
 
+class NoStoreMiddleware:
+    """Pages and answers carry tokens' results: never cached by the browser or a proxy, never sniffed into
+    another type. Plain ASGI (not `@app.middleware("http")`, which runs each request and response through
+    extra tasks and streams): it only adds the two headers an answer does not already set."""
+
+    HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+    def __init__(self, app: asgi.ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: asgi.Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in self.HEADERS if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
 def build_app(settings: WebSettings, verifier: TokenVerifier) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,13 +144,6 @@ def build_app(settings: WebSettings, verifier: TokenVerifier) -> FastAPI:
     app.state.dev_mint_key = load_private_key(key_file.read_bytes()) if key_file else None
     app.include_router(router)
 
-    @app.middleware("http")
-    async def no_store(request: Request, call_next: Any) -> Response:
-        # Pages and answers carry tokens' results: never cached by the browser or a proxy.
-        response: Response = await call_next(request)
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
+    app.add_middleware(NoStoreMiddleware)
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="pages")
     return app
