@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -71,8 +71,15 @@ class Principal:
             raise Forbidden(f"not allowed for unit {unit}", code="unit_scope")
 
 
+class Verifier(Protocol):
+    """What the HTTP layer asks of a token verifier: the principal a bearer token names, or Unauthenticated."""
+
+    async def principal(self, token: str) -> Principal: ...
+
+
 class TokenVerifier:
-    """Verifies bearer tokens; a token already verified is not verified again until it expires.
+    """Verifies bearer tokens of the local issuer (tests, benchmarks; an OIDC provider in production:
+    tangvat_shared.oidc); a token already verified is not verified again until it expires.
 
     A scanner sends the same token with every scan, and an Ed25519 verification costs more than
     the rest of the scan's Python work: the cache maps the exact token string to its principal
@@ -84,6 +91,9 @@ class TokenVerifier:
         self._key = public_key
         self._leeway = leeway_seconds
         self._verified: dict[str, tuple[Principal, float, float]] = {}
+
+    async def principal(self, token: str) -> Principal:
+        return self.verify(token)
 
     def verify(self, token: str) -> Principal:
         cached = self._verified.get(token)

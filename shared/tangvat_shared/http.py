@@ -22,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tangvat_shared import health
-from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext, Outcome, OutcomeKind
 from tangvat_shared.db import create_pool
 from tangvat_shared.errors import (
@@ -145,8 +145,8 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("bearer token required", code="token_missing")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(credentials.credentials)
+    verifier: Verifier = request.app.state.token_verifier
+    principal = await verifier.principal(credentials.credentials)
     structlog.contextvars.bind_contextvars(user_id=principal.user_id)
     return principal
 
@@ -220,7 +220,7 @@ def create_app(
     *,
     title: str,
     version: str,
-    token_verifier: TokenVerifier,
+    token_verifier: Verifier,
     readiness: ReadinessCheck,
     lifespan: Any = None,
     more_metrics: MetricsSource | None = None,
@@ -278,7 +278,7 @@ async def command_context(request: Request, principal: Principal, key: str | Non
     return CommandContext(principal, correlation_id_of(request), check_key(key) if key is not None else None, digest)
 
 
-def create_database_app(*, title: str, token_verifier: TokenVerifier, dsn: str, pool_max_size: int,
+def create_database_app(*, title: str, token_verifier: Verifier, dsn: str, pool_max_size: int,
                         on_pool: Callable[[FastAPI, asyncpg.Pool], None] | None = None) -> FastAPI:
     """A service app that owns one connection pool (`app.state.pool`) and a renderer for CPU-bound work
     (`app.state.renderer`): opened at start-up, where `on_pool` hangs what the routes need on `app.state`,

@@ -23,6 +23,7 @@ from tangvat_shared.db import SHARED_MIGRATIONS, create_pool, migrate
 from tangvat_shared.kafka import dead_letter_topic, event_topic, make_consumer, make_producer
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.logs import configure_logging
+from tangvat_shared.oidc import OidcKeys, OidcTokenVerifier
 from tangvat_shared.relay import Relay, RelayConfig, relay_application_name
 from tangvat_shared.settings import PlatformSettings, ServiceSettings
 
@@ -40,6 +41,11 @@ def tune_gc(young: int = 50_000) -> None:
 
 
 def token_verifier(platform: PlatformSettings) -> TokenVerifier:
+    """The identity provider's verifier when one is configured, else the local issuer's (tests, benchmarks)."""
+    if platform.oidc_issuer:
+        keys = OidcKeys(platform.oidc_issuer)
+        return OidcTokenVerifier(keys, audience=platform.oidc_audience,  # type: ignore[return-value]
+                                 algorithms=platform.oidc_algorithms, user_claim=platform.oidc_user_claim)
     return TokenVerifier(load_public_key(Path(platform.auth_public_key_file).read_bytes()))
 
 

