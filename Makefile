@@ -47,6 +47,10 @@ ROLE ?= intake_officer
 token: install
 	@$(PY) deploy/stack.py token --role $(ROLE)
 
+# The current one-time code of a demo account that signs in with one (admin, board1-bn).
+totp: install
+	@$(PY) deploy/stack.py totp --user $(USER)
+
 # The browser tests drive Debian's chromium (installed here when missing; never Playwright's download).
 test: install
 	$(PY) deploy/chromium.py

@@ -32,6 +32,7 @@ from tangvat_infra.kafka import (
     topic_config,
     wait_for_kafka,
 )
+from tangvat_infra.keycloak import KeycloakServer, ensure_keycloak
 from tangvat_infra.postgres import POSTGRES_IMAGE, POSTGRES_SETTINGS, PostgresCluster, dsn, ensure_service_databases
 from tangvat_infra.processes import InfraError, free_port
 
@@ -73,6 +74,8 @@ DLQ_TOPICS = frozenset(f"{service}.dlq" for service in SERVICES)
 EVENT_PARTITIONS = 6
 DLQ_PARTITIONS = 1
 DEFAULT_PORTS = {"kafka_port": 19092, "controller_port": 19093, "pg_port": 55432}
+KEYCLOAK_PORT, KEYCLOAK_MANAGEMENT_PORT = 18080, 19000
+IDENTITY_DATABASE = "keycloak"
 
 
 def all_topics() -> dict[str, int]:
@@ -88,10 +91,14 @@ def create_project_topics(bootstrap: str) -> None:
 
 
 class LocalStack:
-    """The project's Kafka and PostgreSQL under one state directory."""
+    """The project's Kafka and PostgreSQL under one state directory, and with `identity` the identity
+    provider (Keycloak, on its own database of that PostgreSQL)."""
 
-    def __init__(self, state: Path, kafka_port: int, controller_port: int, pg_port: int) -> None:
+    def __init__(self, state: Path, kafka_port: int, controller_port: int, pg_port: int, *,
+                 identity: bool = False) -> None:
         self.state = state.resolve()
+        self.identity = identity
+        self.keycloak: KeycloakServer | None = None
         libs = DEFAULT_CACHE / "kafka-libs"
         self.kafka = KafkaNode(self.state / "kafka", kafka_port, controller_port, libs)
         pg_bin = find_postgres() or Path("/usr/lib/postgresql/15/bin")
@@ -102,13 +109,14 @@ class LocalStack:
 
     @classmethod
     def open(
-        cls, state: Path, kafka_port: int | None = None, controller_port: int | None = None, pg_port: int | None = None
+        cls, state: Path, kafka_port: int | None = None, controller_port: int | None = None, pg_port: int | None = None,
+        *, identity: bool = False,
     ) -> LocalStack:
         """The stack on the ports given, else on those its last `up` used, else on the defaults."""
         saved = _read_json(state / "ports.json")
         given = {"kafka_port": kafka_port, "controller_port": controller_port, "pg_port": pg_port}
         ports = {key: int(saved.get(key, DEFAULT_PORTS[key])) if port is None else port for key, port in given.items()}
-        return cls(state, **ports)
+        return cls(state, **ports, identity=identity)
 
     @property
     def ports(self) -> dict[str, int]:
@@ -123,10 +131,29 @@ class LocalStack:
         with self._exclusive():
             return self._up()
 
+    def wait_identity_ready(self, timeout: float = 300.0) -> None:
+        """Block until the identity provider answers OIDC discovery (`up` only launches it)."""
+        if self.keycloak is not None:
+            self.keycloak.wait_ready(timeout)
+
     def down(self) -> None:
         with self._exclusive():
+            self._keycloak_server(self._service_passwords()).stop()
             self.kafka.stop()
             self.postgres.stop()
+
+    def _keycloak_server(self, passwords: dict[str, str]) -> KeycloakServer:
+        if self.keycloak is None:
+            home = DEFAULT_CACHE / "keycloak-missing"
+            if (DEFAULT_CACHE).is_dir():
+                built = sorted(DEFAULT_CACHE.glob("keycloak-*/.tangvat-built"))
+                home = built[-1].parent if built else home
+            self.keycloak = KeycloakServer(
+                home, self.state / "keycloak", port=KEYCLOAK_PORT, management_port=KEYCLOAK_MANAGEMENT_PORT,
+                db_url=f"jdbc:postgresql://127.0.0.1:{self.postgres.port}/{IDENTITY_DATABASE}",
+                db_user=IDENTITY_DATABASE, db_password=passwords[IDENTITY_DATABASE],
+                admin_password=passwords["keycloak-admin"])
+        return self.keycloak
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -142,17 +169,28 @@ class LocalStack:
             raise InfraError(f"{self.state} is running on {saved}, not {self.ports}: run `down` first")
         self.kafka.libs_dir = ensure_kafka_jars(DEFAULT_CACHE)
         self.postgres.bin_dir = ensure_postgres()
+        keycloak_home = ensure_keycloak(DEFAULT_CACHE) if self.identity else None
         # The JVM and initdb take seconds each: start them side by side.
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             starts = [pool.submit(self.kafka.start), pool.submit(self.postgres.start)]
             for started in starts:
                 started.result()
         admin_dsn = self.postgres.admin_dsn
-        dsns = ensure_service_databases(admin_dsn, self._service_passwords())
+        passwords = self._service_passwords()
+        databases = {name: passwords[name] for name in (*SERVICES, *((IDENTITY_DATABASE,) if self.identity else ()))}
+        dsns = ensure_service_databases(admin_dsn, databases)
+        keycloak = None
+        if keycloak_home is not None:
+            keycloak = self._keycloak_server(passwords)
+            keycloak.home = keycloak_home
+            keycloak.launch()  # a JVM that takes tens of seconds: it boots while topics are made
         create_project_topics(self.kafka.bootstrap)
         env = {"TANGVAT_KAFKA_BOOTSTRAP": self.kafka.bootstrap}
-        env |= {f"TANGVAT_{name.upper()}_DATABASE_URL": url for name, url in dsns.items()}
+        env |= {f"TANGVAT_{name.upper()}_DATABASE_URL": url for name, url in dsns.items() if name in SERVICES}
         env["TANGVAT_PG_ADMIN_DSN"] = admin_dsn
+        if keycloak is not None:
+            env["TANGVAT_OIDC_ISSUER"] = keycloak.issuer
+            env["TANGVAT_KEYCLOAK_URL"] = keycloak.url
         self.ports_path.write_text(json.dumps(self.ports) + "\n")
         self._write_private(self.env_path, "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
         return env
@@ -160,8 +198,9 @@ class LocalStack:
     def _service_passwords(self) -> dict[str, str]:
         """Generated once and kept: a second `up` must not lock out running services."""
         passwords: dict[str, str] = _read_json(self.passwords_path)
-        if not all(passwords.get(name) for name in SERVICES):
-            passwords = {name: passwords.get(name) or secrets.token_urlsafe(18) for name in SERVICES}
+        names = (*SERVICES, IDENTITY_DATABASE, "keycloak-admin")
+        if not all(passwords.get(name) for name in names):
+            passwords = {name: passwords.get(name) or secrets.token_urlsafe(18) for name in names}
             self._write_private(self.passwords_path, json.dumps(passwords, indent=2) + "\n")
         return passwords
 

@@ -160,6 +160,7 @@ def service_env(
         f"{prefix}HTTP_PORT": str(http_port or HTTP_PORTS[service]),
         f"{prefix}METRICS_PORT": str(metrics_port or METRICS_PORTS[service]),
         "PYTHONUNBUFFERED": "1",
+        **({"TANGVAT_OIDC_ISSUER": infra_env["TANGVAT_OIDC_ISSUER"]} if "TANGVAT_OIDC_ISSUER" in infra_env else {}),
     }
 
 
@@ -197,9 +198,10 @@ def wait_http(url: str, timeout: float = 30.0, process: ServiceProcess | None = 
 
 
 class Stack:
-    def __init__(self, state: Path, kafka_port: int | None, controller_port: int | None, pg_port: int | None) -> None:
+    def __init__(self, state: Path, kafka_port: int | None, controller_port: int | None, pg_port: int | None, *,
+                 identity: bool = False) -> None:
         self.state = state.resolve()
-        self.infra = LocalStack.open(self.state, kafka_port, controller_port, pg_port)
+        self.infra = LocalStack.open(self.state, kafka_port, controller_port, pg_port, identity=identity)
         self.keys_dir = self.state / "keys"
 
     def processes(self, infra_env: Mapping[str, str] | None = None) -> list[ServiceProcess]:
@@ -248,6 +250,7 @@ class Stack:
             if process.role == "api":
                 port = WEB_PORT if process.service == "web" else HTTP_PORTS[process.service]
                 wait_http(f"http://127.0.0.1:{port}/readyz", process=process)
+        self.infra.wait_identity_ready()
         print(f"Tangvat is up in {time.monotonic() - started:.1f}s")
         print(f"  Kafka       {infra_env['TANGVAT_KAFKA_BOOTSTRAP']}")
         print(f"  PostgreSQL  {self.infra.postgres.port} (admin DSN in {self.state / 'infra.env'})")
@@ -256,6 +259,28 @@ class Stack:
         if importlib.util.find_spec("tangvat_web") is not None:
             print(f"  {'web':<11} http://127.0.0.1:{WEB_PORT}/  (scan station, items, seizures, board, audit)")
         print(f"  logs        {self.state / 'logs'}   tokens: make token ROLE=intake_officer")
+        if "TANGVAT_OIDC_ISSUER" in infra_env:
+            self._print_sign_in(infra_env)
+
+    @staticmethod
+    def _print_sign_in(infra_env: Mapping[str, str]) -> None:
+        from tangvat_infra.keycloak import DEMO_PASSWORD, DEMO_USERS, demo_totp_secret
+
+        print(f"  identity    {infra_env['TANGVAT_KEYCLOAK_URL']}  (Keycloak, realm tangvat)")
+        print(f"Sign in at http://127.0.0.1:{WEB_PORT}/ with a demo account (password {DEMO_PASSWORD}):")
+        for role, user in DEMO_USERS.items():
+            secret = demo_totp_secret(user)
+            code = "" if secret is None else "  + a one-time code: make totp USER=" + user
+            print(f"  {role:<16} {user}{code}")
+
+    def token(self, role: str, user: str, units: list[str], warehouses: list[str], ttl: int) -> str:
+        """A token for the API: the demo account's from the identity provider when the stack has one."""
+        env = self._saved_env()
+        if "TANGVAT_OIDC_ISSUER" in env:
+            from tangvat_infra.keycloak import demo_token
+
+            return demo_token(env["TANGVAT_OIDC_ISSUER"], role)
+        return mint(self.keys_dir, role, user, units, warehouses, ttl)
 
     def down(self) -> None:
         for process in reversed(self.processes()):
@@ -285,7 +310,7 @@ def demo(stack: Stack, n_items: int) -> None:
     import httpx
     from demo_data import seizure
 
-    token = mint(stack.keys_dir, "intake_officer", "demo-officer", ["QLTT-BN"], ["*"], 3600)
+    token = stack.token("intake_officer", "demo-officer", ["QLTT-BN"], ["*"], 3600)
     body = seizure(n_items)
     body["record_number"] = f"DEMO-{time.strftime('%Y%m%d-%H%M%S')}"
     base = f"http://127.0.0.1:{HTTP_PORTS['intake']}"
@@ -363,8 +388,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_cmd.add_argument("--unit", action="append", default=None)
     token_cmd.add_argument("--warehouse", action="append", default=None)
     token_cmd.add_argument("--ttl", type=int, default=8 * 3600)
+    totp_cmd = commands.add_parser("totp", help="the current one-time code of a demo account (development realm)")
+    totp_cmd.add_argument("--user", required=True)
+    parser.add_argument("--no-identity", action="store_true",
+                        help="without the identity provider: services trust the local test issuer's tokens")
     args = parser.parse_args(argv)
-    stack = Stack(args.state, args.kafka_port, args.controller_port, args.pg_port)
+    stack = Stack(args.state, args.kafka_port, args.controller_port, args.pg_port, identity=not args.no_identity)
     if args.command == "up":
         stack.up()
     elif args.command == "down":
@@ -379,7 +408,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "demo":
         demo(stack, args.items)
     elif args.command == "token":
-        print(mint(stack.keys_dir, args.role, args.user, args.unit or ["*"], args.warehouse or ["*"], args.ttl))
+        print(stack.token(args.role, args.user, args.unit or ["*"], args.warehouse or ["*"], args.ttl))
+    elif args.command == "totp":
+        from tangvat_infra.keycloak import demo_totp_secret, totp_now
+
+        secret = demo_totp_secret(args.user)
+        if secret is None:
+            print(f"{args.user} has no one-time code", file=sys.stderr)
+            return 1
+        print(totp_now(secret))
     return 0
 
 

@@ -130,8 +130,15 @@ class KeycloakServer:
 
     def start(self, timeout: float = 300.0) -> None:
         """Start unless running; return once the realm answers OIDC discovery."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process unless it runs; do not wait for it."""
         if self.pid is None:
             self._launch()
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.pid is None:
@@ -177,3 +184,58 @@ class KeycloakServer:
             if self.pid is not None:
                 send_signal(pid, signal.SIGKILL)
         self.pid_path.unlink(missing_ok=True)
+
+
+# Development stacks only: the realm's demo accounts, one per role, and the CLI client's password grant.
+DEMO_PASSWORD = "Tangvat-demo-2026"
+DEMO_USERS = {"intake_officer": "officer-bn", "warehouse_staff": "staff-bn", "auditor": "auditor",
+              "board_member": "board1-bn", "admin": "admin"}
+CLI_CLIENT = "tangvat-cli"
+
+
+def demo_totp_secret(username: str, realm_file: Path = REALM_FILE) -> str | None:
+    """The demo account's TOTP secret from the realm file (raw, as Keycloak keeps it), if it has one."""
+    realm = json.loads(realm_file.read_text())
+    for user in realm.get("users", []):
+        if user["username"] == username:
+            for credential in user.get("credentials", []):
+                if credential["type"] == "otp":
+                    value: str = json.loads(credential["secretData"])["value"]
+                    return value
+    return None
+
+
+def totp_now(raw_secret: str) -> str:
+    """The current code of a secret kept raw (Keycloak's form); authenticator apps get its base32."""
+    import base64
+
+    import pyotp
+
+    return pyotp.TOTP(base64.b32encode(raw_secret.encode()).decode()).now()
+
+
+def password_grant(issuer: str, username: str, password: str = DEMO_PASSWORD, *, client_id: str = CLI_CLIENT,
+                   totp: str | None = None) -> dict[str, object]:
+    """Tokens for a user by the password grant of the CLI client (development realms only)."""
+    import urllib.parse
+
+    form = {"grant_type": "password", "client_id": client_id, "username": username, "password": password,
+            "scope": "openid"}
+    if totp is not None:
+        form["totp"] = totp
+    request = urllib.request.Request(f"{issuer}/protocol/openid-connect/token",
+                                     data=urllib.parse.urlencode(form).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body: dict[str, object] = json.load(response)
+            return body
+    except urllib.error.HTTPError as exc:
+        raise InfraError(f"Keycloak refused {username}'s sign-in: {exc.read().decode(errors='replace')}") from None
+
+
+def demo_token(issuer: str, role: str) -> str:
+    """An access token of the demo account holding `role` (its TOTP code computed where it needs one)."""
+    username = DEMO_USERS[role]
+    secret = demo_totp_secret(username)
+    tokens = password_grant(issuer, username, totp=totp_now(secret) if secret else None)
+    return str(tokens["access_token"])
