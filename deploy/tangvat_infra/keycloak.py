@@ -31,7 +31,7 @@ DEPLOY_DIR = Path(__file__).resolve().parent.parent / "keycloak"
 REALM_FILE = DEPLOY_DIR / "realm-tangvat.json"
 REALM = "tangvat"
 # Options baked into the optimized build: changing one needs `kc.sh build` again (the marker says which).
-BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--metrics-enabled=false", "--features=",
+BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--metrics-enabled=false",
                  "--cache=local")
 JDK_CANDIDATES = ("/usr/lib/jvm/temurin-25-jdk-amd64", "/usr/lib/jvm/temurin-21-jdk-amd64",
                   "/usr/lib/jvm/java-21-openjdk-amd64")
