@@ -390,10 +390,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_cmd.add_argument("--ttl", type=int, default=8 * 3600)
     totp_cmd = commands.add_parser("totp", help="the current one-time code of a demo account (development realm)")
     totp_cmd.add_argument("--user", required=True)
-    parser.add_argument("--no-identity", action="store_true",
-                        help="without the identity provider: services trust the local test issuer's tokens")
+    parser.add_argument("--identity", action="store_true",
+                        help="with the identity provider (Keycloak): services trust only its tokens")
     args = parser.parse_args(argv)
-    stack = Stack(args.state, args.kafka_port, args.controller_port, args.pg_port, identity=not args.no_identity)
+    stack = Stack(args.state, args.kafka_port, args.controller_port, args.pg_port, identity=args.identity)
     if args.command == "up":
         stack.up()
     elif args.command == "down":
