@@ -175,15 +175,23 @@ class KeycloakServer:
         self.pid_path.write_text(f"{proc.pid}\n")
 
     def stop(self, timeout: float = 30.0) -> None:
+        # kc.sh runs the JVM as its child, not by exec: signal the whole process group it leads.
         pid = self.pid
         if pid is not None:
-            send_signal(pid, signal.SIGTERM)
+            _signal_group(pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.pid is not None:
                 time.sleep(0.2)
             if self.pid is not None:
-                send_signal(pid, signal.SIGKILL)
+                _signal_group(pid, signal.SIGKILL)
         self.pid_path.unlink(missing_ok=True)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        send_signal(pid, sig)
 
 
 # Development stacks only: the realm's demo accounts, one per role, and the CLI client's password grant.
