@@ -22,7 +22,6 @@ from tangvat_custody.schemas import (
     CountScanIn,
     CustodyAt,
     HandoverIn,
-    HistoryEntry,
     HoldIn,
     ItemOut,
     ItemPage,
@@ -40,6 +39,7 @@ from tangvat_custody.schemas import (
 from tangvat_custody.service import Custody
 from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.command import CommandContext, Outcome
+from tangvat_shared.history import HistoryEntry
 from tangvat_shared.http import answer, command_context, create_database_app, require_roles
 from tangvat_shared.idempotency import StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
@@ -149,7 +149,7 @@ async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
 @command("/transfers", status_code=201, summary="Dispatch items to another warehouse", also=PENDING)
 async def dispatch_transfer(request: Request, principal: WarehouseStaff, body: TransferIn,
                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.dispatch_transfer(c, x, body))
+    return await _run(request, principal, idempotency_key, lambda c, x: service.dispatch_transfer(c, x, body.plain()))
 
 
 @router.get("/transfers/{transfer_id}")
@@ -161,7 +161,7 @@ async def get_transfer(request: Request, principal: CustodyReader, transfer_id: 
 async def receive_transfer(request: Request, principal: WarehouseStaff, transfer_id: uuid.UUID,
                            body: TransferReceiptIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.receive_transfer(c, x, transfer_id, body))
+                      lambda c, x: service.receive_transfer(c, x, transfer_id, body.labels, body.location_code))
 
 
 @command("/transfers/{transfer_id}/close", status_code=200)
@@ -175,27 +175,28 @@ async def close_transfer(request: Request, principal: WarehouseStaff, transfer_i
 @command("/items/{item_id}/check-out", status_code=201, also=PENDING)
 async def check_out(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: CheckOutIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body))
+    return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body.plain()))
 
 
 @command("/items/{item_id}/return", status_code=200)
 async def return_item(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: ReturnIn,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.return_item(c, x, item_id, body))
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.return_item(c, x, item_id, body.location_code, body.condition))
 
 
 @command("/items/{item_id}/legal-hold", status_code=200)
 async def place_hold(request: Request, principal: HoldAuthority, item_id: uuid.UUID, body: HoldIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.set_hold(c, x, item_id, body, place=True))
+                      lambda c, x: service.set_hold(c, x, item_id, body.reason, place=True))
 
 
 @command("/items/{item_id}/legal-hold/lift", status_code=200)
 async def lift_hold(request: Request, principal: HoldAuthority, item_id: uuid.UUID, body: HoldIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.set_hold(c, x, item_id, body, place=False))
+                      lambda c, x: service.set_hold(c, x, item_id, body.reason, place=False))
 
 
 @router.get("/warehouses/{warehouse_id}/approvals")
@@ -225,7 +226,7 @@ async def reject_approval(request: Request, principal: WarehouseStaff, approval_
          also=PENDING)
 async def hand_over(request: Request, principal: WarehouseStaff, body: HandoverIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.hand_over(c, x, body))
+    return await _run(request, principal, idempotency_key, lambda c, x: service.hand_over(c, x, body.plain()))
 
 
 # --- inventory counts ----------------------------------------------------------------------------
@@ -269,10 +270,7 @@ async def item_by_label(request: Request, principal: CustodyReader,
 
 @router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
 async def item_history(request: Request, principal: CustodyReader, item_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await service.item_history(_custody(request), principal, item_id)
-    return [{"event_id": r["event_id"], "type": r["event_type"], "sequence": r["stream_seq"],
-             "occurred_at": r["occurred_at"], "actor_id": r["body"]["actorid"], "actor_role": r["body"]["actorrole"],
-             "data": r["body"]["data"]} for r in rows]
+    return await service.item_history(_custody(request), principal, item_id)
 
 
 @router.get("/items/{item_id}/custody", response_model=CustodyAt, summary="Who held item X at time T (from events)")

@@ -64,10 +64,12 @@ _HOLD_RULES = (HoldRule.PLACES, HoldRule.LIFTS)
 
 @dataclass
 class Decided:
-    """A decision: the drafts of its events, in order, and the changes to write (one per event type)."""
+    """A decision: the drafts of its events, in order, the changes to write (one per event type) and the
+    discrepancies it found (their rows are saved beside the events)."""
 
     drafts: list[Draft] = field(default_factory=list)
     changes: dict[str, Change] = field(default_factory=dict)
+    discrepancies: list[Draft] = field(default_factory=list)
 
     def item(self, item: Mapping[str, Any], event_type: str, sets: Mapping[str, Any] | None = None,
              **data: Any) -> Draft:
@@ -89,6 +91,11 @@ class Decided:
     def add(self, draft: Draft) -> None:
         """An event about no item's row (a transfer closed, an answer for an unknown item)."""
         self.drafts.append(draft)
+
+    def found(self, draft: Draft) -> None:
+        """A discrepancy: its event, and the warehouse's row of it to resolve (saved by the command)."""
+        self.drafts.append(draft)
+        self.discrepancies.append(draft)
 
     def of(self, event_type: str) -> list[uuid.UUID]:
         """The items an event type changed."""
@@ -232,7 +239,7 @@ def return_item(item: Mapping[str, Any], location: Mapping[str, Any], condition:
                  warehouse_id=item["warehouse_id"], holder=item["holder"] or "unknown",
                  location_code=location["location_code"], condition=condition)
     if condition != item["condition"]:
-        decided.add(discrepancy(item, DiscrepancyKind.CONDITION, item["condition"], condition, "return", None))
+        decided.found(discrepancy(item, DiscrepancyKind.CONDITION, item["condition"], condition, "return", None))
     return decided
 
 
@@ -309,7 +316,7 @@ def close_transfer(transfer: Mapping[str, Any], members: Sequence[Mapping[str, A
     for item in unreceived.values():
         if item["state"] != ItemState.IN_TRANSIT or item["transfer_id"] != transfer_id:
             continue
-        decided.add(discrepancy(item, DiscrepancyKind.NOT_RECEIVED, "received", "not received", "transfer",
+        decided.found(discrepancy(item, DiscrepancyKind.NOT_RECEIVED, "received", "not received", "transfer",
                                 transfer_id))
         decided.item(item, "custody.item_missing", sets={"transfer_id": None}, warehouse_id=item["warehouse_id"],
                      context="transfer", reference_id=transfer_id, last_location_code=None)

@@ -1,13 +1,15 @@
-"""HTTP request and response models of the custody service (never the event models)."""
+"""HTTP request and response models of the custody service (never the event models); a request the service
+keeps (one waiting for a second person) is handed to it as the domain's plain value (`plain()`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tangvat_custody import domain_flows as flows
 from tangvat_shared.events.custody import HolderKind
 from tangvat_shared.types import Code, Instant, NonBlankLine, NonBlankText, ShortText, Text
 
@@ -74,6 +76,9 @@ class TransferIn(Input):
             raise ValueError("item_ids must not repeat")
         return self
 
+    def plain(self) -> flows.Dispatch:
+        return flows.Dispatch(self.from_warehouse_id, self.to_warehouse_id, self.item_ids, self.carrier)
+
 
 class TransferReceiptIn(Input):
     labels: list[LabelPayload] = Field(min_length=1, max_length=2000)
@@ -85,6 +90,9 @@ class CheckOutIn(Input):
     holder_kind: HolderKind
     purpose: Text
     due_at: Instant
+
+    def plain(self) -> flows.CheckOut:
+        return flows.CheckOut(self.holder, self.holder_kind, self.purpose, self.due_at)
 
 
 class ReturnIn(Input):
@@ -104,6 +112,9 @@ class HandoverIn(Input):
     warehouse_id: Code
     recipient: ShortText = Field(description="who of the disposal team takes the goods")
     labels: list[LabelPayload] | None = Field(default=None, min_length=1, max_length=2000)
+
+    def plain(self) -> flows.Handover:
+        return flows.Handover(self.batch_id, self.warehouse_id, self.recipient, self.labels)
 
 
 class CountIn(Input):
@@ -159,16 +170,6 @@ class ItemOut(BaseModel):
 class ItemPage(BaseModel):
     items: list[ItemOut]
     next_after: str | None
-
-
-class HistoryEntry(BaseModel):
-    event_id: uuid.UUID
-    type: str
-    sequence: int | None
-    occurred_at: datetime
-    actor_id: str
-    actor_role: str
-    data: dict[str, Any]
 
 
 class CustodyAt(BaseModel):

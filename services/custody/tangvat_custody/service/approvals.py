@@ -3,73 +3,70 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from tangvat_custody import domain, store
-from tangvat_custody.schemas import (
-    CheckOutIn,
-    HandoverIn,
-    TransferIn,
-)
-from tangvat_custody.service.checkouts import _execute_check_out
-from tangvat_custody.service.common import (
-    Custody,
-    Result,
-    _command,
-    _now,
-    _out,
-)
-from tangvat_custody.service.handover import _execute_handover
-from tangvat_custody.service.transfers import _execute_dispatch
+from tangvat_custody import SERVICE, store
+from tangvat_custody import domain_flows as flows
+from tangvat_custody.service.checkouts import execute_check_out
+from tangvat_custody.service.common import Custody, body, command
+from tangvat_custody.service.handover import execute_handover
+from tangvat_custody.service.transfers import execute_dispatch
 from tangvat_shared.auth import Principal
-from tangvat_shared.command import CommandContext
-from tangvat_shared.errors import Conflict, NotFound
-from tangvat_shared.idempotency import StoredResponse
-
-# --- two-person rule ---------------------------------------------------------------------------
+from tangvat_shared.command import CommandContext, Decision, Outcome, record
+from tangvat_shared.errors import NotFound
 
 
-
-
-async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> StoredResponse:
-    async def work(conn: asyncpg.Connection) -> Result:
+async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> Outcome:
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         approval = await _approval(conn, ctx, approval_id)
-        domain.require_second_person(approval["requested_by"], ctx.user)
-        payload = approval["payload"]
-        if approval["kind"] == "check_out":
-            result = await _execute_check_out(conn, custody, ctx, uuid.UUID(payload["item_id"]),
-                                              CheckOutIn.model_validate(payload["request"]), approval["requested_by"])
-        elif approval["kind"] == "disposal_handover":
-            result = await _execute_handover(conn, custody, ctx, HandoverIn.model_validate(payload["request"]),
-                                             approval["requested_by"])
-        else:
-            result = await _execute_dispatch(conn, ctx, TransferIn.model_validate(payload["request"]),
-                                             approval["requested_by"])
-        await store.decide_approval(conn, approval_id, "confirmed", ctx.user, _now(), result[1])
-        return result
+        status = flows.decide_approval(approval, ctx.user, confirm=True)
+        outcome, drafts = await _execute(conn, custody, ctx, approval, now)
+        # The approval keeps what its confirmation did, event ids included: recorded here rather than by the
+        # kernel after `work`, so that the stored result can name them.
+        ids = await record(conn, source=SERVICE, actor=ctx.actor, drafts=drafts, now=now,
+                           correlation_id=ctx.correlation_id)
+        answer = {**outcome.body, "event_ids": ids}
+        await store.decide_approval(conn, approval_id, status, ctx.user, now, answer)
+        return Outcome(outcome.kind, answer, event_ids=False), []
 
-    return await _command(custody, ctx, work)
+    return await command(custody, ctx, work)
 
 
-async def reject_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> StoredResponse:
-    async def work(conn: asyncpg.Connection) -> Result:
-        await _approval(conn, ctx, approval_id)
-        await store.decide_approval(conn, approval_id, "rejected", ctx.user, _now(), None)
-        return 200, _out("rejected", [], approval_id=approval_id)
+async def _execute(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, approval: Mapping[str, Any],
+                   now: datetime) -> Decision:
+    """The command that waited, as its requester asked it, now confirmed by the caller."""
+    payload = approval["payload"]
+    confirmation = flows.Confirmation(approval["requested_by"], ctx.user)
+    kind = flows.ApprovalKind(approval["kind"])
+    if kind is flows.ApprovalKind.CHECK_OUT:
+        return await execute_check_out(conn, ctx, uuid.UUID(payload["item_id"]),
+                                       flows.CheckOut.from_json(payload["request"]), confirmation, now)
+    if kind is flows.ApprovalKind.DISPOSAL_HANDOVER:
+        return await execute_handover(conn, custody, ctx, flows.Handover.from_json(payload["request"]),
+                                      confirmation, now)
+    return await execute_dispatch(conn, ctx, flows.Dispatch.from_json(payload["request"]), confirmation, now)
 
-    return await _command(custody, ctx, work)
+
+async def reject_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> Outcome:
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        approval = await _approval(conn, ctx, approval_id)
+        status = flows.decide_approval(approval, ctx.user, confirm=False)
+        await store.decide_approval(conn, approval_id, status, ctx.user, now, None)
+        return Outcome.done(body(status, approval_id=approval_id)), []
+
+    return await command(custody, ctx, work)
 
 
-async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: uuid.UUID) -> asyncpg.Record:
-    approval = await store.approval(conn, approval_id, for_update=True)
-    if approval is None:
+async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: uuid.UUID) -> dict[str, Any]:
+    row = await store.approval(conn, approval_id, for_update=True)
+    if row is None:
         raise NotFound(f"approval {approval_id} not found")
-    ctx.principal.require_warehouse(approval["warehouse_id"])
-    if approval["status"] != "pending":
-        raise Conflict(f"approval is already {approval['status']}", code=f"approval_{approval['status']}")
-    return approval
+    ctx.principal.require_warehouse(row["warehouse_id"])
+    return dict(row)
 
 
 async def pending_approvals(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:

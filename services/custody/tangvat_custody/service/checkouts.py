@@ -3,80 +3,46 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
 from tangvat_custody import domain, store
-from tangvat_custody.schemas import (
-    CheckOutIn,
-    ReturnIn,
-)
-from tangvat_custody.service.common import (
-    Custody,
-    Result,
-    _command,
-    _emit,
-    _item,
-    _location,
-    _now,
-    _out,
-    _pending,
-)
-from tangvat_shared.command import CommandContext
-from tangvat_shared.errors import RuleViolation
-from tangvat_shared.events.custody import DiscrepancyKind
-from tangvat_shared.idempotency import StoredResponse
-from tangvat_shared.transitions import guard
-
-# --- check-out and return ----------------------------------------------------------------------
+from tangvat_custody import domain_flows as flows
+from tangvat_custody.service.common import Custody, body, command, load_item, load_location, pending, save_discrepancies
+from tangvat_shared.command import CommandContext, Decision, Outcome
 
 
-async def check_out(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, body: CheckOutIn) -> StoredResponse:
-    async def work(conn: asyncpg.Connection) -> Result:
-        item = await _item(conn, ctx, item_id)
-        guard("custody.item_checked_out", domain.status_of(item))
-        if body.due_at <= _now():
-            raise RuleViolation("the due date must be in the future", code="due_in_past")
+async def check_out(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, request: flows.CheckOut) -> Outcome:
+    """The item leaves for its holder; above the threshold (its value) it waits for a second person."""
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        item = await load_item(conn, ctx, item_id)
+        flows.require_check_out(item, request, now)
         if domain.needs_second_person(item["value_vnd"], custody.two_person_threshold_vnd):
-            return await _pending(conn, ctx, "check_out", item["warehouse_id"],
-                                  {"item_id": str(item_id), "request": body.model_dump(mode="json")},
-                                  item["value_vnd"])
-        return await _execute_check_out(conn, custody, ctx, item_id, body, None)
+            return await pending(conn, ctx, flows.ApprovalKind.CHECK_OUT, item["warehouse_id"],
+                                 {"item_id": str(item_id), "request": request.to_json()}, item["value_vnd"], now), []
+        return await execute_check_out(conn, ctx, item_id, request, flows.UNCONFIRMED, now)
 
-    return await _command(custody, ctx, work)
-
-
-async def _execute_check_out(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, item_id: uuid.UUID,
-                             body: CheckOutIn, requested_by: str | None) -> Result:
-    now = _now()
-    item = await _item(conn, ctx, item_id)
-    _, draft = domain.item_event(
-        item, "custody.item_checked_out", warehouse_id=item["warehouse_id"], holder=body.holder,
-        holder_kind=body.holder_kind, purpose=body.purpose, due_at=body.due_at,
-        from_location_code=item["location_code"], requested_by=requested_by,
-        confirmed_by=ctx.user if requested_by else None,
-    )
-    await store.project(conn, "custody.item_checked_out", [item_id], now, holder=body.holder,
-                        holder_kind=body.holder_kind.value, purpose=body.purpose, due_at=body.due_at)
-    return 201, _out("checked_out", await _emit(conn, ctx, [draft], now), item_id=item_id, due_at=body.due_at)
+    return await command(custody, ctx, work)
 
 
-async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, body: ReturnIn) -> StoredResponse:
-    async def work(conn: asyncpg.Connection) -> Result:
-        now = _now()
-        item = await _item(conn, ctx, item_id)
-        location = await _location(conn, custody, ctx, body.location_code)
-        domain.require_same_warehouse(item, location)
-        condition = body.condition or item["condition"]
-        _, draft = domain.item_event(item, "custody.item_returned", warehouse_id=item["warehouse_id"],
-                                     holder=item["holder"] or "unknown", location_code=location["location_code"],
-                                     condition=condition)
-        drafts = [draft]
-        if condition != item["condition"]:
-            drafts.append(domain.discrepancy(item, DiscrepancyKind.CONDITION, item["condition"], condition,
-                                             "return", None))
-        await store.project(conn, "custody.item_returned", [item_id], now, location_code=location["location_code"],
-                            holder=None, holder_kind=None, purpose=None, due_at=None)
-        return 200, _out("in_storage", await _emit(conn, ctx, drafts, now), item_id=item_id)
+async def execute_check_out(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID,
+                            request: flows.CheckOut, confirmation: flows.Confirmation, now: datetime) -> Decision:
+    item = await load_item(conn, ctx, item_id)  # again when confirmed: it may have changed while waiting
+    decided = flows.check_out(item, request, confirmation)
+    await store.save_changes(conn, decided.changes.values(), now)
+    return Outcome.created(body("checked_out", item_id=item_id, due_at=request.due_at)), decided.drafts
 
-    return await _command(custody, ctx, work)
+
+async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, location_code: str,
+                      condition: str | None) -> Outcome:
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        item = await load_item(conn, ctx, item_id)
+        location = await load_location(conn, custody, ctx, location_code)
+        decided = flows.return_item(item, location, condition)
+        await store.save_changes(conn, decided.changes.values(), now)
+        await save_discrepancies(conn, ctx, decided.discrepancies, now)
+        return Outcome.done(body("in_storage", item_id=item_id)), decided.drafts
+
+    return await command(custody, ctx, work)

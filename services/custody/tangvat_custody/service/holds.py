@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
-from tangvat_custody import domain, store
-from tangvat_custody.schemas import (
-    HoldIn,
-)
-from tangvat_custody.service.common import (
-    Custody,
-    Result,
-    _command,
-    _emit,
-    _item,
-    _now,
-    _out,
-)
-from tangvat_shared.command import CommandContext
-from tangvat_shared.idempotency import StoredResponse
-
-# --- legal hold ----------------------------------------------------------------------------------
+from tangvat_custody import domain_flows as flows
+from tangvat_custody import store
+from tangvat_custody.service.common import Custody, body, command, load_item
+from tangvat_shared.command import CommandContext, Decision, Outcome
 
 
-async def set_hold(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, body: HoldIn, place: bool
-                   ) -> StoredResponse:
-    event_type = "custody.legal_hold_placed" if place else "custody.legal_hold_lifted"
+async def set_hold(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, reason: str, place: bool) -> Outcome:
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        item = await load_item(conn, ctx, item_id)
+        decided = flows.set_hold(item, reason, place=place)
+        await store.save_changes(conn, decided.changes.values(), now)
+        return Outcome.done(body("on_hold" if place else "hold_lifted", item_id=item_id)), decided.drafts
 
-    async def work(conn: asyncpg.Connection) -> Result:
-        now = _now()
-        item = await _item(conn, ctx, item_id)
-        _, draft = domain.item_event(item, event_type, warehouse_id=item["warehouse_id"], reason=body.reason)
-        await store.update_item(conn, item_id, now, on_hold=place, hold_reason=body.reason if place else None)
-        return 200, _out("on_hold" if place else "hold_lifted", await _emit(conn, ctx, [draft], now),
-                         item_id=item_id)
-
-    return await _command(custody, ctx, work)
+    return await command(custody, ctx, work)
