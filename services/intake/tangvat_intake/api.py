@@ -17,7 +17,6 @@ from tangvat_intake.csv_import import registration_from_csv
 from tangvat_intake.label_sheet import MAX_LABELS_PER_SHEET, qr_png, qr_svg, render_sheet
 from tangvat_intake.schemas import (
     Accepted,
-    HistoryEntry,
     ItemCorrectionIn,
     ItemOut,
     ItemPage,
@@ -34,6 +33,7 @@ from tangvat_shared.auth import Principal, Role, TokenVerifier
 from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
 from tangvat_shared.events.intake import Category
+from tangvat_shared.history import HistoryEntry
 from tangvat_shared.http import answer, correlation_id_of, create_database_app, require_roles
 from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import Links, add_links, link

@@ -164,16 +164,6 @@ class LegalStatusIn(Strict):
     note: Text | None = None
 
 
-class HistoryEntry(BaseModel):
-    event_id: uuid.UUID
-    type: str
-    sequence: int | None
-    occurred_at: datetime
-    actor_id: str
-    actor_role: str
-    data: dict[str, Any]
-
-
 class LabelCheckIn(Strict):
     payload: NonBlankLine
 

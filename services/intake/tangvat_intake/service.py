@@ -18,6 +18,7 @@ from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
 from tangvat_shared.errors import NotFound
 from tangvat_shared.events.intake import LegalStatus
+from tangvat_shared.history import history
 from tangvat_shared.labels import sign_label, verify_label
 
 
@@ -160,19 +161,7 @@ async def get_item(intake: Intake, principal: Principal, item_id: uuid.UUID) -> 
 async def item_history(intake: Intake, principal: Principal, item_id: uuid.UUID) -> list[dict[str, Any]]:
     async with intake.pool.acquire() as conn:
         await _item(conn, principal, item_id)
-        rows = await store.subject_history(conn, domain.item_subject(item_id))
-    return [
-        {
-            "event_id": r["event_id"],
-            "type": r["event_type"],
-            "sequence": r["stream_seq"],
-            "occurred_at": r["occurred_at"],
-            "actor_id": r["body"]["actorid"],
-            "actor_role": r["body"]["actorrole"],
-            "data": r["body"]["data"],
-        }
-        for r in rows
-    ]
+        return history(await store.subject_history(conn, domain.item_subject(item_id)))
 
 
 async def label_sheet(intake: Intake, principal: Principal, seizure_id: uuid.UUID, after: int,
