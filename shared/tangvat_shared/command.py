@@ -25,21 +25,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from tangvat_shared import outbox
 from tangvat_shared.auth import Principal
+from tangvat_shared.draft import Draft as Draft  # domains import it from tangvat_shared.draft (no I/O)
 from tangvat_shared.envelope import Actor
 from tangvat_shared.events.registry import spec_for
 from tangvat_shared.idempotency import remember, replay_or_lock
 from tangvat_shared.outbox import Cause
 
 RECORD_CHUNK = 5000  # drafts validated and written at a time: bounds what a 100,000-item command holds
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An event decided but not yet recorded: its type, its subject and its JSON-ready data."""
-
-    type: str
-    subject: str
-    data: dict[str, Any]
 
 
 class OutcomeKind(enum.StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tangvat_shared.command import Draft
+from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.intake import Category, FieldChange, LegalStatus
 from tangvat_shared.ids import block_strings, uuid4_block
