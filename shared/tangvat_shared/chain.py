@@ -26,16 +26,6 @@ from tangvat_shared.envelope import GENESIS_HASH
 CHECKPOINT_TYPE = "tangvat.stream_checkpoint"
 
 
-def seal(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[dict[str, Any], str]:
-    """Give an unsequenced envelope body its place in the chain; return (wire body, hash)."""
-    sealed = dict(body)
-    sealed["sequence"] = sequence
-    sealed["prevhash"] = prev_hash
-    digest = sha256_hex(canonical_json(sealed))
-    sealed["hash"] = digest
-    return sealed, digest
-
-
 _ID_KEY = b',"id":"'
 
 
@@ -68,12 +58,13 @@ def seal_canonical(unsealed: bytes, sequence: int, prev_hash: str) -> tuple[byte
 
 
 def seal_to_wire(body: dict[str, Any], sequence: int, prev_hash: str) -> tuple[bytes, str]:
-    """`seal`, returning the wire bytes (canonical JSON with the hash) from one canonicalisation.
+    """An unsequenced envelope body given its place in the chain (`sequence`, `prevhash`, and the `hash` over
+    both), as wire bytes (canonical JSON with the hash) from one canonicalisation.
 
     In canonical form the envelope's top-level keys are sorted, "hash" falls just before "id",
     and every top-level member after "id" is a scalar; so the last `,"id":"` in the bytes is the
     top-level key (inside strings a quote is always escaped). The hash member goes right there.
-    tests/unit/test_chain.py holds this equal to canonical_json of the sealed body.
+    tests/unit/test_chain.py holds this equal to canonical_json of the plainly sealed body (tests/support/events.py).
     """
     sealed = dict(body)
     sealed["sequence"] = sequence

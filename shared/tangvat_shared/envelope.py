@@ -8,12 +8,10 @@ stream, so the chain never needs cross-transaction coordination at write time.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from tangvat_shared.canonical import canonical_json, sha256_hex
 
 GENESIS_HASH = "0" * 64
 SPEC_VERSION = "1.0"
@@ -24,9 +22,6 @@ class Actor(BaseModel):
 
     user_id: str
     role: str
-
-
-SYSTEM_ACTOR = Actor(user_id="system", role="system")
 
 
 class Envelope(BaseModel):
@@ -50,46 +45,6 @@ class Envelope(BaseModel):
     prevhash: str | None = None
     hash: str | None = None
     data: dict[str, Any]
-
-    def chain_body(self) -> dict[str, Any]:
-        """The JSON object the hash covers: everything but the hash itself."""
-        body = self.model_dump(mode="json", exclude={"hash"})
-        return body
-
-    def wire_bytes(self) -> bytes:
-        return canonical_json(self.model_dump(mode="json"))
-
-
-def new_envelope(
-    *,
-    source: str,
-    type: str,
-    schemaversion: int,
-    subject: str,
-    data: dict[str, Any],
-    actor: Actor,
-    correlation_id: uuid.UUID | None = None,
-    causation_id: uuid.UUID | None = None,
-    time: datetime | None = None,
-) -> Envelope:
-    return Envelope(
-        id=uuid.uuid4(),
-        source=source,
-        type=type,
-        schemaversion=schemaversion,
-        subject=subject,
-        time=time or datetime.now(UTC),
-        actorid=actor.user_id,
-        actorrole=actor.role,
-        correlationid=correlation_id,
-        causationid=causation_id,
-        data=data,
-    )
-
-
-def chain_hash(body: dict[str, Any]) -> str:
-    """Hash of an envelope body (a dict without "hash") that already carries prevhash."""
-    return sha256_hex(canonical_json(body))
 
 
 def envelope_body(

@@ -16,7 +16,7 @@ import asyncpg
 import orjson
 
 from tangvat_shared.canonical import canonical_json
-from tangvat_shared.envelope import Actor, Envelope, envelope_body
+from tangvat_shared.envelope import Actor, envelope_body
 from tangvat_shared.events.registry import spec_for
 from tangvat_shared.ids import uuid4_strings
 
@@ -32,19 +32,6 @@ def outbox_record(body: dict[str, Any], occurred_at: datetime) -> tuple[Any, ...
     """The `event` row of an unsequenced envelope body (see envelope.envelope_body)."""
     # asyncpg encodes uuid columns from their canonical strings; no UUID objects needed.
     return (body["id"], body["type"], body["subject"], occurred_at, body.get("correlationid"), body)
-
-
-def _record(envelope: Envelope) -> tuple[Any, ...]:
-    body = envelope.model_dump(mode="json", exclude={"sequence", "prevhash", "hash"})
-    return outbox_record(body, envelope.time)
-
-
-async def append_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
-    """Record events in the current transaction (the caller must hold one)."""
-    if not conn.is_in_transaction():
-        raise RuntimeError("events must be appended inside the state change's transaction")
-    records = [_record(e) for e in envelopes]
-    await append_records(conn, records)
 
 
 async def append_records(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:

@@ -14,8 +14,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from tangvat_shared.consumer import Event, IdempotentConsumer
 from tangvat_shared.db import create_pool
-from tangvat_shared.envelope import Actor, new_envelope
+from tangvat_shared.envelope import Actor
 from tests.support.databases import migrated_database
+from tests.support.events import new_envelope, wire_bytes
 from tests.support.running import consuming
 from tests.support.topics import new_topics
 from tests.support.waiting import eventually
@@ -36,7 +37,7 @@ def item_event_bytes(n: int) -> tuple[bytes, bytes]:
             "label_code": f"P-{n}", "warehouse_id": "KHO-1",
         },
     )
-    return envelope.subject.encode(), envelope.wire_bytes()
+    return envelope.subject.encode(), wire_bytes(envelope)
 
 
 @pytest.fixture

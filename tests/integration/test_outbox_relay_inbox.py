@@ -15,12 +15,12 @@ from aiokafka import AIOKafkaProducer
 from tangvat_shared.chain import verify_chain
 from tangvat_shared.consumer import Event
 from tangvat_shared.db import create_pool
-from tangvat_shared.envelope import Actor, Envelope, new_envelope
+from tangvat_shared.envelope import Actor, Envelope
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
-from tangvat_shared.outbox import append_events
 from tangvat_shared.relay import CLAIM_QUEUED, LeaseLost, Relay, RelayConfig, relay_application_name
 from tests.support.databases import migrated_database
+from tests.support.events import append_events, new_envelope, wire_bytes
 from tests.support.kafka_reader import read_lanes, read_raw
 from tests.support.running import consuming
 from tests.support.topics import new_topics
@@ -199,7 +199,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     invalid = new_envelope(source="relaytest", type="intake.item_registered", schemaversion=1, subject="x/2",
                            actor=ACTOR, data={"item_id": "not-a-uuid"})
     failing = item_event(2)
-    for value in (b"{not json", unknown.wire_bytes(), invalid.wire_bytes(), failing.wire_bytes(), good.wire_bytes()):
+    for value in (b"{not json", wire_bytes(unknown), wire_bytes(invalid), wire_bytes(failing), wire_bytes(good)):
         await producer.send_and_wait(topic, value=value, key=b"k")
 
     async def handler(conn: asyncpg.Connection, events: Sequence[Event]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tangvat_shared.chain import Checkpoint, in_one_lane, seal, sign_checkpoint
+from tangvat_shared.chain import Checkpoint, in_one_lane, sign_checkpoint
 from tangvat_shared.envelope import GENESIS_HASH
 from tangvat_shared.keys import generate_private_key, key_id
+from tests.support.events import seal
 
 
 def _stream(n: int) -> list[dict[str, Any]]:

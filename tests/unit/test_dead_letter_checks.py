@@ -9,8 +9,9 @@ from typing import Any
 import orjson
 
 from tangvat_audit.dead_letters import DeadLetter, DeadLetterCheck
-from tangvat_shared.envelope import Actor, new_envelope
+from tangvat_shared.envelope import Actor
 from tangvat_shared.health import DeadLetterCount, metrics_text, readiness_report
+from tests.support.events import new_envelope
 
 
 def logged_event(n: int) -> dict[str, Any]:

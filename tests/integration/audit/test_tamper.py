@@ -19,13 +19,13 @@ from tangvat_intake import service as intake_service
 from tangvat_intake.schemas import SeizureRegistration
 from tangvat_shared.auth import Principal, Role
 from tangvat_shared.canonical import canonical_json
-from tangvat_shared.chain import seal
 from tangvat_shared.command import CommandContext
 from tangvat_shared.db import connect, create_pool
 from tangvat_shared.kafka import make_producer
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.relay import Relay, RelayConfig
 from tests.support.databases import migrated_database
+from tests.support.events import seal
 from tests.support.topics import new_topics
 
 OFFICER = Principal("officer-1", frozenset({Role.INTAKE_OFFICER}), frozenset(), frozenset({"QLTT-BN"}))

@@ -19,14 +19,13 @@ from tangvat_custody.api import build_app
 from tangvat_custody.handlers import HANDLERS, SOURCES
 from tangvat_shared.auth import TokenVerifier
 from tangvat_shared.db import connect
-from tangvat_shared.envelope import SYSTEM_ACTOR, new_envelope
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
-from tangvat_shared.outbox import append_events
 from tangvat_shared.relay import Relay
 from tests.integration.conftest import TokenFactory, bearer
 from tests.support.databases import migrated_database
+from tests.support.events import SYSTEM_ACTOR, append_events, new_envelope
 from tests.support.running import running_app, running_consumer, running_relay
 from tests.support.waiting import eventually
 

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from tangvat_disposal.handlers import HANDLERS
 from tangvat_shared.consumer import Event
 from tangvat_shared.db import connect
-from tangvat_shared.envelope import Actor, new_envelope
+from tangvat_shared.envelope import Actor
 from tangvat_shared.events.registry import spec_for
+from tests.support.events import new_envelope
 from tests.support.tokens import TokenFactory
 from tests.support.world import UNIT, WAREHOUSE, SeizureFactory, World, member, propose
 
