@@ -11,6 +11,7 @@ import pytest
 
 from tangvat_custody import domain
 from tangvat_custody import domain_flows as flows
+from tangvat_custody import domain_requests as requests
 from tangvat_shared.command import check_drafts
 from tangvat_shared.errors import Conflict, DomainError, NotFound, RuleViolation
 from tangvat_shared.events.custody import HolderKind, UnavailableReason
@@ -31,7 +32,7 @@ def _code(exc: pytest.ExceptionInfo[DomainError]) -> str:
     return exc.value.code
 
 
-CHECK_OUT = flows.CheckOut("Lab 3", HolderKind.LAB, "analysis", NOW + timedelta(days=7))
+CHECK_OUT = requests.CheckOut("Lab 3", HolderKind.LAB, "analysis", NOW + timedelta(days=7))
 
 
 # --- check-out and return ---------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def test_due_in_past_is_asked_after_the_item_may_leave() -> None:
 
 def test_a_check_out_leaves_the_item_checked_out_off_the_shelf_with_its_holder() -> None:
     item = _item()
-    decided = flows.check_out(item, CHECK_OUT, flows.Confirmation("a", "b"))
+    decided = flows.check_out(item, CHECK_OUT, requests.Confirmation("a", "b"))
     (draft,) = decided.drafts
     assert draft.data["from_location_code"] == "KHO-1.A-1-2" and draft.data["location_code"] is None
     assert draft.data["requested_by"] == "a" and draft.data["confirmed_by"] == "b"
@@ -117,20 +118,20 @@ def _transfer(**fields: Any) -> dict[str, Any]:
 
 def test_unknown_item_and_wrong_warehouse_at_dispatch() -> None:
     item = _item(warehouse_id="KHO-2")
-    request = flows.Dispatch("KHO-2", "KHO-1", [item["item_id"], uuid.uuid4()])
+    request = requests.Dispatch("KHO-2", "KHO-1", [item["item_id"], uuid.uuid4()])
     with pytest.raises(NotFound) as unknown:
         flows.require_dispatchable(request, {item["item_id"]: item})
     assert _code(unknown) == "unknown_item"
     elsewhere = _item(warehouse_id="KHO-3")
     with pytest.raises(Conflict) as exc:
-        flows.require_dispatchable(flows.Dispatch("KHO-2", "KHO-1", [elsewhere["item_id"]]),
+        flows.require_dispatchable(requests.Dispatch("KHO-2", "KHO-1", [elsewhere["item_id"]]),
                                    {elsewhere["item_id"]: elsewhere})
     assert _code(exc) == "wrong_warehouse"
 
 
 def test_a_dispatch_puts_the_items_in_transit_to_the_other_warehouse() -> None:
     items = [_item(warehouse_id="KHO-2") for _ in range(3)]
-    request = flows.Dispatch("KHO-2", "KHO-1", [i["item_id"] for i in items], "truck")
+    request = requests.Dispatch("KHO-2", "KHO-1", [i["item_id"] for i in items], "truck")
     flows.require_dispatchable(request, {i["item_id"]: i for i in items})
     decided = flows.dispatch(items, request, TRANSFER_ID)
     (change,) = decided.changes.values()
@@ -194,7 +195,7 @@ BATCH = uuid.uuid4()
 
 def test_nothing_to_hand_over_a_batch_with_no_reserved_item_here() -> None:
     with pytest.raises(Conflict) as exc:
-        flows.require_handover(flows.Handover(BATCH, "KHO-1", "team"), [])
+        flows.require_handover(requests.Handover(BATCH, "KHO-1", "team"), [])
     assert _code(exc) == "nothing_to_hand_over"
 
 
@@ -202,7 +203,7 @@ def test_not_reserved_for_batch_names_the_items_of_other_batches() -> None:
     other = _item(state="reserved_for_disposal", batch_id=uuid.uuid4())
     ours = _item(state="reserved_for_disposal", batch_id=BATCH)
     with pytest.raises(Conflict) as exc:
-        flows.require_handover(flows.Handover(BATCH, "KHO-1", "team", ["label"]), [ours, other])
+        flows.require_handover(requests.Handover(BATCH, "KHO-1", "team", ["label"]), [ours, other])
     assert _code(exc) == "not_reserved_for_batch"
     assert exc.value.details == {"item_ids": [str(other["item_id"])]}
 
@@ -213,13 +214,13 @@ def test_not_reserved_for_batch_names_the_items_of_other_batches() -> None:
 def test_a_handover_item_must_be_here_free_and_reserved(fields: dict[str, Any], code: str) -> None:
     item = _item(**{"state": "reserved_for_disposal", "batch_id": BATCH, **fields})
     with pytest.raises(Conflict) as exc:
-        flows.require_handover(flows.Handover(BATCH, "KHO-1", "team"), [item])
+        flows.require_handover(requests.Handover(BATCH, "KHO-1", "team"), [item])
     assert _code(exc) == code
 
 
 def test_a_handover_takes_the_items_off_the_shelves_for_the_team() -> None:
     items = [_item(state="reserved_for_disposal", batch_id=BATCH) for _ in range(3)]
-    request = flows.Handover(BATCH, "KHO-1", "team")
+    request = requests.Handover(BATCH, "KHO-1", "team")
     flows.require_handover(request, items)
     handover_id = uuid.uuid4()
     decided = flows.hand_over(items, request, handover_id)
@@ -240,25 +241,25 @@ def test_needs_second_person_strictly_above_the_threshold() -> None:
 def test_two_person_rule_the_requester_cannot_confirm() -> None:
     approval = {"status": "pending", "requested_by": "a"}
     with pytest.raises(RuleViolation) as exc:
-        flows.decide_approval(approval, "a", confirm=True)
+        requests.decide_approval(approval, "a", confirm=True)
     assert _code(exc) == "two_person_rule"
-    assert flows.decide_approval(approval, "b", confirm=True) is flows.ApprovalStatus.CONFIRMED
-    assert flows.decide_approval(approval, "a", confirm=False) is flows.ApprovalStatus.REJECTED
+    assert requests.decide_approval(approval, "b", confirm=True) is requests.ApprovalStatus.CONFIRMED
+    assert requests.decide_approval(approval, "a", confirm=False) is requests.ApprovalStatus.REJECTED
 
 
 @pytest.mark.parametrize("status", ["confirmed", "rejected"])
 @pytest.mark.parametrize("confirm", [True, False])
 def test_approval_status_a_decided_approval_is_not_decided_again(status: str, confirm: bool) -> None:
     with pytest.raises(Conflict) as exc:
-        flows.decide_approval({"status": status, "requested_by": "a"}, "b", confirm=confirm)
+        requests.decide_approval({"status": status, "requested_by": "a"}, "b", confirm=confirm)
     assert _code(exc) == f"approval_{status}"
 
 
 @pytest.mark.parametrize("request_", [
-    flows.CheckOut("Court", HolderKind.COURT, "trial", datetime(2027, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)),
-    flows.CheckOut("Lab", HolderKind.LAB, "x", datetime(2027, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=7)))),
-    flows.Handover(BATCH, "KHO-1", "team", ["a", "b"]), flows.Handover(BATCH, "KHO-1", "team"),
-    flows.Dispatch("KHO-1", "KHO-2", [uuid.uuid4(), uuid.uuid4()], None),
+    requests.CheckOut("Court", HolderKind.COURT, "trial", datetime(2027, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)),
+    requests.CheckOut("Lab", HolderKind.LAB, "x", datetime(2027, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=7)))),
+    requests.Handover(BATCH, "KHO-1", "team", ["a", "b"]), requests.Handover(BATCH, "KHO-1", "team"),
+    requests.Dispatch("KHO-1", "KHO-2", [uuid.uuid4(), uuid.uuid4()], None),
 ])
 def test_a_waiting_request_is_kept_as_plain_json_and_read_back_as_it_was(request_: Any) -> None:
     kept = request_.to_json()

@@ -1,5 +1,6 @@
 """Custody's pure rules for the flows that take items off its shelves and back: transfers, check-outs, handover to
-the disposal team, legal holds, the two-person rule, the answers to disposal, and custody at a time.
+the disposal team, legal holds, the answers to disposal, and custody at a time (the requests and the two-person
+rule: `domain_requests`).
 
 Each decision returns the drafts of its events and the `Change`s the store writes: the state the shared transition
 table returned for the items, never one typed again. No I/O: plain values in, plain values out.
@@ -7,7 +8,6 @@ table returned for the items, never one typed again. No I/O: plain values in, pl
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +19,13 @@ from tangvat_custody.domain import (
     item_event,
     item_subject,
     require_same_warehouse,
-    require_second_person,
     status_of,
     unavailable_reason,
 )
+from tangvat_custody.domain_requests import UNCONFIRMED, CheckOut, Confirmation, Dispatch, Handover
 from tangvat_shared.command import Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
-from tangvat_shared.events.custody import DiscrepancyKind, HolderKind, UnavailableReason
+from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
 from tangvat_shared.transitions import (
     TRANSITIONS,
     HoldRule,
@@ -101,106 +101,6 @@ class Decided:
         """The items an event type changed."""
         change = self.changes.get(event_type)
         return change.item_ids if change is not None else []
-
-
-# --- the two-person rule -------------------------------------------------------------------------
-
-
-class ApprovalKind(enum.StrEnum):
-    CHECK_OUT = "check_out"
-    DISPOSAL_HANDOVER = "disposal_handover"
-    TRANSFER_DISPATCH = "transfer_dispatch"
-
-
-class ApprovalStatus(enum.StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
-
-
-def decide_approval(approval: Mapping[str, Any], user: str, *, confirm: bool) -> ApprovalStatus:
-    """The status a pending approval takes: confirmed by someone other than its requester, or rejected.
-    An approval decided already answers `approval_<status>`."""
-    status = ApprovalStatus(approval["status"])
-    if status is not ApprovalStatus.PENDING:
-        raise Conflict(f"approval is already {status.value}", code=f"approval_{status.value}")
-    if not confirm:
-        return ApprovalStatus.REJECTED
-    require_second_person(approval["requested_by"], user)
-    return ApprovalStatus.CONFIRMED
-
-
-# --- requests: what a command asks, as plain values, and as an approval keeps it --------------------
-
-
-def _instant(value: datetime) -> str:
-    # As the HTTP layer wrote approvals' requests before: RFC 3339 with "Z" for UTC.
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-@dataclass(frozen=True)
-class CheckOut:
-    holder: str
-    holder_kind: HolderKind
-    purpose: str
-    due_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {"holder": self.holder, "holder_kind": self.holder_kind.value, "purpose": self.purpose,
-                "due_at": _instant(self.due_at)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CheckOut:
-        return cls(data["holder"], HolderKind(data["holder_kind"]), data["purpose"],
-                   datetime.fromisoformat(data["due_at"]))
-
-
-@dataclass(frozen=True)
-class Handover:
-    """A batch's reserved items in one warehouse released to the disposal team: the scanned labels, or (None)
-    every item of the batch reserved there."""
-
-    batch_id: uuid.UUID
-    warehouse_id: str
-    recipient: str
-    labels: list[str] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"batch_id": str(self.batch_id), "warehouse_id": self.warehouse_id, "recipient": self.recipient,
-                "labels": self.labels}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Handover:
-        return cls(uuid.UUID(data["batch_id"]), data["warehouse_id"], data["recipient"], data.get("labels"))
-
-
-@dataclass(frozen=True)
-class Dispatch:
-    from_warehouse_id: str
-    to_warehouse_id: str
-    item_ids: list[uuid.UUID]
-    carrier: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"from_warehouse_id": self.from_warehouse_id, "to_warehouse_id": self.to_warehouse_id,
-                "item_ids": [str(i) for i in self.item_ids], "carrier": self.carrier}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Dispatch:
-        return cls(data["from_warehouse_id"], data["to_warehouse_id"], [uuid.UUID(i) for i in data["item_ids"]],
-                   data.get("carrier"))
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """Who asked for a command that waited for a second person, and who confirmed it (None: no one had to)."""
-
-    requested_by: str | None = None
-    confirmed_by: str | None = None
-
-
-UNCONFIRMED = Confirmation()
 
 
 # --- check-out and return ------------------------------------------------------------------------

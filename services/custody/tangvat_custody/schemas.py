@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tangvat_custody import domain_flows as flows
+from tangvat_custody import domain_requests as requests
 from tangvat_shared.events.custody import HolderKind
 from tangvat_shared.types import Code, Instant, NonBlankLine, NonBlankText, ShortText, Text
 
@@ -76,8 +76,8 @@ class TransferIn(Input):
             raise ValueError("item_ids must not repeat")
         return self
 
-    def plain(self) -> flows.Dispatch:
-        return flows.Dispatch(self.from_warehouse_id, self.to_warehouse_id, self.item_ids, self.carrier)
+    def plain(self) -> requests.Dispatch:
+        return requests.Dispatch(self.from_warehouse_id, self.to_warehouse_id, self.item_ids, self.carrier)
 
 
 class TransferReceiptIn(Input):
@@ -91,8 +91,8 @@ class CheckOutIn(Input):
     purpose: Text
     due_at: Instant
 
-    def plain(self) -> flows.CheckOut:
-        return flows.CheckOut(self.holder, self.holder_kind, self.purpose, self.due_at)
+    def plain(self) -> requests.CheckOut:
+        return requests.CheckOut(self.holder, self.holder_kind, self.purpose, self.due_at)
 
 
 class ReturnIn(Input):
@@ -113,8 +113,8 @@ class HandoverIn(Input):
     recipient: ShortText = Field(description="who of the disposal team takes the goods")
     labels: list[LabelPayload] | None = Field(default=None, min_length=1, max_length=2000)
 
-    def plain(self) -> flows.Handover:
-        return flows.Handover(self.batch_id, self.warehouse_id, self.recipient, self.labels)
+    def plain(self) -> requests.Handover:
+        return requests.Handover(self.batch_id, self.warehouse_id, self.recipient, self.labels)
 
 
 class CountIn(Input):

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import SERVICE, store
-from tangvat_custody import domain_flows as flows
+from tangvat_custody import domain_requests as requests
 from tangvat_custody.service.checkouts import execute_check_out
 from tangvat_custody.service.common import Custody, body, command
 from tangvat_custody.service.handover import execute_handover
@@ -23,7 +23,7 @@ from tangvat_shared.errors import NotFound
 async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> Outcome:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         approval = await _approval(conn, ctx, approval_id)
-        status = flows.decide_approval(approval, ctx.user, confirm=True)
+        status = requests.decide_approval(approval, ctx.user, confirm=True)
         outcome, drafts = await _execute(conn, custody, ctx, approval, now)
         # The approval keeps what its confirmation did, event ids included: recorded here rather than by the
         # kernel after `work`, so that the stored result can name them.
@@ -40,21 +40,21 @@ async def _execute(conn: asyncpg.Connection, custody: Custody, ctx: CommandConte
                    now: datetime) -> Decision:
     """The command that waited, as its requester asked it, now confirmed by the caller."""
     payload = approval["payload"]
-    confirmation = flows.Confirmation(approval["requested_by"], ctx.user)
-    kind = flows.ApprovalKind(approval["kind"])
-    if kind is flows.ApprovalKind.CHECK_OUT:
+    confirmation = requests.Confirmation(approval["requested_by"], ctx.user)
+    kind = requests.ApprovalKind(approval["kind"])
+    if kind is requests.ApprovalKind.CHECK_OUT:
         return await execute_check_out(conn, ctx, uuid.UUID(payload["item_id"]),
-                                       flows.CheckOut.from_json(payload["request"]), confirmation, now)
-    if kind is flows.ApprovalKind.DISPOSAL_HANDOVER:
-        return await execute_handover(conn, custody, ctx, flows.Handover.from_json(payload["request"]),
+                                       requests.CheckOut.from_json(payload["request"]), confirmation, now)
+    if kind is requests.ApprovalKind.DISPOSAL_HANDOVER:
+        return await execute_handover(conn, custody, ctx, requests.Handover.from_json(payload["request"]),
                                       confirmation, now)
-    return await execute_dispatch(conn, ctx, flows.Dispatch.from_json(payload["request"]), confirmation, now)
+    return await execute_dispatch(conn, ctx, requests.Dispatch.from_json(payload["request"]), confirmation, now)
 
 
 async def reject_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> Outcome:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         approval = await _approval(conn, ctx, approval_id)
-        status = flows.decide_approval(approval, ctx.user, confirm=False)
+        status = requests.decide_approval(approval, ctx.user, confirm=False)
         await store.decide_approval(conn, approval_id, status, ctx.user, now, None)
         return Outcome.done(body(status, approval_id=approval_id)), []
 

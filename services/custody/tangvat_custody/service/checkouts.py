@@ -9,26 +9,27 @@ import asyncpg
 
 from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
+from tangvat_custody import domain_requests as requests
 from tangvat_custody.service.common import Custody, body, command, load_item, load_location, pending, save_discrepancies
 from tangvat_shared.command import CommandContext, Decision, Outcome
 
 
-async def check_out(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, request: flows.CheckOut) -> Outcome:
+async def check_out(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, request: requests.CheckOut) -> Outcome:
     """The item leaves for its holder; above the threshold (its value) it waits for a second person."""
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         item = await load_item(conn, ctx, item_id)
         flows.require_check_out(item, request, now)
         if domain.needs_second_person(item["value_vnd"], custody.two_person_threshold_vnd):
-            return await pending(conn, ctx, flows.ApprovalKind.CHECK_OUT, item["warehouse_id"],
+            return await pending(conn, ctx, requests.ApprovalKind.CHECK_OUT, item["warehouse_id"],
                                  {"item_id": str(item_id), "request": request.to_json()}, item["value_vnd"], now), []
-        return await execute_check_out(conn, ctx, item_id, request, flows.UNCONFIRMED, now)
+        return await execute_check_out(conn, ctx, item_id, request, requests.UNCONFIRMED, now)
 
     return await command(custody, ctx, work)
 
 
 async def execute_check_out(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID,
-                            request: flows.CheckOut, confirmation: flows.Confirmation, now: datetime) -> Decision:
+                            request: requests.CheckOut, confirmation: requests.Confirmation, now: datetime) -> Decision:
     item = await load_item(conn, ctx, item_id)  # again when confirmed: it may have changed while waiting
     decided = flows.check_out(item, request, confirmation)
     await store.save_changes(conn, decided.changes.values(), now)

@@ -10,12 +10,13 @@ import asyncpg
 
 from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
+from tangvat_custody import domain_requests as requests
 from tangvat_custody.service.common import Custody, body, command, load_scanned, pending
 from tangvat_shared.command import CommandContext, Decision, Outcome
 from tangvat_shared.transitions import ItemState
 
 
-async def hand_over(custody: Custody, ctx: CommandContext, request: flows.Handover) -> Outcome:
+async def hand_over(custody: Custody, ctx: CommandContext, request: requests.Handover) -> Outcome:
     """Release a batch's reserved items to the disposal team; above the threshold (the items' total
     value) it waits for a second, different staff member's confirmation."""
     ctx.principal.require_warehouse(request.warehouse_id)
@@ -24,14 +25,14 @@ async def hand_over(custody: Custody, ctx: CommandContext, request: flows.Handov
         items = await _handover_items(conn, custody, ctx, request)
         value = sum(i["value_vnd"] for i in items)
         if domain.needs_second_person(value, custody.two_person_threshold_vnd):
-            return await pending(conn, ctx, flows.ApprovalKind.DISPOSAL_HANDOVER, request.warehouse_id,
+            return await pending(conn, ctx, requests.ApprovalKind.DISPOSAL_HANDOVER, request.warehouse_id,
                                  {"request": request.to_json()}, value, now), []
-        return await execute_handover(conn, custody, ctx, request, flows.UNCONFIRMED, now, items)
+        return await execute_handover(conn, custody, ctx, request, requests.UNCONFIRMED, now, items)
 
     return await command(custody, ctx, work)
 
 
-async def _handover_items(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, request: flows.Handover
+async def _handover_items(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, request: requests.Handover
                           ) -> list[dict[str, Any]]:
     """The items the handover names, locked: the scanned ones, or every one of the batch reserved here."""
     if request.labels is None:
@@ -44,8 +45,8 @@ async def _handover_items(conn: asyncpg.Connection, custody: Custody, ctx: Comma
     return items
 
 
-async def execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, request: flows.Handover,
-                           confirmation: flows.Confirmation, now: datetime,
+async def execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, request: requests.Handover,
+                           confirmation: requests.Confirmation, now: datetime,
                            items: list[dict[str, Any]] | None = None) -> Decision:
     if items is None:  # a confirmation: the items may have changed while it waited
         items = await _handover_items(conn, custody, ctx, request)

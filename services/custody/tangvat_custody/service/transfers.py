@@ -10,6 +10,7 @@ import asyncpg
 
 from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
+from tangvat_custody import domain_requests as requests
 from tangvat_custody.service.common import (
     Custody,
     body,
@@ -24,7 +25,7 @@ from tangvat_shared.command import CommandContext, Decision, Outcome
 from tangvat_shared.errors import NotFound
 
 
-async def dispatch_transfer(custody: Custody, ctx: CommandContext, request: flows.Dispatch) -> Outcome:
+async def dispatch_transfer(custody: Custody, ctx: CommandContext, request: requests.Dispatch) -> Outcome:
     """Items leave for another warehouse; above the threshold (their total value) a second person confirms."""
     ctx.principal.require_warehouse(request.from_warehouse_id)
 
@@ -32,14 +33,14 @@ async def dispatch_transfer(custody: Custody, ctx: CommandContext, request: flow
         items = await _dispatchable(conn, request)
         value = sum(i["value_vnd"] for i in items)
         if domain.needs_second_person(value, custody.two_person_threshold_vnd):
-            return await pending(conn, ctx, flows.ApprovalKind.TRANSFER_DISPATCH, request.from_warehouse_id,
+            return await pending(conn, ctx, requests.ApprovalKind.TRANSFER_DISPATCH, request.from_warehouse_id,
                                  {"request": request.to_json()}, value, now), []
-        return await execute_dispatch(conn, ctx, request, flows.UNCONFIRMED, now)
+        return await execute_dispatch(conn, ctx, request, requests.UNCONFIRMED, now)
 
     return await command(custody, ctx, work)
 
 
-async def _dispatchable(conn: asyncpg.Connection, request: flows.Dispatch) -> list[dict[str, Any]]:
+async def _dispatchable(conn: asyncpg.Connection, request: requests.Dispatch) -> list[dict[str, Any]]:
     """The items to dispatch, locked, once the receiving warehouse is known and the rules let them leave."""
     if await store.warehouse(conn, request.to_warehouse_id) is None:
         raise NotFound(f"warehouse {request.to_warehouse_id} not found", code="unknown_warehouse")
@@ -49,8 +50,8 @@ async def _dispatchable(conn: asyncpg.Connection, request: flows.Dispatch) -> li
     return list(found.values())
 
 
-async def execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, request: flows.Dispatch,
-                           confirmation: flows.Confirmation, now: datetime) -> Decision:
+async def execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, request: requests.Dispatch,
+                           confirmation: requests.Confirmation, now: datetime) -> Decision:
     items = await _dispatchable(conn, request)  # again when confirmed: the items may have changed while waiting
     transfer_id = uuid.uuid4()
     decided = flows.dispatch(items, request, transfer_id, confirmation)
