@@ -70,8 +70,6 @@ def imported_names_under(root: Path, path: Path) -> list[str]:
 # from tangvat_shared.draft: known, strict (the day one is fixed, its entry must go).
 KERNEL_DRAFT = "imports Draft from tangvat_shared.command (asyncpg, the outbox): import it from tangvat_shared.draft"
 KNOWN: dict[str, str] = {
-    "services/custody/tangvat_custody/domain.py": KERNEL_DRAFT,
-    "services/custody/tangvat_custody/domain_flows.py": KERNEL_DRAFT,
     "services/disposal/tangvat_disposal/domain.py": KERNEL_DRAFT,
     "services/disposal/tangvat_disposal/domain_execution.py": KERNEL_DRAFT,
 }

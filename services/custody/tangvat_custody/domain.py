@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-# The one draft type, re-exported while handlers and transfers still import it from here.
-from tangvat_shared.command import Draft as Draft
+from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
 from tangvat_shared.transitions import ItemState, ItemStatus, Place, guard, place_after, transition_for

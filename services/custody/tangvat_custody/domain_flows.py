@@ -23,7 +23,7 @@ from tangvat_custody.domain import (
     unavailable_reason,
 )
 from tangvat_custody.domain_requests import UNCONFIRMED, CheckOut, Confirmation, Dispatch, Handover
-from tangvat_shared.command import Draft
+from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
 from tangvat_shared.transitions import (
