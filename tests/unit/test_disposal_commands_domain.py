@@ -34,8 +34,8 @@ def code_of(error: pytest.ExceptionInfo[DomainError]) -> str:
 def propose(ids: list[uuid.UUID], items: dict[str, dict[str, Any]], *, board: domain.Board | None = BOARD,
             max_items: int = 100, **proposal: Any) -> tuple[domain.ProposedBatch, list[Any]]:
     return domain.propose(Proposal(unit=UNIT, method=Method.DESTROY, reason="hàng giả", **proposal),
-                          batch_id=uuid.uuid4(), proposer="chair", board=board, wanted=ids, items=items,
-                          max_items=max_items)
+                          batch_id=uuid.uuid4(), proposer="chair", board=board, wanted=[str(i) for i in ids],
+                          items=items, max_items=max_items)
 
 
 # --- proposals -------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_skip_ineligible_leaves_refused_items_out_and_lists_them() -> None:
     held, fine = uuid.uuid4(), uuid.uuid4()
     batch, drafts = propose([held, fine], {str(held): item(on_hold=True), str(fine): item(2500)},
                             skip_ineligible=True)
-    assert batch.item_ids == [fine] and batch.total_value_vnd == 2500 and batch.excluded_items == 1
+    assert batch.item_ids == [str(fine)] and batch.total_value_vnd == 2500 and batch.excluded_items == 1
     assert [e["rule"] for e in batch.excluded] == ["on_legal_hold"]
     assert batch.status is BatchStatus.PROPOSED
     assert [d.type for d in drafts] == ["disposal.batch_proposed", "disposal.items_proposed"]

@@ -199,7 +199,7 @@ class Board:
 class ProposedBatch:
     batch_id: uuid.UUID
     status: BatchStatus
-    item_ids: list[uuid.UUID]  # the eligible ones, in the order asked
+    item_ids: list[str]  # the eligible ones, in the order asked
     total_value_vnd: int
     excluded: list[dict[str, str]]  # the first MAX_LISTED refusals
     excluded_items: int
@@ -211,27 +211,28 @@ def check_deadline(deadline: datetime | None, now: datetime) -> None:
 
 
 def propose(proposal: Proposal, *, batch_id: uuid.UUID, proposer: str, board: Board | None,
-            wanted: Sequence[uuid.UUID], items: Mapping[str, Mapping[str, Any]], max_items: int
+            wanted: Sequence[str], items: Mapping[str, Mapping[str, Any]], max_items: int
             ) -> tuple[ProposedBatch, list[Draft]]:
-    """The batch a proposal makes of the items asked for (`items`: the read model's, by id), or the rule it breaks."""
+    """The batch a proposal makes of the items asked for (ids as text; `items`: the read model's, by id),
+    or the rule it breaks."""
     if board is None:
         raise RuleViolation(f"unit {proposal.unit} has no board to decide", code="no_board")
     if not wanted:
         raise RuleViolation("no item matches the filter", code="no_items")
     if len(wanted) > max_items:
         raise InvalidInput(f"a batch holds at most {max_items} items", code="batch_too_large")
-    refusals = check_eligibility([str(i) for i in wanted], items, method=proposal.method,
-                                 emergency=proposal.emergency, unit=proposal.unit)
+    refusals = check_eligibility(wanted, items, method=proposal.method, emergency=proposal.emergency,
+                                 unit=proposal.unit)
     refused = {r.item_id for r in refusals}
     listed = [r.as_json() for r in refusals[:MAX_LISTED]]
     if refusals and not proposal.skip_ineligible:
         raise RuleViolation(f"{len(refused)} of {len(wanted)} items cannot be proposed", code="ineligible_items",
                             details={"refusals": listed, "refused_items": len(refused)})
-    eligible = [i for i in wanted if str(i) not in refused] if refused else list(wanted)
+    eligible = [i for i in wanted if i not in refused] if refused else list(wanted)
     if not eligible:
         raise RuleViolation("no proposed item is eligible", code="ineligible_items",
                             details={"refusals": listed, "refused_items": len(refused)})
-    total = sum(int(items[str(i)]["value_vnd"]) for i in eligible)
+    total = sum(int(items[i]["value_vnd"]) for i in eligible)
     batch = ProposedBatch(batch_id, BatchStatus.PROPOSED, eligible, total, listed, len(refused))
     header = Draft("disposal.batch_proposed", subject_of(batch_id), {
         "batch_id": str(batch_id), "unit": proposal.unit, "method": proposal.method.value, "reason": proposal.reason,
@@ -370,7 +371,8 @@ def chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [values[i:i + size] for i in range(0, len(values), size)]
 
 
-def chunked(event_type: str, batch_id: uuid.UUID, item_ids: Sequence[uuid.UUID], **fields: Any) -> list[Draft]:
+def chunked(event_type: str, batch_id: uuid.UUID, item_ids: Sequence[uuid.UUID | str], **fields: Any
+            ) -> list[Draft]:
     """Item lists travel in events of at most MAX_ITEMS_PER_EVENT ids, numbered."""
     parts = chunks(item_ids, MAX_ITEMS_PER_EVENT)
     subject, batch = subject_of(batch_id), str(batch_id)

@@ -60,19 +60,20 @@ async def propose(disposal: Disposal, ctx: CommandContext, body: ProposalIn) -> 
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         unit_board = await board(conn, body.unit)
-        rows: list[asyncpg.Record] = []
+        rows: list[dict[str, Any]] = []
         if unit_board is None:
-            wanted: list[uuid.UUID] = []
+            wanted: list[str] = []
         elif body.item_ids is not None:
-            wanted = list(dict.fromkeys(body.item_ids))
-            rows = await store.items_for_proposal(conn, wanted)
+            asked = list(dict.fromkeys(body.item_ids))
+            rows = await store.items_for_proposal(conn, asked)
+            wanted = [str(i) for i in asked]
         else:
             assert body.filter is not None
             f = body.filter
             rows = await store.items_matching(conn, f.seizure_id, f.category.value if f.category else None,
                                               f.warehouse_id)
             wanted = [r["item_id"] for r in rows]
-        items = {str(r["item_id"]): dict(r) for r in rows}
+        items = {r["item_id"]: r for r in rows}  # by the id's text, as the domain names items
         proposed, drafts = domain.propose(proposal, batch_id=uuid.uuid4(), proposer=ctx.user, board=unit_board,
                                           wanted=wanted, items=items, max_items=disposal.max_items_per_batch)
         assert unit_board is not None  # domain.propose refuses a unit without a board
