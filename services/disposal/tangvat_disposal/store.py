@@ -88,24 +88,30 @@ async def custody_actors(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[s
     return [r["user_id"] for r in rows]
 
 
-# What eligibility looks at, per item. Built as JSON by PostgreSQL and decoded by orjson in one call:
-# turning 34,200 asyncpg Records into plain dicts one by one cost more than the query itself.
-_CANDIDATES = """WITH candidate AS (
-                     SELECT i.item_id, i.seizing_unit, i.category, i.value_vnd, i.perishable, i.hazardous,
-                            i.batch_id, c.custody_state, coalesce(c.on_hold, false) AS on_hold,
-                            s.status AS legal_status
-                     FROM item i LEFT JOIN item_custody c USING (item_id)
-                     LEFT JOIN seizure_legal_status s USING (seizure_id)
-                     WHERE {where} ORDER BY i.item_id FOR UPDATE OF i)
-                 SELECT coalesce(json_agg(candidate ORDER BY item_id), '[]') FROM candidate"""
-_BY_IDS = _CANDIDATES.format(where="i.item_id = ANY($1::uuid[])")
-_BY_FILTER = _CANDIDATES.format(where="""i.seizure_id = $1 AND ($2::text IS NULL OR i.category = $2)
-                                         AND ($3::text IS NULL OR i.warehouse_id = $3)""")
+# What eligibility looks at, per item: built as JSON by PostgreSQL and decoded by orjson in one call
+# (turning 34,200 asyncpg Records into plain dicts one by one cost more than the query itself). The
+# candidates are locked in item order, so that two overlapping proposals queue instead of deadlocking.
+_BY_IDS = """WITH candidate AS (
+                 SELECT i.item_id, i.seizing_unit, i.category, i.value_vnd, i.perishable, i.hazardous, i.batch_id,
+                        c.custody_state, coalesce(c.on_hold, false) AS on_hold, s.status AS legal_status
+                 FROM item i LEFT JOIN item_custody c USING (item_id)
+                 LEFT JOIN seizure_legal_status s USING (seizure_id)
+                 WHERE i.item_id = ANY($1::uuid[])
+                 ORDER BY i.item_id FOR UPDATE OF i)
+             SELECT coalesce(json_agg(candidate ORDER BY item_id), '[]') FROM candidate"""
+_BY_FILTER = """WITH candidate AS (
+                    SELECT i.item_id, i.seizing_unit, i.category, i.value_vnd, i.perishable, i.hazardous, i.batch_id,
+                           c.custody_state, coalesce(c.on_hold, false) AS on_hold, s.status AS legal_status
+                    FROM item i LEFT JOIN item_custody c USING (item_id)
+                    LEFT JOIN seizure_legal_status s USING (seizure_id)
+                    WHERE i.seizure_id = $1 AND ($2::text IS NULL OR i.category = $2)
+                          AND ($3::text IS NULL OR i.warehouse_id = $3)
+                    ORDER BY i.item_id FOR UPDATE OF i)
+                SELECT coalesce(json_agg(candidate ORDER BY item_id), '[]') FROM candidate"""
 
 
 async def items_for_proposal(conn: asyncpg.Connection, item_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
-    """The items asked for that the read model knows, as plain values (ids as text), locked in item order so
-    that two overlapping proposals queue instead of deadlocking."""
+    """The items asked for that the read model knows, as plain values (ids as text), locked."""
     items: list[dict[str, Any]] = await conn.fetchval(_BY_IDS, item_ids)
     return items
 
