@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from tangvat_shared.command import Draft
+from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tangvat_disposal.domain import MAX_LISTED, BatchStatus, chunked, guard, subject_of
-from tangvat_shared.command import Draft
+from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.disposal import Method
 
