@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,16 +20,19 @@ def _item(**fields: Any) -> dict[str, Any]:
 
 
 LOC = {"location_code": "KHO-1.A-1-1", "warehouse_id": "KHO-1"}
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def test_a_clean_receipt_is_one_event() -> None:
-    drafts = domain.check_in(_item(), LOC, quantity_counted=10, condition="intact", seal_intact=True, note=None)
+    drafts = domain.check_in(_item(), LOC, quantity_counted=10, condition="intact", seal_intact=True, note=None,
+                             now=NOW).drafts
     assert [d.type for d in drafts] == ["custody.item_received"]
     assert drafts[0].data["location_code"] == LOC["location_code"]
 
 
 def test_every_difference_at_receipt_is_a_recorded_discrepancy() -> None:
-    drafts = domain.check_in(_item(), LOC, quantity_counted=9, condition="wet", seal_intact=False, note="n")
+    drafts = domain.check_in(_item(), LOC, quantity_counted=9, condition="wet", seal_intact=False, note="n",
+                             now=NOW).drafts
     kinds = [d.data["kind"] for d in drafts if d.type == "custody.discrepancy_recorded"]
     assert kinds == ["quantity", "condition", "seal_broken"]
     assert drafts[1].data["expected"] == 10 and drafts[1].data["observed"] == 9
@@ -37,14 +41,14 @@ def test_every_difference_at_receipt_is_a_recorded_discrepancy() -> None:
 def test_an_item_cannot_be_received_in_another_warehouse() -> None:
     with pytest.raises(Conflict, match="warehouse"):
         domain.check_in(_item(warehouse_id="KHO-2"), LOC, quantity_counted=10, condition="intact",
-                        seal_intact=True, note=None)
+                        seal_intact=True, note=None, now=NOW)
 
 
 def test_a_packed_item_moves_only_with_its_container() -> None:
     packed = _item(state="in_storage", location_code="KHO-1.A-1-2", container_id=uuid.uuid4())
     with pytest.raises(Conflict, match="container"):
         domain.move(packed, LOC)
-    assert domain.move(packed, LOC, packed["container_id"]).type == "custody.item_moved"
+    assert domain.move(packed, LOC, packed["container_id"]).event.type == "custody.item_moved"
 
 
 @pytest.mark.parametrize(("fields", "reason"), [

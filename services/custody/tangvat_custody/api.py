@@ -14,13 +14,16 @@ from fastapi.responses import JSONResponse
 from tangvat_custody import service
 from tangvat_custody.schemas import (
     AgeBucket,
+    ApprovalOut,
     CheckInIn,
     CheckOutIn,
     CommandOut,
     ContainerIn,
     CountIn,
+    CountOut,
     CountScanIn,
     CustodyAt,
+    DiscrepancyOut,
     HandoverIn,
     HoldIn,
     ItemOut,
@@ -29,9 +32,11 @@ from tangvat_custody.schemas import (
     LabelsIn,
     LocationIn,
     LocationItemsAt,
+    LocationOut,
     MoveIn,
     ReturnIn,
     TransferIn,
+    TransferOut,
     TransferReceiptIn,
     WarehouseIn,
     WarehouseSummary,
@@ -105,9 +110,8 @@ async def create_location(request: Request, principal: WarehouseStaff, warehouse
                       lambda c, x: service.create_location(c, x, warehouse_id, body))
 
 
-@router.get("/warehouses/{warehouse_id}/locations")
-async def list_locations(request: Request, principal: CustodyReader, warehouse_id: WarehouseId
-                         ) -> list[dict[str, Any]]:
+@router.get("/warehouses/{warehouse_id}/locations", response_model=list[LocationOut])
+async def list_locations(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
     return await service.locations(_custody(request), principal, warehouse_id)
 
 
@@ -152,8 +156,8 @@ async def dispatch_transfer(request: Request, principal: WarehouseStaff, body: T
     return await _run(request, principal, idempotency_key, lambda c, x: service.dispatch_transfer(c, x, body.plain()))
 
 
-@router.get("/transfers/{transfer_id}")
-async def get_transfer(request: Request, principal: CustodyReader, transfer_id: uuid.UUID) -> dict[str, Any]:
+@router.get("/transfers/{transfer_id}", response_model=TransferOut)
+async def get_transfer(request: Request, principal: CustodyReader, transfer_id: uuid.UUID) -> Any:
     return await service.get_transfer(_custody(request), principal, transfer_id)
 
 
@@ -199,9 +203,8 @@ async def lift_hold(request: Request, principal: HoldAuthority, item_id: uuid.UU
                       lambda c, x: service.set_hold(c, x, item_id, body.reason, place=False))
 
 
-@router.get("/warehouses/{warehouse_id}/approvals")
-async def pending_approvals(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId
-                            ) -> list[dict[str, Any]]:
+@router.get("/warehouses/{warehouse_id}/approvals", response_model=list[ApprovalOut])
+async def pending_approvals(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId) -> Any:
     return await service.pending_approvals(_custody(request), principal, warehouse_id)
 
 
@@ -249,8 +252,9 @@ async def close_count(request: Request, principal: WarehouseStaff, count_id: uui
     return await _run(request, principal, idempotency_key, lambda c, x: service.close_count(c, x, count_id))
 
 
-@router.get("/counts/{count_id}")
-async def get_count(request: Request, principal: CustodyReader, count_id: uuid.UUID) -> dict[str, Any]:
+# Unset: an open count has no report, a blind or closed one no expected items (absent, not null).
+@router.get("/counts/{count_id}", response_model=CountOut, response_model_exclude_unset=True)
+async def get_count(request: Request, principal: CustodyReader, count_id: uuid.UUID) -> Any:
     return await service.get_count(_custody(request), principal, count_id)
 
 
@@ -319,9 +323,9 @@ async def overdue(request: Request, principal: CustodyReader, warehouse_id: Ware
     return [dict(r) for r in await service.overdue(_custody(request), principal, warehouse_id, limit)]
 
 
-@router.get("/warehouses/{warehouse_id}/discrepancies")
+@router.get("/warehouses/{warehouse_id}/discrepancies", response_model=list[DiscrepancyOut])
 async def discrepancies(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
-                        limit: Limit = 100) -> list[dict[str, Any]]:
+                        limit: Limit = 100) -> Any:
     return await service.discrepancies(_custody(request), principal, warehouse_id, limit)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -202,3 +202,80 @@ class AgeBucket(BaseModel):
     bucket: str
     items: int
     oldest_received_at: datetime | None
+
+
+# --- answers of the query routes that return rows (extra columns a later migration adds still pass) ----------
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class LocationOut(Row):
+    location_code: str
+    warehouse_id: str
+    kind: str
+    parent_code: str | None
+    name: str | None
+    created_at: datetime
+
+
+class DiscrepancyOut(Row):
+    id: int
+    item_id: uuid.UUID
+    warehouse_id: str
+    kind: str
+    expected: Any
+    observed: Any
+    context: str
+    reference_id: uuid.UUID | None
+    note: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class TransferItemOut(Row):
+    transfer_id: uuid.UUID
+    item_id: uuid.UUID
+    received_at: datetime | None
+    received_by: str | None
+
+
+class TransferOut(Row):
+    transfer_id: uuid.UUID
+    from_warehouse_id: str
+    to_warehouse_id: str
+    carrier: str | None
+    dispatched_by: str
+    confirmed_by: str | None
+    dispatched_at: datetime
+    received_by: str | None
+    closed_at: datetime | None
+    items: list[TransferItemOut]
+
+
+class ApprovalOut(Row):
+    approval_id: uuid.UUID
+    kind: str
+    warehouse_id: str
+    payload: dict[str, Any]
+    value_vnd: int
+    requested_by: str
+    requested_at: datetime
+    status: str
+
+
+class CountOut(Row):
+    """A count; its report once closed, or (an open count that is not blind) the items it expects."""
+
+    count_id: uuid.UUID
+    warehouse_id: str
+    location_code: str | None
+    blind: bool
+    opened_by: str
+    opened_at: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    scanned: int
+    report: dict[str, Any] | None = None
+    expected_item_ids: list[str] | None = None

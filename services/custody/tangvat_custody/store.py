@@ -9,9 +9,14 @@ from typing import Any
 
 import asyncpg
 
+from tangvat_custody.domain import ItemDecision, discrepancy_row
 from tangvat_custody.domain_flows import Change
+from tangvat_shared.draft import Draft
 from tangvat_shared.events.custody import LOCATION_EVENTS
-from tangvat_shared.transitions import TRANSITIONS, Place, transition_for
+from tangvat_shared.transitions import ON_SHELVES, TRANSITIONS, ItemState, Place, sources_of, transition_for
+
+_AWAITING = str(transition_for("custody.item_awaiting_receipt").target)  # the state intake's items arrive in
+_ON_SHELVES = sorted(s.value for s in ON_SHELVES)  # the states in which an item lies on one of our shelves
 
 # --- warehouses, locations, containers -------------------------------------------------------
 
@@ -75,7 +80,7 @@ async def insert_awaiting(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ..
         """INSERT INTO item (item_id, seizure_id, label_code, category, description, quantity, unit, value_vnd,
                              perishable, hazardous, condition, warehouse_id, registered_at, state,
                              state_changed_at, legal_status)
-           SELECT u.*, 'awaiting_receipt', u.registered_at, s.status
+           SELECT u.*, $14::text, u.registered_at, s.status
              FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
                          $8::bigint[], $9::bool[], $10::bool[], $11::text[], $12::text[], $13::timestamptz[])
                   AS u(item_id, seizure_id, label_code, category, description, quantity, unit, value_vnd,
@@ -83,33 +88,13 @@ async def insert_awaiting(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ..
              LEFT JOIN seizure_legal_status s ON s.seizure_id = u.seizure_id
            ON CONFLICT (item_id) DO NOTHING
            RETURNING item_id""",
-        *[list(c) for c in columns],
+        *[list(c) for c in columns], _AWAITING,
     )
 
 
 async def item(conn: asyncpg.Connection, item_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
     lock = " FOR UPDATE" if for_update else ""
     return await conn.fetchrow(f"SELECT * FROM item WHERE item_id = $1{lock}", item_id)
-
-
-async def guarded_update(conn: asyncpg.Connection, item_id: uuid.UUID, sources: list[str], now: datetime, *,
-                         label_code: str, warehouse_id: str, extra_where: str = "", **changes: Any
-                         ) -> asyncpg.Record | None:
-    """One statement: lock the item, check it is in one of `sources` (the transition table's),
-    carries this label and is in this warehouse, write `changes`. The row as it is now plus its
-    state and location before, or None when any condition fails (the caller then finds out why)."""
-    if "state" in changes:
-        changes["state_changed_at"] = now
-    columns = list(changes)
-    assignments = ", ".join(f"{c} = ${i + 5}" for i, c in enumerate(columns))
-    return await conn.fetchrow(
-        f"""UPDATE item i SET {assignments}, version = i.version + 1
-              FROM (SELECT item_id, state, location_code FROM item WHERE item_id = $1 FOR UPDATE) old
-             WHERE i.item_id = old.item_id AND old.state = ANY($2::text[]) AND i.label_code = $3
-               AND i.warehouse_id = $4 {extra_where}
-         RETURNING i.*, old.state AS old_state, old.location_code AS old_location_code""",
-        item_id, sources, label_code, warehouse_id, *changes.values(),
-    )
 
 
 async def items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], *, for_update: bool = False
@@ -123,40 +108,62 @@ async def items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], *, for_
 
 
 async def items_of_batch(conn: asyncpg.Connection, batch_id: uuid.UUID,
-                         states: Sequence[str] = ("reserved_for_disposal", "handed_over"),
+                         states: Sequence[str] = (ItemState.RESERVED_FOR_DISPOSAL, ItemState.HANDED_OVER),
                          warehouse_id: str | None = None) -> list[asyncpg.Record]:
     """The items a disposal batch holds (reserved, or handed over to the disposal team), locked."""
     return await conn.fetch(
         """SELECT * FROM item WHERE batch_id = $1 AND state = ANY($2::text[])
               AND ($3::text IS NULL OR warehouse_id = $3) ORDER BY item_id FOR UPDATE""",
-        batch_id, list(states), warehouse_id,
+        batch_id, [str(s) for s in states], warehouse_id,
     )
 
 
-async def update_item(conn: asyncpg.Connection, item_id: uuid.UUID, now: datetime, **changes: Any) -> None:
-    """Write an item's new fields; state changes also stamp state_changed_at."""
-    if "state" in changes:
-        changes["state_changed_at"] = now
-    columns = list(changes)
-    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
-    await conn.execute(
-        f"UPDATE item SET {assignments}, version = version + 1 WHERE item_id = $1", item_id, *changes.values()
-    )
 
 
-async def update_items(conn: asyncpg.Connection, item_ids: Sequence[uuid.UUID], now: datetime,
-                       **changes: Any) -> None:
-    """The same new fields for many items (bulk answers to disposal)."""
-    if not item_ids:
-        return
-    if "state" in changes:
-        changes["state_changed_at"] = now
-    columns = list(changes)
-    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
-    await conn.execute(
-        f"UPDATE item SET {assignments}, version = version + 1 WHERE item_id = ANY($1::uuid[])",
-        list(item_ids), *changes.values(),
+
+
+def _columns(decision: ItemDecision, now: datetime) -> dict[str, Any]:
+    """The columns a decision writes: the state the domain returned (stamping when it changed) and its fields."""
+    columns = dict(decision.fields)
+    if decision.state is not None:
+        columns.update(state=decision.state.value, state_changed_at=now)
+    return columns
+
+
+async def save_item(conn: asyncpg.Connection, decision: ItemDecision, now: datetime) -> None:
+    """Write what the domain decided for a locked item."""
+    columns = _columns(decision, now)
+    assignments = "".join(f", {c} = ${i + 2}" for i, c in enumerate(columns))
+    await conn.execute(f"UPDATE item SET version = version + 1{assignments} WHERE item_id = $1",
+                       decision.item_id, *columns.values())
+
+
+async def save_item_if(conn: asyncpg.Connection, decision: ItemDecision, now: datetime, *, version: int,
+                       event_type: str) -> bool:
+    """Write what the domain decided from an unlocked read, if the item is still as read: the same version,
+    in a state the transition table allows `event_type` in. False when someone changed it meanwhile (the
+    caller then decides again on the locked row)."""
+    columns = _columns(decision, now)
+    assignments = "".join(f", {c} = ${i + 4}" for i, c in enumerate(columns))
+    status = await conn.execute(
+        f"""UPDATE item SET version = version + 1{assignments}
+             WHERE item_id = $1 AND version = $2 AND state = ANY($3::text[])""",
+        decision.item_id, version, sources_of(event_type), *columns.values(),
     )
+    return bool(status.endswith(" 1"))
+
+
+async def save_items(conn: asyncpg.Connection, decisions: Sequence[ItemDecision], now: datetime) -> None:
+    """Write many decisions: one UPDATE per distinct change (a container's items all move to one shelf)."""
+    groups: dict[tuple[Any, ...], list[ItemDecision]] = {}
+    for decision in decisions:
+        key = (decision.state, *sorted(decision.fields.items()))
+        groups.setdefault(key, []).append(decision)
+    for group in groups.values():
+        columns = _columns(group[0], now)
+        assignments = "".join(f", {c} = ${i + 2}" for i, c in enumerate(columns))
+        await conn.execute(f"UPDATE item SET version = version + 1{assignments} WHERE item_id = ANY($1::uuid[])",
+                           [d.item_id for d in group], *columns.values())
 
 
 _RETURNING = [t for t, transition in TRANSITIONS.items() if transition.place is Place.RETURNS]
@@ -167,25 +174,6 @@ _PLACE_SQL: dict[Place, str] = {
 }
 
 
-async def project(conn: asyncpg.Connection, event_type: str, item_ids: Sequence[uuid.UUID], now: datetime, *,
-                  location_code: str | None = None, **changes: Any) -> None:
-    """Write what `event_type` does to the items as the shared transition table says — the state it leaves
-    them in and where they lie (SETS: `location_code`; CLEARS: on no shelf; RETURNS: back on the shelf they
-    left, as `domain.item_event` names it in the event) — with the command's own `changes`."""
-    if not item_ids:
-        return
-    transition = transition_for(event_type)
-    if transition.target is not None:
-        changes["state"] = transition.target.value
-        changes["state_changed_at"] = now
-    if transition.place is Place.SETS:
-        changes["location_code"] = location_code
-    columns = list(changes)
-    assignments = "".join(f", {c} = ${i + 2}" for i, c in enumerate(columns)) + _PLACE_SQL.get(transition.place, "")
-    await conn.execute(
-        f"UPDATE item SET version = version + 1{assignments} WHERE item_id = ANY($1::uuid[])",
-        list(item_ids), *changes.values(),
-    )
 
 
 async def apply_correction(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
@@ -224,6 +212,11 @@ async def insert_discrepancies(conn: asyncpg.Connection, rows: Sequence[tuple[An
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
             rows,
         )
+
+
+async def save_discrepancies(conn: asyncpg.Connection, drafts: Sequence[Draft], by: str, now: datetime) -> None:
+    """The warehouse's rows for the discrepancies a command decided on (their events go to the chain)."""
+    await insert_discrepancies(conn, [discrepancy_row(d, by, now) for d in drafts])
 
 
 async def discrepancies(conn: asyncpg.Connection, warehouse_id: str, limit: int) -> list[asyncpg.Record]:
@@ -285,9 +278,9 @@ async def open_count(conn: asyncpg.Connection, count_id: uuid.UUID, warehouse_id
                UNION ALL SELECT l.location_code FROM location l JOIN scope s ON l.parent_code = s.code)
            INSERT INTO count_expected (count_id, item_id, location_code)
            SELECT $1::uuid, i.item_id, i.location_code FROM item i
-            WHERE i.warehouse_id = $2 AND i.state IN ('in_storage', 'reserved_for_disposal')
+            WHERE i.warehouse_id = $2 AND i.state = ANY($4::text[])
               AND ($3::text IS NULL OR i.location_code IN (SELECT code FROM scope))""",
-        count_id, warehouse_id, location_code,
+        count_id, warehouse_id, location_code, _ON_SHELVES,
     )
     return int(status.split()[-1])
 
@@ -443,27 +436,26 @@ async def storage_age(conn: asyncpg.Connection, warehouse_id: str, now: datetime
                    WHEN $2::timestamptz - received_at < interval '90 days' THEN '30-89d'
                    WHEN $2::timestamptz - received_at < interval '365 days' THEN '90-364d'
                    ELSE '365d+' END AS bucket
-                 FROM item WHERE warehouse_id = $1 AND state IN ('in_storage', 'reserved_for_disposal')
-                  AND received_at IS NOT NULL) aged
+                 FROM item WHERE warehouse_id = $1 AND state = ANY($3::text[]) AND received_at IS NOT NULL) aged
            GROUP BY bucket ORDER BY min(received_at)""",
-        warehouse_id, now,
+        warehouse_id, now, _ON_SHELVES,
     )
 
 
 async def perishables_past(conn: asyncpg.Connection, warehouse_id: str, cutoff: datetime,
                            limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT * FROM item WHERE warehouse_id = $1 AND perishable
-              AND state IN ('in_storage', 'reserved_for_disposal', 'awaiting_receipt')
+        """SELECT * FROM item WHERE warehouse_id = $1 AND perishable AND state = ANY($4::text[])
               AND coalesce(received_at, registered_at) < $2
             ORDER BY coalesce(received_at, registered_at) LIMIT $3""",
-        warehouse_id, cutoff, limit,
+        warehouse_id, cutoff, limit, [*_ON_SHELVES, ItemState.AWAITING_RECEIPT.value],
     )
 
 
 async def overdue(conn: asyncpg.Connection, warehouse_id: str, now: datetime, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT * FROM item WHERE state = 'checked_out' AND due_at < $2 AND warehouse_id = $1
+        # The state spelled into the statement (from the enum), so the partial index item_overdue serves it.
+        f"""SELECT * FROM item WHERE state = '{ItemState.CHECKED_OUT.value}' AND due_at < $2 AND warehouse_id = $1
             ORDER BY due_at LIMIT $3""",
         warehouse_id, now, limit,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tangvat_custody.service.approvals import confirm_approval, pending_approvals, reject_approval
 from tangvat_custody.service.checkouts import check_out, return_item
-from tangvat_custody.service.common import Custody, actor_of, emit
+from tangvat_custody.service.common import Custody, actor_of
 from tangvat_custody.service.counts import close_count, get_count, open_count, scan_count
 from tangvat_custody.service.handover import hand_over
 from tangvat_custody.service.holds import set_hold
@@ -39,7 +39,6 @@ __all__ = [
     "custody_at",
     "discrepancies",
     "dispatch_transfer",
-    "emit",
     "get_count",
     "get_item",
     "get_transfer",

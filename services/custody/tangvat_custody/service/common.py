@@ -4,25 +4,20 @@ a scanned label, a location, a container, as plain dicts) and the answer's shape
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tangvat_custody import SERVICE, domain, store
-from tangvat_shared import outbox
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import NotFound
-from tangvat_shared.idempotency import StoredResponse
-from tangvat_shared.idempotency import run_command as legacy_run_command
 from tangvat_shared.labels import InvalidLabel, verify_label
-
-Result = tuple[int, dict[str, Any]]  # the legacy answer, until every custody command returns an Outcome
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ async def save_discrepancies(conn: asyncpg.Connection, ctx: CommandContext, draf
                              now: datetime) -> None:
     """The discrepancy rows of the `custody.discrepancy_recorded` drafts a command decided on (the
     warehouse's list of differences to resolve; the events themselves go to the chain)."""
-    await store.insert_discrepancies(conn, [domain.discrepancy_row(d, ctx.user, now) for d in drafts])
+    await store.save_discrepancies(conn, drafts, ctx.user, now)
 
 
 async def pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, warehouse_id: str,
@@ -72,20 +67,23 @@ async def pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, ware
 # --- loaders: what a command reads, locked, as plain dicts ----------------------------------------
 
 
-async def load_item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID) -> dict[str, Any]:
-    """The item, locked; 404 if custody does not know it, 403 outside the caller's warehouses."""
-    row = await store.item(conn, item_id, for_update=True)
+async def load_item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID, *, lock: bool = True
+                    ) -> dict[str, Any]:
+    """The item (locked unless a scan's fast path reads it to decide first); 404 if custody does not know it,
+    403 outside the caller's warehouses."""
+    row = await store.item(conn, item_id, for_update=lock)
     if row is None:
         raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
     ctx.principal.require_warehouse(row["warehouse_id"])
     return dict(row)
 
 
-async def load_scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str
-                       ) -> dict[str, Any]:
-    """The item a scanned label names, locked; a forged or altered label never reaches the database."""
+async def load_scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str, *,
+                       lock: bool = True) -> dict[str, Any]:
+    """The item a scanned label names (locked unless `lock` is False); a forged or altered label never reaches
+    the database."""
     item_id, label_code = verify_label(custody.label_key, label)
-    item = await load_item(conn, ctx, item_id)
+    item = await load_item(conn, ctx, item_id, lock=lock)
     if item["label_code"] != label_code:
         raise InvalidLabel("the label's code is not this item's label")
     return item
@@ -114,42 +112,3 @@ async def load_container(conn: asyncpg.Connection, ctx: CommandContext, code: st
         raise NotFound(f"container {code} not found", code="unknown_container")
     ctx.principal.require_warehouse(row["warehouse_id"])
     return dict(row)
-
-
-# --- the legacy path (status codes, `_emit`), until approvals/transfers/checkouts/handover/holds move ---------
-
-
-async def _command(custody: Custody, ctx: CommandContext, work: Callable[[asyncpg.Connection], Awaitable[Result]]
-                   ) -> StoredResponse:
-    return await legacy_run_command(custody.pool, ctx.user, ctx.idempotency_key, ctx.request_hash, work)
-
-
-async def emit(conn: asyncpg.Connection, actor: Actor, drafts: Sequence[Draft], now: datetime, *,
-               correlation_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None) -> list[str]:
-    return await outbox.emit(conn, source=SERVICE, actor=actor, now=now, correlation_id=correlation_id,
-                             causation_id=causation_id, events=[(d.type, d.subject, d.data) for d in drafts])
-
-
-async def _emit(conn: asyncpg.Connection, ctx: CommandContext, drafts: Sequence[Draft], now: datetime) -> list[str]:
-    await save_discrepancies(conn, ctx, [d for d in drafts if d.type == "custody.discrepancy_recorded"], now)
-    return await emit(conn, actor_of(ctx.principal), drafts, now, correlation_id=ctx.correlation_id)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-_item = load_item
-_scanned = load_scanned
-_location = load_location
-_container = load_container
-
-
-def _out(status: str, event_ids: list[str], **fields: Any) -> dict[str, Any]:
-    return {"status": status, "event_ids": event_ids, **{k: domain.json_value(v) for k, v in fields.items()}}
-
-
-async def _pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, warehouse_id: str,
-                   payload: dict[str, Any], value_vnd: int) -> Result:
-    outcome = await pending(conn, ctx, kind, warehouse_id, payload, value_vnd, _now())
-    return 202, {**outcome.body, "event_ids": []}
