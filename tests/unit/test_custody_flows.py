@@ -15,7 +15,7 @@ from tangvat_custody import domain_requests as requests
 from tangvat_shared.command import check_drafts
 from tangvat_shared.errors import Conflict, DomainError, NotFound, RuleViolation
 from tangvat_shared.events.custody import HolderKind, UnavailableReason
-from tangvat_shared.transitions import ItemState, Place
+from tangvat_shared.transitions import ItemState
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 SHELF = {"location_code": "KHO-1.A-1-1", "warehouse_id": "KHO-1"}
@@ -61,10 +61,10 @@ def test_a_check_out_leaves_the_item_checked_out_off_the_shelf_with_its_holder()
     (draft,) = decided.drafts
     assert draft.data["from_location_code"] == "KHO-1.A-1-2" and draft.data["location_code"] is None
     assert draft.data["requested_by"] == "a" and draft.data["confirmed_by"] == "b"
-    (change,) = decided.changes.values()
-    assert change.state is ItemState.CHECKED_OUT and change.place is Place.CLEARS and change.on_hold is None
-    assert change.fields == {"holder": "Lab 3", "holder_kind": "lab", "purpose": "analysis", "due_at": CHECK_OUT.due_at}
-    assert change.item_ids == [item["item_id"]]
+    (change,) = decided.decisions
+    assert change.state is ItemState.CHECKED_OUT and change.item_id == item["item_id"]
+    assert change.fields == {"location_code": None, "shelf_code": "KHO-1.A-1-2", "container_id": None,
+                             "holder": "Lab 3", "holder_kind": "lab", "purpose": "analysis", "due_at": CHECK_OUT.due_at}
     check_drafts(decided.drafts)
 
 
@@ -72,8 +72,8 @@ def test_a_return_with_another_condition_is_a_discrepancy_and_puts_it_on_the_she
     item = _item(state="checked_out", location_code=None, shelf_code="KHO-1.A-1-2", holder="Lab 3")
     decided = flows.return_item(item, SHELF, "broken")
     assert [d.type for d in decided.drafts] == ["custody.item_returned", "custody.discrepancy_recorded"]
-    (change,) = decided.changes.values()
-    assert change.state is ItemState.IN_STORAGE and change.location_code == SHELF["location_code"]
+    (change,) = decided.decisions
+    assert change.state is ItemState.IN_STORAGE and change.fields["location_code"] == SHELF["location_code"]
     assert change.fields["holder"] is None
     assert [d.type for d in flows.return_item(item, SHELF, None).drafts] == ["custody.item_returned"]
     check_drafts(decided.drafts)
@@ -90,11 +90,11 @@ def test_wrong_warehouse_a_return_to_another_warehouse_is_refused() -> None:
 
 def test_a_hold_sets_the_flag_and_its_reason_and_keeps_the_state() -> None:
     decided = flows.set_hold(_item(), "court order", place=True)
-    (change,) = decided.changes.values()
-    assert change.state is None and change.on_hold is True and change.fields == {"hold_reason": "court order"}
+    (change,) = decided.decisions
+    assert change.state is None and change.fields == {"on_hold": True, "hold_reason": "court order"}
     lifted = flows.set_hold(_item(on_hold=True), "appeal", place=False)
-    (change,) = lifted.changes.values()
-    assert change.on_hold is False and change.fields == {"hold_reason": None}
+    (change,) = lifted.decisions
+    assert change.fields == {"on_hold": False, "hold_reason": None}
 
 
 @pytest.mark.parametrize(("on_hold", "place", "code"), [(True, True, "already_on_hold"),
@@ -134,10 +134,10 @@ def test_a_dispatch_puts_the_items_in_transit_to_the_other_warehouse() -> None:
     request = requests.Dispatch("KHO-2", "KHO-1", [i["item_id"] for i in items], "truck")
     flows.require_dispatchable(request, {i["item_id"]: i for i in items})
     decided = flows.dispatch(items, request, TRANSFER_ID)
-    (change,) = decided.changes.values()
-    assert change.state is ItemState.IN_TRANSIT and change.place is Place.CLEARS
-    assert change.fields == {"warehouse_id": "KHO-1", "transfer_id": TRANSFER_ID}
-    assert change.item_ids == [i["item_id"] for i in items]
+    assert [d.item_id for d in decided.decisions] == [i["item_id"] for i in items]
+    for change in decided.decisions:
+        assert change.state is ItemState.IN_TRANSIT and change.fields["location_code"] is None
+        assert change.fields["warehouse_id"] == "KHO-1" and change.fields["transfer_id"] == TRANSFER_ID
     check_drafts(decided.drafts)
 
 
@@ -165,9 +165,9 @@ def test_not_in_transfer_an_item_of_another_transfer_is_refused_at_receipt() -> 
 def test_a_receipt_puts_the_items_on_the_receiving_shelf() -> None:
     items = [_item(state="in_transit", location_code=None) for _ in range(2)]
     decided = flows.receive(_transfer(), SHELF, items, {i["item_id"] for i in items}, NOW)
-    (change,) = decided.changes.values()
-    assert change.state is ItemState.IN_STORAGE and change.location_code == SHELF["location_code"]
-    assert change.fields == {"transfer_id": None, "received_at": NOW}
+    for change in decided.decisions:
+        assert change.state is ItemState.IN_STORAGE
+        assert change.fields == {"location_code": SHELF["location_code"], "transfer_id": None, "received_at": NOW}
     check_drafts(decided.drafts)
 
 
@@ -181,7 +181,7 @@ def test_closing_a_transfer_declares_the_unreceived_items_in_it_missing() -> Non
     assert [d.type for d in decided.drafts] == ["custody.discrepancy_recorded", "custody.item_missing",
                                                 "custody.transfer_closed"]
     assert decided.of("custody.item_missing") == [lost["item_id"]]
-    assert decided.changes["custody.item_missing"].state is ItemState.MISSING
+    assert [d.state for d in decided.decisions] == [ItemState.MISSING]
     closed = decided.drafts[-1].data
     assert closed["dispatched"] == 3 and closed["received"] == 1
     assert closed["not_received"] == [str(lost["item_id"]), str(moved_on["item_id"])]
@@ -224,9 +224,10 @@ def test_a_handover_takes_the_items_off_the_shelves_for_the_team() -> None:
     flows.require_handover(request, items)
     handover_id = uuid.uuid4()
     decided = flows.hand_over(items, request, handover_id)
-    (change,) = decided.changes.values()
-    assert change.state is ItemState.HANDED_OVER and change.place is Place.CLEARS
-    assert change.fields == {"handover_id": handover_id} and len(change.item_ids) == 3
+    assert len(decided.decisions) == 3
+    for change in decided.decisions:
+        assert change.state is ItemState.HANDED_OVER and change.fields["location_code"] is None
+        assert change.fields["handover_id"] == handover_id
     assert {d.data["recipient"] for d in decided.drafts} == {"team"}
     check_drafts(decided.drafts)
 
@@ -284,8 +285,8 @@ def test_a_reservation_is_answered_per_item_reserved_again_or_unavailable() -> N
                                                 "custody.item_unavailable", "custody.item_unavailable"]
     assert [d.data.get("reason") for d in decided.drafts[2:]] == ["checked_out", "unknown_item"]
     assert decided.of("custody.item_reserved") == [free["item_id"]]
-    assert decided.changes["custody.item_reserved"].fields == {"batch_id": BATCH}
-    assert "custody.item_still_reserved" not in decided.changes  # an answer changes no row
+    (reserved,) = decided.decisions  # an answer, or a re-sent request answered again, changes no row
+    assert reserved.state is ItemState.RESERVED_FOR_DISPOSAL and reserved.fields == {"batch_id": BATCH}
     check_drafts(decided.drafts)
 
 
@@ -293,9 +294,9 @@ def test_a_release_puts_the_items_back_on_the_shelf_they_left() -> None:
     item = _item(state="handed_over", batch_id=BATCH, location_code=None, shelf_code="KHO-1.A-1-2")
     decided = flows.release(BATCH, [item])
     assert decided.drafts[0].data["location_code"] == "KHO-1.A-1-2"
-    change = decided.changes["custody.reservation_released"]
-    assert change.state is ItemState.IN_STORAGE and change.place is Place.RETURNS
-    assert change.fields == {"batch_id": None, "handover_id": None}
+    (change,) = decided.decisions
+    assert change.state is ItemState.IN_STORAGE
+    assert change.fields == {"location_code": "KHO-1.A-1-2", "batch_id": None, "handover_id": None}
 
 
 def test_an_execution_disposes_of_handed_over_items_and_refuses_and_frees_the_rest() -> None:
@@ -314,7 +315,7 @@ def test_an_execution_disposes_of_handed_over_items_and_refuses_and_frees_the_re
         ("custody.item_unavailable", "on_hold"), ("custody.reservation_released", None),
         ("custody.item_unavailable", "not_reserved"), ("custody.item_unavailable", "unknown_item")]
     assert decided.of("custody.item_disposed") == [done["item_id"]]
-    assert decided.changes["custody.item_disposed"].state is ItemState.DISPOSED
+    assert [d.state for d in decided.decisions] == [ItemState.DISPOSED, ItemState.IN_STORAGE, ItemState.IN_STORAGE]
     assert decided.of("custody.reservation_released") == [not_handed["item_id"], held["item_id"]]
     check_drafts(decided.drafts)
 

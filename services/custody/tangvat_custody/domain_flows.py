@@ -2,8 +2,9 @@
 the disposal team, legal holds, the answers to disposal, and custody at a time (the requests and the two-person
 rule: `domain_requests`).
 
-Each decision returns the drafts of its events and the `Change`s the store writes: the state the shared transition
-table returned for the items, never one typed again. No I/O: plain values in, plain values out.
+Each decision returns the drafts of its events and what it leaves each item in (`domain.ItemDecision`, which the store
+writes): the state the shared transition table returned, never one typed again. No I/O: plain values in, plain
+values out.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from tangvat_custody.domain import (
+    ItemDecision,
+    decide,
     discrepancy,
-    item_event,
     item_subject,
     require_same_warehouse,
     status_of,
@@ -27,11 +29,8 @@ from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
 from tangvat_shared.transitions import (
-    TRANSITIONS,
-    HoldRule,
     ItemState,
     ItemStatus,
-    Place,
     fold,
     guard,
     place_after,
@@ -42,51 +41,24 @@ from tangvat_shared.transitions import (
 
 
 @dataclass
-class Change:
-    """What one event type does to the items it names, as the store writes it: the state the transition table
-    returned for them (None: the event keeps their state), the hold flag it set or cleared (None: kept), what it
-    does to where they lie (SETS: onto `location_code`) and the item fields the command sets."""
-
-    event_type: str
-    state: ItemState | None
-    on_hold: bool | None
-    place: Place
-    location_code: str | None
-    fields: dict[str, Any]
-    item_ids: list[uuid.UUID] = field(default_factory=list)
-
-
-# Events that change nothing an item row holds (an answer, a discrepancy): no Change to write.
-_INERT = frozenset(t for t, tr in TRANSITIONS.items()
-                   if tr.target is None and tr.hold is HoldRule.IGNORED and tr.place is Place.KEEPS)
-_HOLD_RULES = (HoldRule.PLACES, HoldRule.LIFTS)
-
-
-@dataclass
 class Decided:
-    """A decision: the drafts of its events, in order, the changes to write (one per event type) and the
+    """A decision over one or many items: the drafts of its events, in order, what it leaves each item in
+    (`domain.ItemDecision`: the state the transition table returned and the columns the store writes) and the
     discrepancies it found (their rows are saved beside the events)."""
 
     drafts: list[Draft] = field(default_factory=list)
-    changes: dict[str, Change] = field(default_factory=dict)
+    decisions: list[ItemDecision] = field(default_factory=list)
     discrepancies: list[Draft] = field(default_factory=list)
 
     def item(self, item: Mapping[str, Any], event_type: str, sets: Mapping[str, Any] | None = None,
              **data: Any) -> Draft:
-        """Guard `event_type` for `item` (raises its rule error), keep its draft and the status it leaves the item
-        in; `sets` are the item fields the command writes with it (the same for every item of the type)."""
-        after, draft = item_event(item, event_type, **data)
-        self.drafts.append(draft)
-        if event_type not in _INERT:
-            change = self.changes.get(event_type)
-            if change is None:
-                transition = TRANSITIONS[event_type]
-                change = self.changes[event_type] = Change(
-                    event_type, after.state if transition.target is not None else None,
-                    after.on_hold if transition.hold in _HOLD_RULES else None, transition.place,
-                    draft.data["location_code"] if transition.place is Place.SETS else None, dict(sets or {}))
-            change.item_ids.append(item["item_id"])
-        return draft
+        """Guard `event_type` for `item` (raises its rule error) and keep its draft and what it leaves the item
+        in; `sets` are the item columns the command writes with it."""
+        decision = decide(item, event_type, sets, **data)
+        self.drafts.append(decision.event)
+        if decision.state is not None or decision.fields:  # an answer or a re-sent request changes no row
+            self.decisions.append(decision)
+        return decision.event
 
     def add(self, draft: Draft) -> None:
         """An event about no item's row (a transfer closed, an answer for an unknown item)."""
@@ -99,8 +71,7 @@ class Decided:
 
     def of(self, event_type: str) -> list[uuid.UUID]:
         """The items an event type changed."""
-        change = self.changes.get(event_type)
-        return change.item_ids if change is not None else []
+        return [d.item_id for d in self.decisions if d.event.type == event_type]
 
 
 # --- check-out and return ------------------------------------------------------------------------
@@ -149,8 +120,10 @@ def return_item(item: Mapping[str, Any], location: Mapping[str, Any], condition:
 def set_hold(item: Mapping[str, Any], reason: str, *, place: bool) -> Decided:
     """A legal hold placed (refused if already on hold) or lifted (refused if not)."""
     decided = Decided()
+    # The table refuses a hold placed twice or lifted when there is none: the flag written is the one it allows.
     decided.item(item, "custody.legal_hold_placed" if place else "custody.legal_hold_lifted",
-                 sets={"hold_reason": reason if place else None}, warehouse_id=item["warehouse_id"], reason=reason)
+                 sets={"on_hold": place, "hold_reason": reason if place else None}, warehouse_id=item["warehouse_id"],
+                 reason=reason)
     return decided
 
 

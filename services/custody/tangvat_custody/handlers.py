@@ -137,7 +137,7 @@ def _plain(rows: dict[uuid.UUID, asyncpg.Record]) -> dict[uuid.UUID, dict[str, A
 async def _save(conn: asyncpg.Connection, decided: flows.Decided, cause: Event) -> None:
     """What a decision changed, and its events answering `cause`, in the consumer's transaction."""
     now = datetime.now(UTC)
-    await store.save_changes(conn, decided.changes.values(), now)
+    await store.save_items(conn, decided.decisions, now)
     await record(conn, source=SERVICE, actor=CONSUMER_ACTOR, drafts=decided.drafts, now=now,
                  correlation_id=cause.envelope.correlationid, causation_id=cause.envelope.id)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from tangvat_custody.domain import ItemDecision, discrepancy_row
-from tangvat_custody.domain_flows import Change
 from tangvat_shared.draft import Draft
 from tangvat_shared.events.custody import LOCATION_EVENTS
 from tangvat_shared.transitions import ON_SHELVES, TRANSITIONS, ItemState, Place, sources_of, transition_for
@@ -167,13 +166,6 @@ async def save_items(conn: asyncpg.Connection, decisions: Sequence[ItemDecision]
 
 
 _RETURNING = [t for t, transition in TRANSITIONS.items() if transition.place is Place.RETURNS]
-_PLACE_SQL: dict[Place, str] = {
-    # Off our shelves and out of any container; the shelf it left is kept to return to (SET sees old values).
-    Place.CLEARS: ", shelf_code = coalesce(location_code, shelf_code), location_code = NULL, container_id = NULL",
-    Place.RETURNS: ", location_code = coalesce(location_code, shelf_code)",
-}
-
-
 
 
 async def apply_correction(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
@@ -468,27 +460,3 @@ async def items_in_state(conn: asyncpg.Connection, warehouse_id: str, state: str
             ORDER BY label_code LIMIT $4""",
         warehouse_id, state, after, limit,
     )
-
-
-# --- custody flows: writing what a decision returned (domain_flows.Change) ------------------------------------
-
-
-async def save_changes(conn: asyncpg.Connection, changes: Iterable[Change], now: datetime) -> None:
-    """Write each change as the decision returned it: the state the transition table gave (stamping when it
-    changed), the hold flag, where the items lie (`Place`) and the fields the command sets."""
-    for change in changes:
-        if not change.item_ids:
-            continue
-        values: dict[str, Any] = dict(change.fields)
-        if change.state is not None:
-            values["state"] = change.state.value
-            values["state_changed_at"] = now
-        if change.on_hold is not None:
-            values["on_hold"] = change.on_hold
-        if change.place is Place.SETS:
-            values["location_code"] = change.location_code
-        assignments = "".join(f", {c} = ${i + 2}" for i, c in enumerate(values)) + _PLACE_SQL.get(change.place, "")
-        await conn.execute(
-            f"UPDATE item SET version = version + 1{assignments} WHERE item_id = ANY($1::uuid[])",
-            change.item_ids, *values.values(),
-        )

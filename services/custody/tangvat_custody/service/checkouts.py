@@ -32,7 +32,7 @@ async def execute_check_out(conn: asyncpg.Connection, ctx: CommandContext, item_
                             request: requests.CheckOut, confirmation: requests.Confirmation, now: datetime) -> Decision:
     item = await load_item(conn, ctx, item_id)  # again when confirmed: it may have changed while waiting
     decided = flows.check_out(item, request, confirmation)
-    await store.save_changes(conn, decided.changes.values(), now)
+    await store.save_items(conn, decided.decisions, now)
     return Outcome.created(body("checked_out", item_id=item_id, due_at=request.due_at)), decided.drafts
 
 
@@ -42,7 +42,7 @@ async def return_item(custody: Custody, ctx: CommandContext, item_id: uuid.UUID,
         item = await load_item(conn, ctx, item_id)
         location = await load_location(conn, custody, ctx, location_code)
         decided = flows.return_item(item, location, condition)
-        await store.save_changes(conn, decided.changes.values(), now)
+        await store.save_items(conn, decided.decisions, now)
         await save_discrepancies(conn, ctx, decided.discrepancies, now)
         return Outcome.done(body("in_storage", item_id=item_id)), decided.drafts
 

@@ -52,6 +52,6 @@ async def execute_handover(conn: asyncpg.Connection, custody: Custody, ctx: Comm
         items = await _handover_items(conn, custody, ctx, request)
     handover_id = uuid.uuid4()
     decided = flows.hand_over(items, request, handover_id, confirmation)
-    await store.save_changes(conn, decided.changes.values(), now)
+    await store.save_items(conn, decided.decisions, now)
     return Outcome.done(body("handed_over", handover_id=handover_id, batch_id=request.batch_id, items=len(items),
                              value_vnd=sum(i["value_vnd"] for i in items))), decided.drafts

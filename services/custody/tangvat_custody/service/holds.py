@@ -17,7 +17,7 @@ async def set_hold(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, re
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         item = await load_item(conn, ctx, item_id)
         decided = flows.set_hold(item, reason, place=place)
-        await store.save_changes(conn, decided.changes.values(), now)
+        await store.save_items(conn, decided.decisions, now)
         return Outcome.done(body("on_hold" if place else "hold_lifted", item_id=item_id)), decided.drafts
 
     return await command(custody, ctx, work)

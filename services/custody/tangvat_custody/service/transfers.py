@@ -58,7 +58,7 @@ async def execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, reques
     await store.insert_transfer(conn, transfer_id, request.from_warehouse_id, request.to_warehouse_id,
                                 request.carrier, confirmation.requested_by or ctx.user, confirmation.confirmed_by,
                                 now, [i["item_id"] for i in items])
-    await store.save_changes(conn, decided.changes.values(), now)
+    await store.save_items(conn, decided.decisions, now)
     return Outcome.created(body("in_transit", transfer_id=transfer_id, items=len(items))), decided.drafts
 
 
@@ -81,7 +81,7 @@ async def receive_transfer(custody: Custody, ctx: CommandContext, transfer_id: u
         items = [await load_scanned(conn, custody, ctx, label) for label in labels]
         decided = flows.receive(transfer, location, items, members, now)
         received = decided.of("custody.item_transfer_received")
-        await store.save_changes(conn, decided.changes.values(), now)
+        await store.save_items(conn, decided.decisions, now)
         await store.mark_transfer_received(conn, transfer_id, received, ctx.user, now)
         return Outcome.done(body("received", transfer_id=transfer_id, items=len(received))), decided.drafts
 
@@ -97,7 +97,7 @@ async def close_transfer(custody: Custody, ctx: CommandContext, transfer_id: uui
         unreceived = [m["item_id"] for m in members if m["received_at"] is None]
         items = {i: dict(r) for i, r in (await store.items(conn, unreceived, for_update=True)).items()}
         decided = flows.close_transfer(transfer, members, items)
-        await store.save_changes(conn, decided.changes.values(), now)
+        await store.save_items(conn, decided.decisions, now)
         await save_discrepancies(conn, ctx, decided.discrepancies, now)
         await store.close_transfer(conn, transfer_id, ctx.user, now)
         return Outcome.done(body("closed", transfer_id=transfer_id, dispatched=len(members),
