@@ -23,6 +23,9 @@ BANNED = ("asyncpg", "aiokafka", "fastapi", "starlette", "httpx", "uvicorn", "ps
 NOT_RULES = ("store", "schemas", "service", "api", "handlers", "settings", "__main__")
 
 
+HINT = " (a domain returns plain values and Drafts, `from tangvat_shared.draft import Draft`; the service loads, saves)"
+
+
 def domain_modules() -> list[Path]:
     found: set[Path] = set()
     for package in sorted((ROOT / "services").glob("*/tangvat_*")):
@@ -86,7 +89,7 @@ def test_every_service_has_a_domain() -> None:
 def test_a_domain_imports_no_io_store_or_schemas(path: Path) -> None:
     package = module_name(path).split(".")[0]
     offending = sorted({n for n in imported_names(path) if _banned(n, package)})
-    assert offending == [], f"{path.relative_to(ROOT)} imports {offending}"
+    assert offending == [], f"{path.relative_to(ROOT)} imports {offending}{HINT}"
 
 
 _PROBE = """
@@ -105,7 +108,7 @@ def test_a_domain_reaches_no_io_through_what_it_imports(path: Path) -> None:
                                        text=True, cwd=ROOT).stdout)
     banned = {*BANNED, *(f"{package}.{m}" for m in NOT_RULES)}
     offending = sorted(n for n in loaded if n in banned)
-    assert offending == [], f"importing {name} loads {offending}"
+    assert offending == [], f"importing {name} loads {offending}{HINT}"
 
 
 def test_the_check_sees_every_way_of_importing(tmp_path: Path) -> None:
