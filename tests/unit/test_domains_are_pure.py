@@ -69,15 +69,7 @@ def imported_names_under(root: Path, path: Path) -> list[str]:
     return names
 
 
-# Domains that still import the shared Draft from the kernel (which loads asyncpg through the outbox) instead of
-# from tangvat_shared.draft: known, strict (the day one is fixed, its entry must go).
-KERNEL_DRAFT = "imports Draft from tangvat_shared.command (asyncpg, the outbox): import it from tangvat_shared.draft"
-KNOWN: dict[str, str] = {}
-DOMAINS = [
-    pytest.param(p, id=str(p.relative_to(ROOT)), marks=[pytest.mark.xfail(reason=KNOWN[key], strict=True)]
-                 if (key := str(p.relative_to(ROOT))) in KNOWN else [])
-    for p in domain_modules()
-]
+DOMAINS = [pytest.param(p, id=str(p.relative_to(ROOT))) for p in domain_modules()]
 
 
 def test_every_service_has_a_domain() -> None:
