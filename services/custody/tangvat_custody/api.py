@@ -100,14 +100,16 @@ def command(path: str, status_code: int, summary: str | None = None,
 @command("/warehouses", status_code=201)
 async def register_warehouse(request: Request, principal: Admin, body: WarehouseIn,
                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.register_warehouse(c, x, body))
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.register_warehouse(c, x, body.warehouse_id, body.name))
 
 
 @command("/warehouses/{warehouse_id}/locations", status_code=201)
 async def create_location(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId, body: LocationIn,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.create_location(c, x, warehouse_id, body))
+                      lambda c, x: service.create_location(c, x, warehouse_id, body.location_code, body.kind,
+                                                           body.parent_code, body.name))
 
 
 @router.get("/warehouses/{warehouse_id}/locations", response_model=list[LocationOut])
@@ -119,19 +121,22 @@ async def list_locations(request: Request, principal: CustodyReader, warehouse_i
 async def create_container(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId,
                            body: ContainerIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.create_container(c, x, warehouse_id, body))
+                      lambda c, x: service.create_container(c, x, warehouse_id, body.container_code,
+                                                            body.location_code))
 
 
 @command("/containers/{container_code}/pack", status_code=200)
 async def pack(request: Request, principal: WarehouseStaff, container_code: Code, body: LabelsIn,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.pack(c, x, container_code, body))
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.pack(c, x, container_code, body.labels))
 
 
 @command("/containers/{container_code}/unpack", status_code=200)
 async def unpack(request: Request, principal: WarehouseStaff, container_code: Code, body: LabelsIn,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.unpack(c, x, container_code, body))
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.unpack(c, x, container_code, body.labels))
 
 
 # --- scans ------------------------------------------------------------------------------------
@@ -139,13 +144,16 @@ async def unpack(request: Request, principal: WarehouseStaff, container_code: Co
 @command("/scans/check-in", status_code=200, summary="Receive an item: scan its label, put it away")
 async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(c, x, body))
+    return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(
+        c, x, body.label, body.location_code, quantity_counted=body.quantity_counted, condition=body.condition,
+        seal_intact=body.seal_intact, note=body.note))
 
 
 @command("/scans/move", status_code=200, summary="Move an item or a container to a location")
 async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.move(c, x, body))
+    return await _run(request, principal, idempotency_key, lambda c, x: service.move(
+        c, x, body.location_code, label=body.label, container_code=body.container_code))
 
 
 # --- transfers --------------------------------------------------------------------------------
@@ -237,13 +245,15 @@ async def hand_over(request: Request, principal: WarehouseStaff, body: HandoverI
 @command("/counts", status_code=201, summary="Open an inventory count (kiểm kê)")
 async def open_count(request: Request, principal: WarehouseStaff, body: CountIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.open_count(c, x, body))
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.open_count(c, x, body.warehouse_id, body.location_code, body.blind))
 
 
 @command("/counts/{count_id}/scans", status_code=200)
 async def scan_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID, body: CountScanIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.scan_count(c, x, count_id, body))
+    return await _run(request, principal, idempotency_key,
+                      lambda c, x: service.scan_count(c, x, count_id, body.label, body.location_code))
 
 
 @command("/counts/{count_id}/close", status_code=200)

@@ -1,4 +1,4 @@
-"""All SQL of the custody service (asyncpg)."""
+"""The SQL of custody's commands and consumer (asyncpg); the query routes' read-only SQL is in `reads`."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import asyncpg
 
 from tangvat_custody.domain import ItemDecision, discrepancy_row
 from tangvat_shared.draft import Draft
-from tangvat_shared.events.custody import LOCATION_EVENTS
-from tangvat_shared.transitions import ON_SHELVES, TRANSITIONS, ItemState, Place, sources_of, transition_for
+from tangvat_shared.transitions import ON_SHELVES, ItemState, sources_of, transition_for
 
 _AWAITING = str(transition_for("custody.item_awaiting_receipt").target)  # the state intake's items arrive in
-_ON_SHELVES = sorted(s.value for s in ON_SHELVES)  # the states in which an item lies on one of our shelves
+ON_SHELF_STATES = sorted(s.value for s in ON_SHELVES)  # the states in which an item lies on one of our shelves
 
 # --- warehouses, locations, containers -------------------------------------------------------
 
@@ -42,9 +41,6 @@ async def insert_location(conn: asyncpg.Connection, code: str, warehouse_id: str
 async def location(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM location WHERE location_code = $1", code)
 
-
-async def locations(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM location WHERE warehouse_id = $1 ORDER BY location_code", warehouse_id)
 
 
 async def insert_container(conn: asyncpg.Connection, container_id: uuid.UUID, code: str, warehouse_id: str,
@@ -165,7 +161,6 @@ async def save_items(conn: asyncpg.Connection, decisions: Sequence[ItemDecision]
                            [d.item_id for d in group], *columns.values())
 
 
-_RETURNING = [t for t, transition in TRANSITIONS.items() if transition.place is Place.RETURNS]
 
 
 async def apply_correction(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
@@ -210,11 +205,6 @@ async def save_discrepancies(conn: asyncpg.Connection, drafts: Sequence[Draft], 
     """The warehouse's rows for the discrepancies a command decided on (their events go to the chain)."""
     await insert_discrepancies(conn, [discrepancy_row(d, by, now) for d in drafts])
 
-
-async def discrepancies(conn: asyncpg.Connection, warehouse_id: str, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM discrepancy WHERE warehouse_id = $1 ORDER BY id DESC LIMIT $2", warehouse_id, limit
-    )
 
 
 async def insert_transfer(conn: asyncpg.Connection, transfer_id: uuid.UUID, source: str, target: str,
@@ -272,7 +262,7 @@ async def open_count(conn: asyncpg.Connection, count_id: uuid.UUID, warehouse_id
            SELECT $1::uuid, i.item_id, i.location_code FROM item i
             WHERE i.warehouse_id = $2 AND i.state = ANY($4::text[])
               AND ($3::text IS NULL OR i.location_code IN (SELECT code FROM scope))""",
-        count_id, warehouse_id, location_code, _ON_SHELVES,
+        count_id, warehouse_id, location_code, ON_SHELF_STATES,
     )
     return int(status.split()[-1])
 
@@ -362,101 +352,4 @@ async def pending_approvals(conn: asyncpg.Connection, warehouse_id: str) -> list
     return await conn.fetch(
         "SELECT * FROM approval WHERE warehouse_id = $1 AND status = 'pending' ORDER BY requested_at",
         warehouse_id,
-    )
-
-
-# --- queries ----------------------------------------------------------------------------------
-
-
-async def items_at(conn: asyncpg.Connection, location_code: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM item WHERE location_code = $1 ORDER BY label_code", location_code
-    )
-
-
-async def items_at_time(conn: asyncpg.Connection, location_code: str, at: datetime) -> list[asyncpg.Record]:
-    """Items whose last placing event at or before `at` put them at the location (from the stream).
-
-    Placing events are the transition table's (`Place` other than KEEPS). A clearing event puts the item
-    on no shelf whether or not it names `location_code`; a release older than the rule that names the
-    shelf it returns to put it back where the placing event before it had it (its location, or for a
-    handover the shelf it was taken from) — as the auditor's fold and `custody_at` say."""
-    return await conn.fetch(
-        """SELECT item_id, event_type, occurred_at FROM (
-               SELECT DISTINCT ON (e.subject) (e.body -> 'data' ->> 'item_id')::uuid AS item_id, e.event_type,
-                      e.occurred_at,
-                      CASE WHEN e.event_type = ANY($4::text[]) AND NOT (e.body -> 'data' ? 'location_code') THEN
-                           (SELECT coalesce(p.body -> 'data' ->> 'location_code',
-                                            p.body -> 'data' ->> 'from_location_code')
-                              FROM event p WHERE p.subject = e.subject AND p.id < e.id
-                               AND p.event_type = ANY($3::text[]) ORDER BY p.id DESC LIMIT 1)
-                           ELSE e.body -> 'data' ->> 'location_code' END AS location_code
-                 FROM event e
-                WHERE e.subject LIKE 'item/%' AND e.occurred_at <= $2 AND e.event_type = ANY($3::text[])
-                ORDER BY e.subject, e.id DESC) last
-            WHERE location_code = $1 ORDER BY item_id""",
-        location_code, at, sorted(LOCATION_EVENTS), sorted(_RETURNING),
-    )
-
-
-async def item_events(conn: asyncpg.Connection, item_id: uuid.UUID, until: datetime | None = None
-                      ) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT event_id, event_type, stream_seq, occurred_at, body FROM event
-            WHERE subject = $1 AND ($2::timestamptz IS NULL OR occurred_at <= $2) ORDER BY id""",
-        f"item/{item_id}", until,
-    )
-
-
-async def state_counts(conn: asyncpg.Connection, warehouse_id: str) -> dict[str, int]:
-    rows = await conn.fetch(
-        "SELECT state, count(*) AS n FROM item WHERE warehouse_id = $1 GROUP BY state", warehouse_id
-    )
-    return {r["state"]: r["n"] for r in rows}
-
-
-async def on_hold_count(conn: asyncpg.Connection, warehouse_id: str) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM item WHERE warehouse_id = $1 AND on_hold", warehouse_id) or 0)
-
-
-async def storage_age(conn: asyncpg.Connection, warehouse_id: str, now: datetime) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT bucket, count(*) AS n, min(received_at) AS oldest FROM (
-               SELECT received_at, CASE
-                   WHEN $2::timestamptz - received_at < interval '30 days' THEN '0-29d'
-                   WHEN $2::timestamptz - received_at < interval '90 days' THEN '30-89d'
-                   WHEN $2::timestamptz - received_at < interval '365 days' THEN '90-364d'
-                   ELSE '365d+' END AS bucket
-                 FROM item WHERE warehouse_id = $1 AND state = ANY($3::text[]) AND received_at IS NOT NULL) aged
-           GROUP BY bucket ORDER BY min(received_at)""",
-        warehouse_id, now, _ON_SHELVES,
-    )
-
-
-async def perishables_past(conn: asyncpg.Connection, warehouse_id: str, cutoff: datetime,
-                           limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT * FROM item WHERE warehouse_id = $1 AND perishable AND state = ANY($4::text[])
-              AND coalesce(received_at, registered_at) < $2
-            ORDER BY coalesce(received_at, registered_at) LIMIT $3""",
-        warehouse_id, cutoff, limit, [*_ON_SHELVES, ItemState.AWAITING_RECEIPT.value],
-    )
-
-
-async def overdue(conn: asyncpg.Connection, warehouse_id: str, now: datetime, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        # The state spelled into the statement (from the enum), so the partial index item_overdue serves it.
-        f"""SELECT * FROM item WHERE state = '{ItemState.CHECKED_OUT.value}' AND due_at < $2 AND warehouse_id = $1
-            ORDER BY due_at LIMIT $3""",
-        warehouse_id, now, limit,
-    )
-
-
-async def items_in_state(conn: asyncpg.Connection, warehouse_id: str, state: str | None, after: str,
-                         limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT * FROM item WHERE warehouse_id = $1 AND ($2::text IS NULL OR state = $2) AND label_code > $3
-            ORDER BY label_code LIMIT $4""",
-        warehouse_id, state, after, limit,
     )

@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain, store
-from tangvat_custody.schemas import CountIn, CountScanIn
 from tangvat_custody.service.common import Custody, body, command, load_location
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Draft, Outcome
@@ -19,24 +18,25 @@ from tangvat_shared.labels import InvalidLabel, verify_label
 # --- inventory counts -----------------------------------------------------------------------------
 
 
-async def open_count(custody: Custody, ctx: CommandContext, request: CountIn) -> Outcome:
-    ctx.principal.require_warehouse(request.warehouse_id)
+async def open_count(custody: Custody, ctx: CommandContext, warehouse_id: str, location_code: str | None,
+                     blind: bool) -> Outcome:
+    ctx.principal.require_warehouse(warehouse_id)
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
-        if await store.warehouse(conn, request.warehouse_id) is None:
-            raise NotFound(f"warehouse {request.warehouse_id} not found", code="unknown_warehouse")
+        if await store.warehouse(conn, warehouse_id) is None:
+            raise NotFound(f"warehouse {warehouse_id} not found", code="unknown_warehouse")
         location = None
-        if request.location_code is not None:
-            location = await load_location(conn, custody, ctx, request.location_code)
-        domain.require_location_in(request.warehouse_id, location)
+        if location_code is not None:
+            location = await load_location(conn, custody, ctx, location_code)
+        domain.require_location_in(warehouse_id, location)
         count_id = uuid.uuid4()
-        expected = await store.open_count(conn, count_id, request.warehouse_id, request.location_code,
-                                          request.blind, ctx.user, now)
+        expected = await store.open_count(conn, count_id, warehouse_id, location_code,
+                                          blind, ctx.user, now)
         draft = Draft("custody.count_opened", f"count/{count_id}", {
-            "count_id": str(count_id), "warehouse_id": request.warehouse_id,
-            "location_code": request.location_code, "blind": request.blind, "expected": expected})
-        fields: dict[str, Any] = {"count_id": count_id, "blind": request.blind}
-        if not request.blind:  # blind counts never tell the counter what is expected
+            "count_id": str(count_id), "warehouse_id": warehouse_id,
+            "location_code": location_code, "blind": blind, "expected": expected})
+        fields: dict[str, Any] = {"count_id": count_id, "blind": blind}
+        if not blind:  # blind counts never tell the counter what is expected
             fields["expected"] = expected
         return Outcome.created(body("open", **fields)), [draft]
 
@@ -54,15 +54,15 @@ async def _open_count(conn: asyncpg.Connection, ctx: CommandContext, count_id: u
     return dict(row)
 
 
-async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID, request: CountScanIn
-                     ) -> Outcome:
+async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID, label: str,
+                     location_code: str | None) -> Outcome:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         count = await _open_count(conn, ctx, count_id, lock=False)
-        item_id, label_code = verify_label(custody.label_key, request.label)
+        item_id, label_code = verify_label(custody.label_key, label)
         item = await store.item(conn, item_id)
         if item is not None and item["label_code"] != label_code:
             raise InvalidLabel("the label's code is not this item's label")
-        where = request.location_code or count["location_code"]
+        where = location_code or count["location_code"]
         new = await store.record_count_scan(conn, count_id, item_id, where, ctx.user, now)
         fields: dict[str, Any] = {"count_id": count_id, "item_id": item_id, "first_scan": new}
         if not count["blind"]:  # blind counts never tell the counter what was expected

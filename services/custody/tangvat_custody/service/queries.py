@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tangvat_custody import domain_flows as flows
-from tangvat_custody import store
+from tangvat_custody import reads, store
 from tangvat_custody.service.common import Custody
 from tangvat_shared.auth import Principal
 from tangvat_shared.errors import NotFound
@@ -36,14 +36,14 @@ async def item_history(custody: Custody, principal: Principal, item_id: uuid.UUI
     """Every event recorded about the item, in order (`HistoryEntry`s)."""
     await get_item(custody, principal, item_id)
     async with custody.pool.acquire() as conn:
-        return history(await store.item_events(conn, item_id))
+        return history(await reads.item_events(conn, item_id))
 
 
 async def custody_at(custody: Custody, principal: Principal, item_id: uuid.UUID, at: datetime) -> dict[str, Any]:
     """Who held the item, where, in what state at time `at`: a fold of its custody events."""
     await get_item(custody, principal, item_id)
     async with custody.pool.acquire() as conn:
-        events = await store.item_events(conn, item_id, until=at)
+        events = await reads.item_events(conn, item_id, until=at)
     return flows.custody_at(item_id, at, events)
 
 
@@ -55,21 +55,21 @@ async def items_at_location(custody: Custody, principal: Principal, code: str, a
             raise NotFound(f"location {code} not found", code="unknown_location")
         principal.require_warehouse(location["warehouse_id"])
         if at is None:
-            return [r["item_id"] for r in await store.items_at(conn, code)]
-        return [r["item_id"] for r in await store.items_at_time(conn, code, at)]
+            return [r["item_id"] for r in await reads.items_at(conn, code)]
+        return [r["item_id"] for r in await reads.items_at_time(conn, code, at)]
 
 
 async def warehouse_summary(custody: Custody, principal: Principal, warehouse_id: str) -> dict[str, Any]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return {"warehouse_id": warehouse_id, "states": await store.state_counts(conn, warehouse_id),
-                "on_hold": await store.on_hold_count(conn, warehouse_id)}
+        return {"warehouse_id": warehouse_id, "states": await reads.state_counts(conn, warehouse_id),
+                "on_hold": await reads.on_hold_count(conn, warehouse_id)}
 
 
 async def storage_age(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        rows = await store.storage_age(conn, warehouse_id, datetime.now(UTC))
+        rows = await reads.storage_age(conn, warehouse_id, datetime.now(UTC))
     return [{"bucket": r["bucket"], "items": r["n"], "oldest_received_at": r["oldest"]} for r in rows]
 
 
@@ -78,30 +78,30 @@ async def perishables_past_limit(custody: Custody, principal: Principal, warehou
     principal.require_warehouse(warehouse_id)
     cutoff = datetime.now(UTC) - timedelta(days=custody.perishable_limit_days)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await store.perishables_past(conn, warehouse_id, cutoff, limit)]
+        return [dict(r) for r in await reads.perishables_past(conn, warehouse_id, cutoff, limit)]
 
 
 async def overdue(custody: Custody, principal: Principal, warehouse_id: str, limit: int) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await store.overdue(conn, warehouse_id, datetime.now(UTC), limit)]
+        return [dict(r) for r in await reads.overdue(conn, warehouse_id, datetime.now(UTC), limit)]
 
 
 async def warehouse_items(custody: Custody, principal: Principal, warehouse_id: str, state: str | None,
                           after: str, limit: int) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await store.items_in_state(conn, warehouse_id, state, after, limit)]
+        return [dict(r) for r in await reads.items_in_state(conn, warehouse_id, state, after, limit)]
 
 
 async def discrepancies(custody: Custody, principal: Principal, warehouse_id: str, limit: int
                         ) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await store.discrepancies(conn, warehouse_id, limit)]
+        return [dict(r) for r in await reads.discrepancies(conn, warehouse_id, limit)]
 
 
 async def locations(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await store.locations(conn, warehouse_id)]
+        return [dict(r) for r in await reads.locations(conn, warehouse_id)]

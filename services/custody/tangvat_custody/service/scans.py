@@ -14,7 +14,6 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain, store
-from tangvat_custody.schemas import CheckInIn, MoveIn
 from tangvat_custody.service.common import (
     Custody,
     body,
@@ -45,17 +44,20 @@ async def _scan(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext,
     return decision
 
 
-async def check_in(custody: Custody, ctx: CommandContext, request: CheckInIn) -> Outcome:
+async def check_in(custody: Custody, ctx: CommandContext, label: str, location_code: str, *,
+                   quantity_counted: int | None = None, condition: str | None = None, seal_intact: bool = True,
+                   note: str | None = None) -> Outcome:
+    """Receive an item onto a shelf; what was not given (quantity, condition) is taken as the seizure record's."""
+
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
-        location = await load_location(conn, custody, ctx, request.location_code)
+        location = await load_location(conn, custody, ctx, location_code)
 
         async def decide(item: Mapping[str, Any]) -> domain.ItemDecision:
-            counted = item["quantity"] if request.quantity_counted is None else request.quantity_counted
-            return domain.check_in(item, location, quantity_counted=counted,
-                                   condition=request.condition or item["condition"],
-                                   seal_intact=request.seal_intact, note=request.note, now=now)
+            counted = item["quantity"] if quantity_counted is None else quantity_counted
+            return domain.check_in(item, location, quantity_counted=counted, condition=condition or item["condition"],
+                                   seal_intact=seal_intact, note=note, now=now)
 
-        decision = await _scan(conn, custody, ctx, request.label, "custody.item_received", now, decide)
+        decision = await _scan(conn, custody, ctx, label, "custody.item_received", now, decide)
         await store.save_discrepancies(conn, decision.discrepancies, ctx.user, now)
         return Outcome.done(body("in_storage", item_id=decision.item_id, location_code=location["location_code"],
                                  discrepancies=[d.data["kind"] for d in decision.discrepancies])), decision.drafts
@@ -63,22 +65,25 @@ async def check_in(custody: Custody, ctx: CommandContext, request: CheckInIn) ->
     return await command(custody, ctx, work)
 
 
-async def move(custody: Custody, ctx: CommandContext, request: MoveIn) -> Outcome:
+async def move(custody: Custody, ctx: CommandContext, location_code: str, *, label: str | None = None,
+               container_code: str | None = None) -> Outcome:
+    """Move one item (by its label) or a container with everything in it; exactly one of the two is given."""
+
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
-        location = await load_location(conn, custody, ctx, request.location_code)
+        location = await load_location(conn, custody, ctx, location_code)
         warehouse_id = location["warehouse_id"]
-        if request.label is not None:
+        if label is not None:
             async def decide(item: Mapping[str, Any]) -> domain.ItemDecision:
                 decision = domain.move(item, location)
                 counts, scope = await _counts(conn, warehouse_id, [item["location_code"], location["location_code"]])
                 domain.require_not_counted(warehouse_id, counts, scope)
                 return decision
 
-            decision = await _scan(conn, custody, ctx, request.label, "custody.item_moved", now, decide)
+            decision = await _scan(conn, custody, ctx, label, "custody.item_moved", now, decide)
             return Outcome.done(body("moved", item_id=decision.item_id,
                                      location_code=location["location_code"])), [decision.event]
-        assert request.container_code is not None
-        container = await load_container(conn, ctx, request.container_code)
+        assert container_code is not None
+        container = await load_container(conn, ctx, container_code)
         counts, scope = await _counts(conn, warehouse_id, [container["location_code"], location["location_code"]])
         packed = [dict(r) for r in await store.items_in_container(conn, container["container_id"])]
         decisions = domain.move_container(container, location, packed, counts, scope)
