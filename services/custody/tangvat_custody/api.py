@@ -272,14 +272,14 @@ async def get_count(request: Request, principal: CustodyReader, count_id: uuid.U
 
 @router.get("/items/{item_id}", response_model=ItemOut, summary="Where is item X now")
 async def get_item(request: Request, principal: CustodyReader, item_id: uuid.UUID) -> Any:
-    return dict(await service.get_item(_custody(request), principal, item_id))
+    return await service.get_item(_custody(request), principal, item_id)
 
 
 @router.get("/labels/lookup", response_model=ItemOut, summary="The item a scanned label names",
             responses={404: {"description": "no item carries this label"}})
 async def item_by_label(request: Request, principal: CustodyReader,
                         label: Annotated[LabelPayload, Query()]) -> Any:
-    return dict(await service.item_by_label(_custody(request), principal, label))
+    return await service.item_by_label(_custody(request), principal, label)
 
 
 @router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
@@ -313,7 +313,7 @@ async def warehouse_items(request: Request, principal: CustodyReader, warehouse_
                           limit: Limit = 100) -> Any:
     rows = await service.warehouse_items(_custody(request), principal, warehouse_id,
                                          state.value if state else None, after, limit)
-    return {"items": [dict(r) for r in rows], "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
+    return {"items": rows, "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
 
 
 @router.get("/warehouses/{warehouse_id}/storage-age", response_model=list[AgeBucket])
@@ -324,13 +324,12 @@ async def storage_age(request: Request, principal: CustodyReader, warehouse_id: 
 @router.get("/warehouses/{warehouse_id}/perishables-past-limit", response_model=list[ItemOut])
 async def perishables(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
                       limit: Limit = 100) -> Any:
-    rows = await service.perishables_past_limit(_custody(request), principal, warehouse_id, limit)
-    return [dict(r) for r in rows]
+    return await service.perishables_past_limit(_custody(request), principal, warehouse_id, limit)
 
 
 @router.get("/warehouses/{warehouse_id}/overdue", response_model=list[ItemOut], summary="Checked out past due")
 async def overdue(request: Request, principal: CustodyReader, warehouse_id: WarehouseId, limit: Limit = 100) -> Any:
-    return [dict(r) for r in await service.overdue(_custody(request), principal, warehouse_id, limit)]
+    return await service.overdue(_custody(request), principal, warehouse_id, limit)
 
 
 @router.get("/warehouses/{warehouse_id}/discrepancies", response_model=list[DiscrepancyOut])
