@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from prometheus_client import start_http_server
 
-from tangvat_shared.auth import TokenVerifier
+from tangvat_shared.auth import TokenVerifier, Verifier
 from tangvat_shared.consumer import Handler, IdempotentConsumer
 from tangvat_shared.db import SHARED_MIGRATIONS, create_pool, migrate
 from tangvat_shared.kafka import dead_letter_topic, event_topic, make_consumer, make_producer
@@ -40,11 +40,11 @@ def tune_gc(young: int = 50_000) -> None:
     gc.set_threshold(young, 20, 20)
 
 
-def token_verifier(platform: PlatformSettings) -> TokenVerifier:
+def token_verifier(platform: PlatformSettings) -> Verifier:
     """The identity provider's verifier when one is configured, else the local issuer's (tests, benchmarks)."""
     if platform.oidc_issuer:
-        keys = OidcKeys(platform.oidc_issuer)
-        return OidcTokenVerifier(keys, audience=platform.oidc_audience,  # type: ignore[return-value]
+        keys = OidcKeys(platform.oidc_issuer, discovery_url=platform.oidc_discovery_url)
+        return OidcTokenVerifier(keys, audience=platform.oidc_audience,
                                  algorithms=platform.oidc_algorithms, user_claim=platform.oidc_user_claim)
     return TokenVerifier(load_public_key(Path(platform.auth_public_key_file).read_bytes()))
 

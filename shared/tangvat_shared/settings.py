@@ -19,6 +19,9 @@ class PlatformSettings(BaseSettings):
     # The identity provider whose access tokens the services accept (Keycloak's realm URL, or an
     # agency's own OIDC issuer). Unset: tokens of the local test issuer (auth_public_key_file).
     oidc_issuer: str | None = None
+    # Where the services read the issuer's discovery document when they reach the provider by another
+    # address than browsers do (docker-compose: http://keycloak:8080/... for an issuer of localhost:8080).
+    oidc_discovery_url: str | None = None
     oidc_audience: str = "tangvat"
     oidc_algorithms: tuple[str, ...] = ("RS256",)
     oidc_user_claim: str = "preferred_username"

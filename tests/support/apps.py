@@ -28,5 +28,5 @@ def every_app(key: Ed25519PrivateKey | None = None) -> dict[str, FastAPI]:
         "custody": build_custody(UNUSED_DSN, verifier, key.public_key()),
         "disposal": build_disposal(UNUSED_DSN, verifier),
         "audit": build_audit(UNUSED_DSN, verifier, "127.0.0.1:1", Path("/nonexistent")),
-        "web": build_web(WebSettings(), verifier),
+        "web": build_web(WebSettings(allowed_hosts=["testserver"]), verifier),
     }

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
+from tangvat_web.signin_routes import caller as web_caller
 
 from tangvat_shared.auth import Principal, Role, TokenVerifier, mint_token
 from tangvat_shared.http import create_app, current_principal, require_roles
@@ -48,7 +49,7 @@ def _params(dependant: Dependant, kind: str) -> list[Any]:
 
 def _expected(route: RouteContext, operation: dict[str, Any]) -> set[str]:
     expected: set[str] = set()
-    if current_principal in set(_calls(route.dependant)):
+    if {current_principal, web_caller} & set(_calls(route.dependant)):  # the front's: a bearer or its session
         expected |= {"401", "403"}
     path, headers = _params(route.dependant, "path_params"), _params(route.dependant, "header_params")
     if path:
@@ -164,10 +165,10 @@ def test_an_undeclared_method_is_a_405_naming_every_method_the_path_serves() -> 
         assert (csv.status_code, csv.headers["allow"]) == (405, "POST")
     assert intake.get("/seizures/not-an-id").status_code == 422  # a path only that route serves: its own answer
     web_client = TestClient(APPS["web"])
-    token = web_client.put("/api/dev/token", json={})  # the front's own route, not the proxy's "no service 'dev'"
-    read = web_client.get("/api/dev/token")  # nor the static pages' "no such file"
+    session = web_client.put("/api/session", json={})  # the front's own route, not the proxy's "no service"
+    signout = web_client.get("/signout")  # nor the static pages' "no such file"
     unknown = web_client.get("/api/nothing/here")
-    for answer in (token, read):
-        assert (answer.status_code, answer.headers["allow"]) == (405, "POST")
+    for answer, allowed in ((session, "GET"), (signout, "POST")):
+        assert (answer.status_code, answer.headers["allow"]) == (405, allowed)
         assert ErrorBody.model_validate(answer.json()).error.code == "method_not_allowed"
     assert unknown.status_code == 404

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
-from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.types import Code, Instant
@@ -100,7 +100,7 @@ LINKS: Links = {("post", "/audits", 200): _report_links("$response.body#/id"),
                 ("get", "/audits", 200): _report_links("$response.body#/reports/0/id")}
 
 
-def build_app(dsn: str, verifier: TokenVerifier, bootstrap: str, keys_dir: Path) -> FastAPI:
+def build_app(dsn: str, verifier: Verifier, bootstrap: str, keys_dir: Path) -> FastAPI:
     app = create_database_app(title="Tangvat auditor", token_verifier=verifier, dsn=dsn, pool_max_size=5)
     app.state.bootstrap = bootstrap
     app.state.keys_dir = keys_dir

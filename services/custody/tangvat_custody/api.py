@@ -42,7 +42,7 @@ from tangvat_custody.schemas import (
     WarehouseSummary,
 )
 from tangvat_custody.service import Custody
-from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext, Outcome
 from tangvat_shared.history import HistoryEntry
 from tangvat_shared.http import answer, command_context, create_database_app, require_roles
@@ -372,7 +372,7 @@ LINKS: Links = {
 }
 
 
-def build_app(dsn: str, verifier: TokenVerifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
+def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
               two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30) -> FastAPI:
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days)

@@ -27,7 +27,7 @@ from tangvat_disposal.schemas import (
     VoteIn,
 )
 from tangvat_disposal.service import Disposal
-from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext, Outcome
 from tangvat_shared.http import answer, command_context, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
@@ -153,7 +153,7 @@ LINKS: Links = {
 }
 
 
-def build_app(dsn: str, verifier: TokenVerifier, *, pool_max_size: int = 10,
+def build_app(dsn: str, verifier: Verifier, *, pool_max_size: int = 10,
               max_items_per_batch: int = 100_000) -> FastAPI:
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.disposal = Disposal(pool, max_items_per_batch)

@@ -29,7 +29,7 @@ from tangvat_intake.schemas import (
     SeizureOut,
     SeizureRegistration,
 )
-from tangvat_shared.auth import Principal, Role, TokenVerifier
+from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
 from tangvat_shared.events.intake import Category
@@ -232,7 +232,7 @@ LINKS: Links = {
 }
 
 
-def build_app(dsn: str, verifier: TokenVerifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
+def build_app(dsn: str, verifier: Verifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.intake = service.Intake(pool, signing_key)
 

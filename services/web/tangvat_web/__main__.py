@@ -19,7 +19,7 @@ def main() -> None:
 
 @cli.command()
 def api() -> None:
-    """Serve the pages and the proxy."""
+    """Serve the pages and the proxy; people sign in through TANGVAT_OIDC_ISSUER."""
     import uvicorn
 
     from tangvat_shared import runtime
@@ -28,8 +28,10 @@ def api() -> None:
     platform = PlatformSettings()
     configure_logging(SERVICE, platform.log_level)
     settings = WebSettings()
-    app = build_app(settings, runtime.token_verifier(platform))
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning", access_log=False)
+    app = build_app(settings, runtime.token_verifier(platform), issuer=platform.oidc_issuer,
+                    discovery_url=platform.oidc_discovery_url)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning", access_log=False,
+                proxy_headers=False)
 
 
 if __name__ == "__main__":

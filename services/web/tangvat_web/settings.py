@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,5 +18,13 @@ class WebSettings(BaseSettings):
     # The auditor service (services/audit): replays run there, so every export is recorded in its stream.
     auditor_url: str = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = 300.0  # a full audit replay answers only when it is done
-    # Development only: when set, the sign-in page can mint tokens with this private key.
-    dev_mint_key_file: Path | None = None
+    # Where browsers reach this front: the identity provider redirects back to <public_url>/signin/callback.
+    public_url: str = "http://127.0.0.1:8005"
+    # The front's client at the identity provider (public, Authorization Code + PKCE).
+    oidc_client_id: str = "tangvat-web"
+    # The Host headers answered (public_url's host always is): a DNS-rebinding page names its own host.
+    allowed_hosts: list[str] = ["127.0.0.1", "localhost"]
+
+    def hosts(self) -> list[str]:
+        public = urlsplit(self.public_url).hostname
+        return sorted({*(h.lower() for h in self.allowed_hosts), *((public.lower(),) if public else ())})

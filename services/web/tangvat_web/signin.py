@@ -11,6 +11,7 @@ signs everyone out, and Keycloak's own session cookie makes signing in again one
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import time
@@ -60,8 +61,9 @@ class SignIn:
     """The front's OIDC client (public, PKCE) and its server-side sessions."""
 
     def __init__(self, issuer: str, client_id: str, public_url: str, verifier: Verifier,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, *, discovery_url: str | None = None) -> None:
         self.issuer = issuer.rstrip("/")
+        self._discovery_url = discovery_url or f"{self.issuer}/.well-known/openid-configuration"
         self.client_id = client_id
         self.redirect_uri = f"{public_url.rstrip('/')}/signin/callback"
         self.public_url = public_url.rstrip("/")
@@ -70,6 +72,9 @@ class SignIn:
         self._endpoints: dict[str, Any] | None = None
         self._pending: dict[str, Pending] = {}
         self._sessions: dict[str, Session] = {}
+        # One refresh per session at a time: the provider rotates refresh tokens, so a page's parallel
+        # calls each refreshing with the same token would end the session at the second one.
+        self._refreshing: dict[str, asyncio.Lock] = {}
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -77,8 +82,11 @@ class SignIn:
     async def _discovery(self) -> dict[str, Any]:
         if self._endpoints is None:
             try:
-                response = await self._http.get(f"{self.issuer}/.well-known/openid-configuration")
-                self._endpoints = response.raise_for_status().json()
+                response = await self._http.get(self._discovery_url)
+                endpoints: dict[str, Any] = response.raise_for_status().json()
+                if str(endpoints.get("issuer", "")).rstrip("/") != self.issuer:
+                    raise ValueError("the discovery document names another issuer")
+                self._endpoints = endpoints
             except (httpx.HTTPError, ValueError) as exc:
                 raise Unauthenticated(f"the identity provider is unreachable: {type(exc).__name__}",
                                       code="identity_provider_unavailable") from None
@@ -116,29 +124,54 @@ class SignIn:
 
     async def bearer(self, session_id: str | None) -> Session:
         """The session's access token, refreshed when it is about to expire; Unauthenticated when it ended."""
-        session = self._sessions.get(session_id or "")
+        key = session_id or ""
+        session = self._sessions.get(key)
         if session is None:
             raise Unauthenticated("not signed in", code="signed_out")
         if time.time() < session.expires_at - REFRESH_MARGIN_SECONDS:
             return session
+        lock = self._refreshing.setdefault(key, asyncio.Lock())
+        async with lock:
+            current = self._sessions.get(key)
+            if current is None:
+                raise Unauthenticated("the session has ended: sign in again", code="session_ended")
+            if current is not session and time.time() < current.expires_at - REFRESH_MARGIN_SECONDS:
+                return current  # refreshed by the call we waited for
+            try:
+                return await self._refresh(key, current)
+            finally:
+                self._refreshing.pop(key, None)
+
+    async def _refresh(self, key: str, session: Session) -> Session:
         if session.refresh_token is None or time.time() >= session.refresh_expires_at:
-            self._sessions.pop(session_id or "", None)
+            self._sessions.pop(key, None)
             raise Unauthenticated("the session has ended: sign in again", code="session_ended")
         endpoints = await self._discovery()
         try:
             tokens = await self._token(endpoints["token_endpoint"], {
                 "grant_type": "refresh_token", "refresh_token": session.refresh_token, "client_id": self.client_id})
-        except Unauthenticated:
-            self._sessions.pop(session_id or "", None)
+            refreshed = await self._session(tokens)
+        except Unauthenticated as exc:
+            if exc.code == "identity_provider_unavailable":
+                raise  # the provider is down, not the session: the next call tries again
+            self._sessions.pop(key, None)
             raise Unauthenticated("the session has ended: sign in again", code="session_ended") from None
-        refreshed = await self._session(tokens)
-        self._sessions[session_id or ""] = refreshed
+        if refreshed.principal.user_id != session.principal.user_id:
+            self._sessions.pop(key, None)
+            raise Unauthenticated("the session has ended: sign in again", code="session_ended")
+        self._sessions[key] = refreshed
         return refreshed
+
+    def signed_in(self, session_id: str | None) -> bool:
+        return (session_id or "") in self._sessions
 
     async def end(self, session_id: str | None) -> str:
         """Forget the session and end it at the provider; the provider's sign-out URL to go to."""
         session = self._sessions.pop(session_id or "", None)
-        endpoints = await self._discovery()
+        try:
+            endpoints = await self._discovery()
+        except Unauthenticated:
+            return f"{self.public_url}/"  # signed out here; the provider's own session ends at its timeout
         if session is not None and session.refresh_token is not None and "revocation_endpoint" in endpoints:
             with contextlib.suppress(httpx.HTTPError):  # the refresh token dies now, not at the provider's timeout
                 await self._http.post(endpoints["revocation_endpoint"], data={
@@ -154,9 +187,17 @@ class SignIn:
         except httpx.HTTPError as exc:
             raise Unauthenticated(f"the identity provider is unreachable: {type(exc).__name__}",
                                   code="identity_provider_unavailable") from None
+        if response.status_code >= 500:
+            raise Unauthenticated(f"the identity provider failed: HTTP {response.status_code}",
+                                  code="identity_provider_unavailable")
         if response.status_code != 200:
             raise Unauthenticated("the identity provider refused the sign-in", code="signin_refused")
-        tokens: dict[str, Any] = response.json()
+        try:
+            tokens: dict[str, Any] = response.json()
+            str(tokens["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise Unauthenticated("the identity provider answered without tokens",
+                                  code="identity_provider_unavailable") from None
         return tokens
 
     async def _session(self, tokens: dict[str, Any]) -> Session:
