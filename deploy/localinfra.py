@@ -95,9 +95,12 @@ class LocalStack:
     provider (Keycloak, on its own database of that PostgreSQL)."""
 
     def __init__(self, state: Path, kafka_port: int, controller_port: int, pg_port: int, *,
-                 identity: bool = False) -> None:
+                 identity: bool = False, keycloak_port: int = KEYCLOAK_PORT,
+                 keycloak_management_port: int = KEYCLOAK_MANAGEMENT_PORT) -> None:
         self.state = state.resolve()
         self.identity = identity
+        # A test's stack passes its own free ports: `make up`'s Keycloak keeps 18080/19000.
+        self.keycloak_port, self.keycloak_management_port = keycloak_port, keycloak_management_port
         self.keycloak: KeycloakServer | None = None
         libs = DEFAULT_CACHE / "kafka-libs"
         self.kafka = KafkaNode(self.state / "kafka", kafka_port, controller_port, libs)
@@ -149,7 +152,7 @@ class LocalStack:
                 built = sorted(DEFAULT_CACHE.glob("keycloak-*/.tangvat-built"))
                 home = built[-1].parent if built else home
             self.keycloak = KeycloakServer(
-                home, self.state / "keycloak", port=KEYCLOAK_PORT, management_port=KEYCLOAK_MANAGEMENT_PORT,
+                home, self.state / "keycloak", port=self.keycloak_port, management_port=self.keycloak_management_port,
                 db_url=f"jdbc:postgresql://127.0.0.1:{self.postgres.port}/{IDENTITY_DATABASE}",
                 db_user=IDENTITY_DATABASE, db_password=passwords[IDENTITY_DATABASE],
                 admin_password=passwords["keycloak-admin"])

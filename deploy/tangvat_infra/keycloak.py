@@ -213,13 +213,15 @@ def demo_totp_secret(username: str, realm_file: Path = REALM_FILE) -> str | None
     return None
 
 
-def totp_now(raw_secret: str) -> str:
-    """The current code of a secret kept raw (Keycloak's form); authenticator apps get its base32."""
+def totp_now(raw_secret: str, at: float | None = None) -> str:
+    """The code of a secret kept raw (Keycloak's form) now, or at the Unix time `at` (Keycloak accepts the
+    neighbouring 30-second windows too); authenticator apps get its base32."""
     import base64
 
     import pyotp
 
-    return pyotp.TOTP(base64.b32encode(raw_secret.encode()).decode()).now()
+    totp = pyotp.TOTP(base64.b32encode(raw_secret.encode()).decode())
+    return totp.now() if at is None else totp.at(at)
 
 
 def password_grant(issuer: str, username: str, password: str = DEMO_PASSWORD, *, client_id: str = CLI_CLIENT,

@@ -1,8 +1,11 @@
 """The browser suite's stack: its own Kafka and PostgreSQL, every service as a real process (as `make up`
-runs them) plus the web front, and Debian's headless Chromium driven by Playwright.
+runs them) plus the web front, the session's Keycloak as the identity provider every service trusts, and
+Debian's headless Chromium driven by Playwright.
 
 Own infrastructure, because the services publish to the fixed topic names (`intake.events`, ...) that
-the auditor's replay reads, and the auditor test injects a bad record there.
+the auditor's replay reads, and the auditor test injects a bad record there. People sign in through
+Keycloak's own login page (password, and the one-time code the test computes for board members and
+admins); set-up calls to the services carry the same accounts' tokens from the provider.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from stack import ServiceProcess, ensure_keys, migrate, service_env, wait_http
 
 from localinfra import LocalStack, free_port
-from tangvat_shared.auth import mint_token
 from tangvat_shared.keys import load_private_key
 from tangvat_shared.labels import sign_label
+from tests.support.identity import Account, Identity, running_identity
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 # The machine may be busy (other suites, benchmarks): generous waits, still bounded.
@@ -35,16 +38,29 @@ UNIT = "QLTT-BN"
 WAREHOUSE = "KHO-BN-01"
 BINS = (f"{WAREHOUSE}.A-1", f"{WAREHOUSE}.A-2")
 BOARD = ["board-chair", "board-2", "board-3"]
+# Everyone the browser tests sign in as (created in the realm by the stack fixture), and who sets up data.
+ACCOUNTS = [
+    Account("kho-1", "warehouse_staff", (UNIT,), (WAREHOUSE,)),
+    Account("kho-2", "warehouse_staff", (UNIT,), (WAREHOUSE,)),
+    Account("setup-kho", "warehouse_staff", (UNIT,), (WAREHOUSE,)),
+    Account("officer-1", "intake_officer", (UNIT,), (WAREHOUSE,)),
+    Account("kiem-toan-1", "auditor", ("*",), ("*",)),
+    *(Account(member, "board_member", (UNIT,), (), totp_secret=f"browser-totp-{member}") for member in BOARD),
+    Account("admin-1", "admin", (), (), totp_secret="browser-totp-admin-1"),
+]
+SETUP = {"warehouse_staff": "setup-kho", "auditor": "kiem-toan-1", "intake_officer": "officer-1",
+         "admin": "admin-1", "board_member": BOARD[0]}
 ROLES = {"intake": ("api", "relay"), "custody": ("api", "relay", "consume"), "disposal": ("api", "relay", "consume"),
          "audit": ("api",)}  # the auditor's replays and exports; its timeline projection is not used here
 
 
 @dataclass
 class WebStack:
-    """The running services, the web front's URL, and helpers to set up data through the APIs."""
+    """The running services, the web front's URL, the identity provider, and helpers to set up data."""
 
     keys: Path
     urls: dict[str, str]
+    identity: Identity
     kafka_bootstrap: str = ""
     processes: list[ServiceProcess] = field(default_factory=list)
 
@@ -52,14 +68,15 @@ class WebStack:
     def web(self) -> str:
         return self.urls["web"]
 
-    def token(self, role: str, user: str, **claims: Any) -> str:
-        key = load_private_key((self.keys / "auth.pem").read_bytes())
-        return mint_token(key, subject=user, roles=[role], units=claims.get("units", [UNIT]),
-                          warehouses=claims.get("warehouses", [WAREHOUSE]), now=claims.get("issued_at"))
+    def token(self, user: str) -> str:
+        """The account's access token from Keycloak (the CLI client's password grant, its code computed)."""
+        return self.identity.bearer(user)
 
-    def client(self, service: str, role: str, user: str = "setup") -> httpx.Client:
+    def client(self, service: str, role: str, user: str | None = None) -> httpx.Client:
+        user = user or SETUP[role]
+        assert self.identity.accounts[user].role == role, (user, role)
         return httpx.Client(base_url=self.urls[service], timeout=60,
-                            headers={"Authorization": f"Bearer {self.token(role, user)}"})
+                            headers={"Authorization": f"Bearer {self.token(user)}"})
 
     def label(self, item: dict[str, Any]) -> str:
         key = load_private_key((self.keys / "intake.pem").read_bytes())
@@ -119,14 +136,15 @@ def _setup_world(stack: WebStack) -> None:
 
 
 @pytest.fixture(scope="package")
-def web_stack() -> Iterator[WebStack]:
+def web_stack(identity: Identity) -> Iterator[WebStack]:
     ensure_chromium()
+    identity.add_users(ACCOUNTS)
     root = Path(tempfile.mkdtemp(prefix="tangvat-web-"))
     root.chmod(0o755)  # the postgres OS user must traverse it
     infra = LocalStack(root / "infra", free_port(), free_port(), free_port())
-    stack = WebStack(root / "keys", {})
+    stack = WebStack(root / "keys", {}, identity)
     try:
-        infra_env = infra.up()
+        infra_env = {**infra.up(), "TANGVAT_OIDC_ISSUER": identity.issuer}
         stack.kafka_bootstrap = infra_env["TANGVAT_KAFKA_BOOTSTRAP"]
         ensure_keys(stack.keys)
         for service, roles in ROLES.items():
@@ -136,16 +154,18 @@ def web_stack() -> Iterator[WebStack]:
             stack.processes += [ServiceProcess(service, role, env, root) for role in roles]
         web_port = free_port()
         stack.urls["web"] = f"http://127.0.0.1:{web_port}"
+        identity.allow_redirects_to(stack.urls["web"])
         stack.processes.append(ServiceProcess("web", "api", {
             "TANGVAT_KAFKA_BOOTSTRAP": infra_env["TANGVAT_KAFKA_BOOTSTRAP"],
             "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(stack.keys / "auth.pub.pem"),
             "TANGVAT_KEYS_DIR": str(stack.keys),
+            "TANGVAT_OIDC_ISSUER": identity.issuer,
             "TANGVAT_WEB_HTTP_PORT": str(web_port),
+            "TANGVAT_WEB_PUBLIC_URL": stack.urls["web"],
             "TANGVAT_WEB_INTAKE_URL": stack.urls["intake"],
             "TANGVAT_WEB_CUSTODY_URL": stack.urls["custody"],
             "TANGVAT_WEB_DISPOSAL_URL": stack.urls["disposal"],
             "TANGVAT_WEB_AUDITOR_URL": stack.urls["audit"],
-            "TANGVAT_WEB_DEV_MINT_KEY_FILE": str(stack.keys / "auth.pem"),
             "PYTHONUNBUFFERED": "1",
         }, root))
         for process in stack.processes:
@@ -192,18 +212,41 @@ def page(context: BrowserContext) -> Page:
     return page
 
 
-def sign_in(page: Page, web: str, role: str, user: str, *, lang: str = "en",
-            warehouses: str = WAREHOUSE, units: str = UNIT) -> None:
-    """Through the sign-in page's development minting form, as a tester would."""
+def sign_in(page: Page, web: str, user: str, *, lang: str = "en", identity: Identity | None = None,
+            tap: bool = False) -> None:
+    """As a person does: the start page's sign-in button, Keycloak's login page (username, password, and the
+    one-time code from their authenticator for the roles that need one), back on the start page signed in."""
     page.goto(f"{web}/index.html")
     page.evaluate("lang => localStorage.setItem('tv_lang', lang)", lang)
     page.reload()
-    page.select_option("#mint-role", role)
-    page.fill("#mint-user", user)
-    page.fill("#mint-units", units)
-    page.fill("#mint-warehouses", warehouses)
-    page.click("#mint-submit")
-    page.wait_for_selector("#go-list a")
+    button = page.locator("#signin-button")
+    if tap:
+        button.tap()
+    else:
+        button.click()
+    log_in_at_keycloak(page, user, identity or running_identity(), tap=tap)
+    expect(page.locator("#signed-in")).to_contain_text(user)
+
+
+def log_in_at_keycloak(page: Page, user: str, identity: Identity, *, tap: bool = False,
+                       shot: str | None = None) -> None:
+    """Fill Keycloak's login form (and its one-time-code form when it asks); `shot` names screenshots of both."""
+    page.wait_for_selector("#username")
+    page.fill("#username", user)
+    page.fill("#password", identity.accounts[user].password)
+    if shot:
+        screenshot(page, f"{shot}-keycloak-login")
+    submit = page.locator("#kc-login")
+    submit.tap() if tap else submit.click()
+    if identity.totp_secret(user) is not None:
+        page.wait_for_selector("#otp")
+        code = identity.one_time_code(user)
+        assert code is not None
+        page.fill("#otp", code)
+        if shot:
+            screenshot(page, f"{shot}-keycloak-otp")
+        otp_submit = page.locator("#kc-login")
+        otp_submit.tap() if tap else otp_submit.click()
 
 
 def scan(page: Page, code: str) -> None:

@@ -14,7 +14,7 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
 
 
 def test_every_control_has_a_label_and_the_language_switches(page: Page, web_stack: WebStack) -> None:
-    sign_in(page, web_stack.web, "admin", "admin-1", lang="vi", units="*", warehouses="*")
+    sign_in(page, web_stack.web, "admin-1", lang="vi")
     screenshot(page, "signin")
     for name in PAGES:
         page.goto(f"{web_stack.web}/{name}.html")
@@ -32,7 +32,7 @@ def test_every_control_has_a_label_and_the_language_switches(page: Page, web_sta
 
 def test_the_scan_station_works_from_the_keyboard_alone(page: Page, web_stack: WebStack) -> None:
     (item,) = web_stack.register(1)
-    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    sign_in(page, web_stack.web, "kho-1")
     page.goto(f"{web_stack.web}/scan.html")
     expect(page.locator("#scan-input")).to_be_focused()  # ready for the scanner on arrival
     page.keyboard.type(BINS[0])
@@ -60,7 +60,7 @@ def test_an_inventory_count_is_opened_scanned_and_closed(page: Page, web_stack: 
     with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
         r = custody.post("/scans/check-in", json={"label": web_stack.label(item), "location_code": BINS[0]})
         assert r.status_code == 200, r.text
-    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    sign_in(page, web_stack.web, "kho-1")
     page.goto(f"{web_stack.web}/scan.html")
     page.check('input[name="action"][value="count"]', force=True)
     page.fill("#location", BINS[0])

@@ -51,7 +51,7 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
     for member, reason in ((BOARD[1], "Đúng quy định, đồng ý tiêu hủy"), (BOARD[2], "Đồng ý")):
         context = browser.new_context(viewport={"width": 1100, "height": 900})
         page = context.new_page()
-        sign_in(page, web_stack.web, "board_member", member)
+        sign_in(page, web_stack.web, member)
         page.goto(f"{web_stack.web}/board.html")
         section = page.locator(f'#pending section[data-batch="{batch_id}"]')
         expect(section.locator("progress")).to_be_visible()
@@ -78,13 +78,13 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
         assert r.status_code == 200, r.text
     stale = browser.new_context(viewport={"width": 1100, "height": 900})  # opened before the drop
     stale_page = stale.new_page()
-    sign_in(stale_page, web_stack.web, "board_member", BOARD[2])
+    sign_in(stale_page, web_stack.web, BOARD[2])
     stale_page.goto(f"{web_stack.web}/board.html")
     expect(stale_page.locator(f'#others section[data-batch="{batch_id}"] tr[data-item="{held}"] button.drop')
            ).to_have_count(1)
     phone = browser.new_context(viewport={"width": 360, "height": 640})
     page = phone.new_page()
-    sign_in(page, web_stack.web, "board_member", BOARD[1], lang="vi")
+    sign_in(page, web_stack.web, BOARD[1], lang="vi")
     page.goto(f"{web_stack.web}/board.html")
     section = page.locator(f'#others section[data-batch="{batch_id}"]')
     section.locator("details summary").click()
@@ -140,7 +140,7 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
     eventually(lambda: _batch(web_stack, batch_id)["status"] == "executed", what="the execution")
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
-    sign_in(page, web_stack.web, "auditor", "kiem-toan-1", units="*", warehouses="*")
+    sign_in(page, web_stack.web, "kiem-toan-1")
     page.goto(f"{web_stack.web}/board.html")
     section = page.locator(f'#others section[data-batch="{batch_id}"]')
     expect(section).to_have_attribute("data-status", "executed")
@@ -184,7 +184,7 @@ def test_the_auditor_runs_a_replay_and_sees_a_finding_then_looks_back_at_a_locat
         assert r.status_code == 200, r.text
     _inject_malformed_record(web_stack.kafka_bootstrap)
 
-    sign_in(page, web_stack.web, "auditor", "kiem-toan-1", units="*", warehouses="*")
+    sign_in(page, web_stack.web, "kiem-toan-1")
     page.goto(f"{web_stack.web}/audit.html")
     page.click("#run")
     expect(page.locator("#verdict")).to_have_attribute("data-clean", "false", timeout=60_000)

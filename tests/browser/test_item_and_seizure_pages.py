@@ -28,7 +28,7 @@ def test_the_item_page_shows_state_location_timeline_and_label(page: Page, web_s
     with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
         r = custody.post("/scans/check-in", json={"label": web_stack.label(item), "location_code": BINS[1]})
         assert r.status_code == 200, r.text
-    sign_in(page, web_stack.web, "auditor", "kiem-toan-1", units="*", warehouses="*")
+    sign_in(page, web_stack.web, "kiem-toan-1")
     page.goto(f"{web_stack.web}/item.html?id={item['item_id']}")
     expect(page.locator('dd[data-fact="item.state"]')).to_have_text("in storage")
     expect(page.locator('dd[data-fact="item.location"]')).to_have_text(BINS[1])
@@ -47,7 +47,7 @@ def test_the_item_page_shows_state_location_timeline_and_label(page: Page, web_s
 
 def test_a_warehouse_member_sees_custody_but_no_intake_only_parts(page: Page, web_stack: WebStack) -> None:
     (item,) = web_stack.register(1)
-    sign_in(page, web_stack.web, "warehouse_staff", "kho-1", lang="vi")
+    sign_in(page, web_stack.web, "kho-1", lang="vi")
     page.goto(f"{web_stack.web}/item.html?id={item['item_id']}")
     expect(page.locator('dd[data-fact="item.state"]')).to_have_text("chờ nhập kho")
     expect(page.locator("#label-box")).to_be_hidden()
@@ -59,7 +59,7 @@ def test_a_warehouse_member_sees_custody_but_no_intake_only_parts(page: Page, we
 
 def test_the_seizure_page_lists_row_errors_then_registers_and_gives_the_label_sheet(
         page: Page, web_stack: WebStack, tmp_path: Path) -> None:
-    sign_in(page, web_stack.web, "intake_officer", "officer-1")
+    sign_in(page, web_stack.web, "officer-1")
     page.goto(f"{web_stack.web}/seizure.html")
     fields = page.input_value("#fields").replace('"record_number": ""', '"record_number": "BB-WEB-001"')
     for key, value in (("province", "Bắc Ninh"), ("address", "Võ Cường, Bắc Ninh"), ("legal_basis", "NĐ 98/2020")):

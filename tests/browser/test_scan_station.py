@@ -10,7 +10,7 @@ from tests.browser.conftest import BINS, WAREHOUSE, WebStack, choose, eventually
 def test_a_staff_member_receives_moves_checks_out_and_returns_an_item(page: Page, web_stack: WebStack) -> None:
     (item,) = web_stack.register(1)
     label = web_stack.label(item)
-    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    sign_in(page, web_stack.web, "kho-1")
     page.goto(f"{web_stack.web}/scan.html")
     expect(page.locator("#warehouse")).to_have_value(WAREHOUSE)
     feedback = page.locator("#feedback")
@@ -53,7 +53,7 @@ def test_a_forged_label_is_refused_loudly(page: Page, web_stack: WebStack) -> No
     (item,) = web_stack.register(1)
     genuine = web_stack.label(item)
     forged = genuine[:-6] + ("AAAAAA" if not genuine.endswith("AAAAAA") else "BBBBBB")
-    sign_in(page, web_stack.web, "warehouse_staff", "kho-1")
+    sign_in(page, web_stack.web, "kho-1")
     page.goto(f"{web_stack.web}/scan.html")
     scan(page, BINS[0])
     scan(page, forged)
@@ -78,7 +78,7 @@ def test_a_high_value_check_out_waits_for_a_second_person(browser_context_pair: 
     label = web_stack.label(item)
     first_ctx, second_ctx = browser_context_pair
     first = first_ctx.new_page()
-    sign_in(first, web_stack.web, "warehouse_staff", "kho-1")
+    sign_in(first, web_stack.web, "kho-1")
     first.goto(f"{web_stack.web}/scan.html")
     scan(first, BINS[0])
     scan(first, label)
@@ -93,7 +93,7 @@ def test_a_high_value_check_out_waits_for_a_second_person(browser_context_pair: 
     expect(first.locator("#approvals li button[data-do=confirm]")).to_be_disabled()
 
     second = second_ctx.new_page()
-    sign_in(second, web_stack.web, "warehouse_staff", "kho-2")
+    sign_in(second, web_stack.web, "kho-2")
     second.goto(f"{web_stack.web}/scan.html")
     second.locator("#approvals li button[data-do=confirm]").first.click()
     expect(second.locator("#feedback")).to_have_attribute("data-kind", "ok")

@@ -77,8 +77,8 @@ def _apps(dsns: dict[str, str], keys_dir: Path, bootstrap: str) -> dict[str, Fas
                                  load_public_key((keys_dir / "intake.pub.pem").read_bytes())),
         "disposal": build_disposal(dsns["disposal"], verifier),
         "auditor": build_audit(dsns["auditor"], verifier, bootstrap, keys_dir),
-        "web": build_web(WebSettings(allowed_hosts=["web.test"], **{f"{name}_url": f"http://{name}.test" for name in UPSTREAMS}),
-                         verifier),
+        "web": build_web(WebSettings(allowed_hosts=["web.test"],
+                                     **{f"{name}_url": f"http://{name}.test" for name in UPSTREAMS}), verifier),
     }
 
 

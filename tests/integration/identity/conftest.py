@@ -1,5 +1,1 @@
-"""Identity tests run against the repository's Keycloak (tests/support/identity.py)."""
-
-from tests.support.identity import identity
-
-__all__ = ["identity"]
+"""Identity tests run against the session's Keycloak (tests/support/identity.py, by tests/conftest.py)."""

@@ -1,4 +1,4 @@
-/* Shared by every page: language, session (token in sessionStorage), API calls through /api, header. */
+/* Shared by every page: language, who is signed in (the front holds the session), API calls through /api, header. */
 "use strict";
 const TV = (() => {
   const PAGES = [
@@ -37,25 +37,48 @@ const TV = (() => {
     document.dispatchEvent(new CustomEvent("tv:lang"));
   }
 
-  function setLang(next) { lang = next; localStorage.setItem("tv_lang", lang); translate(); renderHeader(); }
-
-  const token = () => sessionStorage.getItem("tv_token");
-  function session() {
-    try { return JSON.parse(sessionStorage.getItem("tv_session") || "null"); } catch { return null; }
+  function setLang(next) {
+    lang = next; localStorage.setItem("tv_lang", lang); translate(); renderHeader();
+    const banner = document.getElementById("session-banner");
+    if (banner) sessionEnded(banner.dataset.code);
   }
+
+  /* Who is signed in: read from the front (/api/session) at each page load and kept in memory only. The
+     browser never holds a token: the front keeps it and puts it on the calls it forwards. */
+  let current = null;
+  const session = () => current;
   function may(roles) {
-    const s = session();
-    return !!s && (s.roles.includes("admin") || s.roles.some((r) => roles.includes(r)));
+    return !!current && (current.roles.includes("admin") || current.roles.some((r) => roles.includes(r)));
   }
-  function signOut() { sessionStorage.removeItem("tv_token"); sessionStorage.removeItem("tv_session"); }
+  const SIGNED_OUT = new Set(["signed_out", "session_ended", "token_expired", "token_missing", "signin_refused"]);
+  const signInUrl = (next) => `/signin?${new URLSearchParams({ next: next || location.pathname + location.search, lang })}`;
 
-  async function signIn(candidate) {
-    const answer = await api("session", { token: candidate });
-    if (!answer.ok) return answer;
-    sessionStorage.setItem("tv_token", candidate);
-    sessionStorage.setItem("tv_session", JSON.stringify(answer.data));
+  async function loadSession() {
+    const answer = await api("session", { quiet: true });
+    current = answer.ok ? answer.data : null;
     return answer;
   }
+
+  /* The session ended (or never began) while the page was open: say so in both languages, with the way back. */
+  function sessionEnded(code) {
+    current = null;
+    renderHeader();
+    let box = document.getElementById("session-banner");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "session-banner";
+      box.setAttribute("role", "alert");
+      const main = document.getElementById("main");
+      if (main) main.prepend(box); else document.body.prepend(box);
+    }
+    box.className = "banner warn";
+    box.dataset.code = code;
+    const other = lang === "vi" ? "en" : "vi";
+    const key = code === "session_ended" || code === "token_expired" ? "session.ended" : "session.signed_out";
+    box.innerHTML = `<span lang="${lang}">${esc(t(key))} <a href="${esc(signInUrl())}">${esc(t("nav.signin"))}</a></span>
+      <span class="other-lang" lang="${other}">${esc(tIn(other, key))} — ${esc(tIn(other, "nav.signin"))}</span>`;
+  }
+  const tIn = (which, key) => (window.TV_STRINGS[which] || {})[key] ?? t(key);
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -66,9 +89,9 @@ const TV = (() => {
   /* One API call. `path` is "custody/scans/move" etc. Network failures come back as {network: true}. */
   async function api(path, opts) {
     const o = opts || {};
-    const headers = Object.assign({}, o.headers || {});
-    const bearer = o.token || token();
-    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    // Says "a page of this site asks": a cross-site form or image cannot set it, so the session cookie alone
+    // never makes a write.
+    const headers = Object.assign({ "X-Tangvat-Request": "1" }, o.headers || {});
     if (o.key) headers["Idempotency-Key"] = o.key;
     let body = o.body;
     if (body !== undefined && !(body instanceof FormData)) {
@@ -77,7 +100,8 @@ const TV = (() => {
     }
     let response;
     try {
-      response = await fetch(`/api/${path}`, { method: o.method || (body ? "POST" : "GET"), headers, body });
+      response = await fetch(`/api/${path}`, { method: o.method || (body ? "POST" : "GET"), headers, body,
+                                                credentials: "same-origin" });
     } catch (err) {
       return { ok: false, network: true, status: 0, error: { code: "network", message: String(err) } };
     }
@@ -87,7 +111,9 @@ const TV = (() => {
     const error = !response.ok ? ((data && data.error) || { code: "http_" + response.status, message: response.statusText }) : null;
     // 502 from our own proxy: the service, not the request, was unreachable.
     const network = response.status === 502 && error && error.code === "upstream_unavailable";
-    return { ok: response.ok, status: response.status, data, error, network };
+    const signedOut = response.status === 401 && !!error && SIGNED_OUT.has(error.code);
+    if (signedOut && !o.quiet) sessionEnded(error.code);
+    return { ok: response.ok, status: response.status, data, error, network, signedOut };
   }
 
   function renderHeader() {
@@ -101,19 +127,18 @@ const TV = (() => {
       <a class="skip" href="#main">${esc(t("nav.skip"))}</a>
       <a class="brand" href="index.html">${esc(t("app.name"))}</a>
       <nav aria-label="${esc(t("nav.main"))}"><ul>${links.join("")}</ul></nav>
-      <span class="who">${s ? esc(`${s.user} · ${s.roles.map((r) => t("role." + r)).join(", ")}`) : ""}</span>
+      <span class="who" id="who">${s ? esc(`${s.user} · ${s.roles.map((r) => t("role." + r)).join(", ")}`) : ""}</span>
       <button type="button" id="lang-toggle" lang="${lang === "vi" ? "en" : "vi"}">${esc(t("nav.lang"))}</button>
-      ${s ? `<button type="button" id="sign-out">${esc(t("nav.signout"))}</button>` : ""}`;
+      ${s ? `<form class="signout" method="post" action="/signout"><button type="submit" id="sign-out">${esc(t("nav.signout"))}</button></form>`
+          : `<a class="button" id="sign-in" href="${esc(signInUrl())}">${esc(t("nav.signin"))}</a>`}`;
     header.querySelector("#lang-toggle").addEventListener("click", () => setLang(lang === "vi" ? "en" : "vi"));
-    const out = header.querySelector("#sign-out");
-    if (out) out.addEventListener("click", () => { signOut(); location.href = "index.html"; });
   }
 
   /* A page's guard: signed in with one of `roles`, else a message instead of the page. */
   function guard(roles) {
     const main = document.getElementById("main");
-    if (!token() || !session()) {
-      main.innerHTML = `<p class="banner warn">${esc(t("common.signin_needed"))} <a style="color:#fff" href="index.html?next=${encodeURIComponent(location.pathname.slice(1) + location.search)}">${esc(t("nav.signin"))}</a></p>`;
+    if (!current) {
+      main.innerHTML = `<p class="banner warn" id="signin-needed">${esc(t("common.signin_needed"))} <a href="${esc(signInUrl())}">${esc(t("nav.signin"))}</a></p>`;
       return false;
     }
     if (!may(roles)) { main.innerHTML = `<p class="banner error">${esc(t("common.forbidden"))}</p>`; return false; }
@@ -125,7 +150,17 @@ const TV = (() => {
   }
   const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB") : "");
   const fmtMoney = (n) => (n == null ? "" : Number(n).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB"));
-  const errText = (answer) => (answer.error ? `${answer.error.message || answer.error.code}` : `HTTP ${answer.status}`);
+  /* An error in words: the page's own text for a code it knows, else the service's message; never a bare code. */
+  function errText(answer) {
+    const code = answer.error && answer.error.code;
+    if (code) {
+      const key = `err.${code}`;
+      const text = t(key);
+      if (text !== key) return text;
+      if (answer.error.message) return answer.error.message;
+    }
+    return t("err.http", { status: answer.status });
+  }
 
   /* A PDF or image the API serves behind the bearer token, as a link the browser can open. */
   async function blobLink(path, anchor) {
@@ -136,14 +171,16 @@ const TV = (() => {
   }
 
   function start(roles, init) {
-    document.addEventListener("DOMContentLoaded", () => {
+    document.addEventListener("DOMContentLoaded", async () => {
       translate();
+      await loadSession();
       renderHeader();
+      document.body.dataset.session = current ? "signed-in" : "signed-out";
       if (roles && !guard(roles)) return;
       if (init) init();
     });
   }
 
-  return { t, word, translate, setLang, lang: () => lang, token, session, may, signIn, signOut, api, newKey, esc,
+  return { t, word, translate, setLang, lang: () => lang, session, may, signInUrl, api, newKey, esc,
            fmtTime, fmtMoney, errText, blobLink, start, PAGES };
 })();

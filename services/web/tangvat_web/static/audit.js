@@ -13,7 +13,7 @@
     const findings = r.findings || [];
     box.innerHTML = `
       <p class="banner ${r.clean ? "ok" : "error"}" id="verdict" data-clean="${r.clean}">${TV.esc(r.clean ? TV.t("audit.clean") : TV.t("audit.findings", { n: findings.length }))}
-        <span style="font-weight:400"> · ${TV.esc(TV.fmtTime(run.at))} · ${TV.esc(run.seconds)} s</span></p>
+        <span class="light"> · ${TV.esc(TV.fmtTime(run.at))} · ${TV.esc(run.seconds)} s</span></p>
       <p class="muted">SHA-256 <span class="mono" id="report-sha">${TV.esc(r.report_sha256 || "")}</span></p>
       ${findings.length ? `<table id="findings"><thead><tr><th scope="col">${TV.esc(TV.t("audit.kind"))}</th><th scope="col">${TV.esc(TV.t("audit.stream"))}</th>
         <th scope="col">${TV.esc(TV.t("audit.seq"))}</th><th scope="col">${TV.esc(TV.t("audit.subject"))}</th><th scope="col">${TV.esc(TV.t("audit.detail"))}</th></tr></thead>

@@ -52,7 +52,7 @@
   }
 
   function voteForm(b) {
-    const s = TV.session();
+    const s = TV.session() || {};
     if (b.status !== "proposed" || !TV.may(["board_member"]) || b.proposer === s.user || b.votes.some((v) => v.member === s.user)) return "";
     const id = b.batch_id;
     return `<form class="vote panel" data-batch="${id}">
@@ -81,7 +81,7 @@
     section.innerHTML = `<h3>${TV.esc(TV.t("board.method"))}: ${TV.esc(TV.word("method", b.method))} — ${TV.esc(b.reason)}</h3>
       <p><span class="badge" data-role="status">${TV.esc(TV.word("batch", b.status))}</span> · ${TV.esc(b.unit)} · ${TV.esc(b.proposer)} · ${TV.esc(TV.fmtTime(b.proposed_at))}
         · ${TV.esc(TV.t("board.total"))}: ${TV.esc(TV.fmtMoney(b.total_value_vnd))}</p>
-      <p><label for="q-${batchId}" style="display:inline">${TV.esc(TV.t("board.quorum", { a: approvals, q: b.quorum }))}</label>
+      <p><label for="q-${batchId}" class="inline">${TV.esc(TV.t("board.quorum", { a: approvals, q: b.quorum }))}</label>
         <progress id="q-${batchId}" max="${b.quorum}" value="${Math.min(approvals, b.quorum)}"></progress></p>
       ${b.votes.length ? `<h4>${TV.esc(TV.t("board.votes"))}</h4><ul class="votes">${votesOf(b)}</ul>` : ""}
       ${reservationOf(b)}

@@ -109,7 +109,7 @@
       refreshApprovals();
     } else if (answer.ok) {
       if (!fromQueue) feedback("ok", TV.t("scan.ok", { action: TV.t("scan." + entry.action), code: entry.code }));
-      log("ok", `${what}${fromQueue ? " (queue)" : ""}`);
+      log("ok", `${what}${fromQueue ? ` (${TV.t("scan.queue")})` : ""}`);
     } else if (answer.error && answer.error.code === "invalid_label") {
       feedback("forged", `${TV.t("scan.forged")} — ${entry.code}`);
       log("forged", `${what} — ${TV.t("scan.forged")}`);
@@ -169,19 +169,23 @@
     if (!wh) { list.innerHTML = ""; return; }
     const answer = await TV.api(`custody/warehouses/${encodeURIComponent(wh)}/approvals`);
     if (!answer.ok) { list.innerHTML = ""; return; }
-    const me = TV.session().user;
+    const me = (TV.session() || {}).user;
     list.innerHTML = answer.data.length ? "" : `<li class="muted">${TV.esc(TV.t("common.none"))}</li>`;
     for (const a of answer.data) {
       const li = document.createElement("li");
       li.dataset.approval = a.approval_id;
       const mine = a.requested_by === me;
-      li.innerHTML = `<strong>${TV.esc(a.kind)}</strong> · ${TV.esc(TV.fmtMoney(a.value_vnd))} đ · ${TV.esc(a.requested_by)} · ${TV.esc(TV.fmtTime(a.requested_at))}
+      li.innerHTML = `<strong>${TV.esc(TV.word("approval", a.kind))}</strong> · ${TV.esc(TV.fmtMoney(a.value_vnd))} đ · ${TV.esc(a.requested_by)} · ${TV.esc(TV.fmtTime(a.requested_at))}
         <button type="button" data-do="confirm" ${mine ? "disabled" : ""}>${TV.esc(TV.t("scan.confirm"))}</button>
         <button type="button" class="secondary" data-do="reject">${TV.esc(TV.t("scan.reject"))}</button>`;
       for (const button of li.querySelectorAll("button")) {
         button.addEventListener("click", async () => {
           const r = await TV.api(`custody/approvals/${a.approval_id}/${button.dataset.do}`, { body: {}, key: TV.newKey() });
-          if (r.ok) { feedback("ok", `${TV.t("scan." + button.dataset.do)}: ${r.data.status}`); log("ok", `${a.kind} ${r.data.status}`); }
+          if (r.ok) {
+            const status = TV.word("approval_status", r.data.status);
+            feedback("ok", `${TV.t("scan." + button.dataset.do)}: ${status}`);
+            log("ok", `${TV.word("approval", a.kind)} — ${status}`);
+          }
           else feedback("error", TV.t("scan.refused", { message: TV.errText(r) }));
           refreshApprovals();
         });
@@ -222,7 +226,7 @@
       const id = localStorage.getItem("tv_scan_count");
       const r = await TV.api(`custody/counts/${id}/close`, { body: {}, key: TV.newKey() });
       if (r.ok || r.status === 404 || r.status === 409) localStorage.removeItem("tv_scan_count");
-      feedback(r.ok ? "ok" : "error", r.ok ? `${TV.t("scan.count_close")}: ${r.data.status}` : TV.errText(r));
+      feedback(r.ok ? "ok" : "error", r.ok ? `${TV.t("scan.count_close")}: ${TV.word("count_status", r.data.status)}` : TV.errText(r));
       showCount();
     });
     $("flush").addEventListener("click", flush);

@@ -109,7 +109,7 @@
     uploadKey = null;
     if (!r.ok) { $("upload-result").innerHTML = problems(r.error); return; }
     $("upload-result").innerHTML = `<p class="banner ok">${TV.esc(TV.t("seizure.created", { n: r.data.item_count }))}
-      — <a style="color:#fff" href="seizure.html?id=${r.data.seizure_id}">${TV.esc(r.data.record_number)}</a></p>`;
+      — <a href="seizure.html?id=${r.data.seizure_id}">${TV.esc(r.data.record_number)}</a></p>`;
     $("seizure-id").value = r.data.seizure_id;
     load(r.data.seizure_id);
   }
