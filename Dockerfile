@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONPATH=/app/shared:/app/services/intake:/app/services/custody:/app/services/disposal:/app/deploy
+    PYTHONPATH=/app/shared:/app/services/intake:/app/services/custody:/app/services/disposal:/app/services/audit:/app/services/web:/app/deploy
 
 WORKDIR /app
 

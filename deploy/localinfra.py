@@ -139,6 +139,9 @@ class LocalStack:
         if self.keycloak is not None:
             self.keycloak.wait_ready(timeout)
 
+    def keycloak_pid(self) -> int | None:
+        return self._keycloak_server(self._service_passwords()).pid
+
     def down(self) -> None:
         with self._exclusive():
             self._keycloak_server(self._service_passwords()).stop()

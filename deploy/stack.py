@@ -216,15 +216,19 @@ class Stack:
         return processes
 
     def _web_env(self, infra_env: Mapping[str, str]) -> dict[str, str]:
-        # A development stack: the sign-in page may mint tokens, as `make token` does.
-        return {
+        # People sign in through the identity provider; without one (--no-identity) only API clients'
+        # own bearer tokens pass the front.
+        env = {
             "TANGVAT_KAFKA_BOOTSTRAP": infra_env.get("TANGVAT_KAFKA_BOOTSTRAP", ""),
             "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(self.keys_dir / "auth.pub.pem"),
             "TANGVAT_KEYS_DIR": str(self.keys_dir),
             "TANGVAT_WEB_HTTP_PORT": str(WEB_PORT),
-            "TANGVAT_WEB_DEV_MINT_KEY_FILE": str(self.keys_dir / "auth.pem"),
+            "TANGVAT_WEB_PUBLIC_URL": f"http://127.0.0.1:{WEB_PORT}",
             "PYTHONUNBUFFERED": "1",
         }
+        if "TANGVAT_OIDC_ISSUER" in infra_env:
+            env["TANGVAT_OIDC_ISSUER"] = infra_env["TANGVAT_OIDC_ISSUER"]
+        return env
 
     def _saved_env(self) -> dict[str, str]:
         env = {}
@@ -258,7 +262,7 @@ class Stack:
             print(f"  {service:<11} http://127.0.0.1:{HTTP_PORTS[service]}/docs")
         if importlib.util.find_spec("tangvat_web") is not None:
             print(f"  {'web':<11} http://127.0.0.1:{WEB_PORT}/  (scan station, items, seizures, board, audit)")
-        print(f"  logs        {self.state / 'logs'}   tokens: make token ROLE=intake_officer")
+        print(f"  logs        {self.state / 'logs'}   API tokens: make token ROLE=intake_officer")
         if "TANGVAT_OIDC_ISSUER" in infra_env:
             self._print_sign_in(infra_env)
 
@@ -268,9 +272,13 @@ class Stack:
 
         print(f"  identity    {infra_env['TANGVAT_KEYCLOAK_URL']}  (Keycloak, realm tangvat)")
         print(f"Sign in at http://127.0.0.1:{WEB_PORT}/ with a demo account (password {DEMO_PASSWORD}):")
+        import base64
+
         for role, user in DEMO_USERS.items():
             secret = demo_totp_secret(user)
-            code = "" if secret is None else "  + a one-time code: make totp USER=" + user
+            code = "" if secret is None else (
+                f"  + a one-time code: make totp USER={user}"
+                f"  (or an authenticator app with the key {base64.b32encode(secret.encode()).decode()})")
             print(f"  {role:<16} {user}{code}")
 
     def token(self, role: str, user: str, units: list[str], warehouses: list[str], ttl: int) -> str:
@@ -290,6 +298,8 @@ class Stack:
     def status(self) -> int:
         down = 0
         rows = [("kafka", self.infra.kafka.pid), ("postgres", self.infra.postgres.pid)]
+        if "TANGVAT_OIDC_ISSUER" in self._saved_env():
+            rows.append(("keycloak", self.infra.keycloak_pid()))
         rows += [(p.name, p.pid) for p in self.processes()]
         for name, pid in rows:
             print(f"{name:<18} {f'up (pid {pid})' if pid else 'down'}")
@@ -342,7 +352,7 @@ def demo(stack: Stack, n_items: int) -> None:
             indent=2,
         )
     )
-    print(f"Token for the API (1h): {token}")
+    print(f"Token for the API (the provider's access-token lifetime; `make token ROLE=...` for another): {token}")
 
 
 def _wait_published(stack: Stack, at_least: int, timeout: float = 60.0) -> int:
@@ -390,8 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_cmd.add_argument("--ttl", type=int, default=8 * 3600)
     totp_cmd = commands.add_parser("totp", help="the current one-time code of a demo account (development realm)")
     totp_cmd.add_argument("--user", required=True)
-    parser.add_argument("--identity", action="store_true",
-                        help="with the identity provider (Keycloak): services trust only its tokens")
+    parser.add_argument("--no-identity", dest="identity", action="store_false",
+                        help="without the identity provider (Keycloak): services trust the local test issuer's "
+                             "tokens (make token mints them) and nobody can sign in on the pages")
     args = parser.parse_args(argv)
     stack = Stack(args.state, args.kafka_port, args.controller_port, args.pg_port, identity=args.identity)
     if args.command == "up":

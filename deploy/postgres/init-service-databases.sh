@@ -4,7 +4,8 @@
 # Passwords come from TANGVAT_<SERVICE>_DB_PASSWORD (see docker-compose.yml).
 set -euo pipefail
 
-for service in intake custody disposal audit; do
+# keycloak: the identity provider's own database.
+for service in intake custody disposal audit keycloak; do
   password_var="TANGVAT_${service^^}_DB_PASSWORD"
   password="${!password_var:?$password_var is not set}"
   psql -v ON_ERROR_STOP=1 -X -q --username "$POSTGRES_USER" --dbname postgres \

@@ -221,7 +221,7 @@ def totp_now(raw_secret: str, at: float | None = None) -> str:
     import pyotp
 
     totp = pyotp.TOTP(base64.b32encode(raw_secret.encode()).decode())
-    return totp.now() if at is None else totp.at(at)
+    return totp.now() if at is None else totp.at(int(at))
 
 
 def password_grant(issuer: str, username: str, password: str = DEMO_PASSWORD, *, client_id: str = CLI_CLIENT,

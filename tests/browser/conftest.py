@@ -45,7 +45,7 @@ ACCOUNTS = [
     Account("setup-kho", "warehouse_staff", (UNIT,), (WAREHOUSE,)),
     Account("officer-1", "intake_officer", (UNIT,), (WAREHOUSE,)),
     Account("kiem-toan-1", "auditor", ("*",), ("*",)),
-    *(Account(member, "board_member", (UNIT,), (), totp_secret=f"browser-totp-{member}") for member in BOARD),
+    *(Account(member, "board_member", (UNIT,), (WAREHOUSE,), totp_secret=f"browser-totp-{member}") for member in BOARD),
     Account("admin-1", "admin", (), (), totp_secret="browser-totp-admin-1"),
 ]
 SETUP = {"warehouse_staff": "setup-kho", "auditor": "kiem-toan-1", "intake_officer": "officer-1",
