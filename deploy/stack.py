@@ -278,7 +278,7 @@ class Stack:
             secret = demo_totp_secret(user)
             code = "" if secret is None else (
                 f"  + a one-time code: make totp USER={user}"
-                f"  (or an authenticator app with the key {base64.b32encode(secret.encode()).decode()})")
+                f"  (or an authenticator app with the key {base64.b32encode(secret.encode()).decode().rstrip('=')})")
             print(f"  {role:<16} {user}{code}")
 
     def token(self, role: str, user: str, units: list[str], warehouses: list[str], ttl: int) -> str:

@@ -14,6 +14,12 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
 
 
 def test_every_control_has_a_label_and_the_language_switches(page: Page, web_stack: WebStack) -> None:
+    page.goto(f"{web_stack.web}/index.html")
+    page.evaluate("localStorage.setItem('tv_lang', 'vi')")
+    page.reload()
+    expect(page.locator("#signin-button")).to_have_text("Đăng nhập / Sign in")
+    assert page.evaluate(UNLABELLED) == []
+    screenshot(page, "index-signed-out")
     sign_in(page, web_stack.web, "admin-1", lang="vi")
     screenshot(page, "signin")
     for name in PAGES:

@@ -143,6 +143,7 @@ def test_an_auditor_signs_in_and_reads_an_items_timeline(device: tuple[BrowserCo
     page_name = f"item.html?id={item['item_id']}"
     page = arrive_signed_out(context, web_stack.web, page_name, lang)
     sign_in_from_the_page(page, web_stack, "kiem-toan-1", "auditor", page_name, size, lang)
+    expect(page.locator("#item")).to_be_visible()
     expect(page.locator('dd[data-fact="item.state"]')).to_have_text("in storage" if lang == "en" else "đang lưu kho")
     expect(page.locator('#timeline tr[data-type="custody.item_received"]')).to_have_count(1)
     expect(page.locator("#timeline")).to_contain_text("kho-1")

@@ -29,15 +29,28 @@ def _form_action(page: str) -> str:
 
 
 def log_in(url: str, username: str, *, code: str | None = None) -> dict[str, str]:
-    """What a browser does on Keycloak's pages; the query the provider sends back to the front."""
+    """What a browser does on Keycloak's pages; the query the provider sends back to the front. Its cookies are
+    Secure, which a browser sends to 127.0.0.1 over plain HTTP and httpx does not: they are carried by hand."""
+    cookies: dict[str, str] = {}
+
+    def keep(answer: httpx.Response) -> httpx.Response:
+        for header in answer.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+        return answer
+
+    def jar() -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
     with httpx.Client(follow_redirects=False, timeout=30) as browser:
-        page = browser.get(url)
+        page = keep(browser.get(url))
         assert page.status_code == 200, page.text[:500]
-        answer = browser.post(_form_action(page.text), data={"username": username, "password": DEMO_PASSWORD})
+        answer = keep(browser.post(_form_action(page.text), headers=jar(),
+                                   data={"username": username, "password": DEMO_PASSWORD}))
         if code is not None:
-            assert answer.status_code == 200 and 'name="otp"' in answer.text, answer.text[:500]
-            answer = browser.post(_form_action(answer.text), data={"otp": code})
-        assert answer.status_code == 302, answer.text[:500]
+            assert answer.status_code == 200 and 'name="otp"' in answer.text, answer.text[:3000]
+            answer = keep(browser.post(_form_action(answer.text), headers=jar(), data={"otp": code}))
+        assert answer.status_code == 302, answer.text[-3000:]
         location = answer.headers["location"]
     assert location.startswith(f"{PUBLIC}/signin/callback?"), location
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}

@@ -18,6 +18,7 @@
       ? `<p class="banner error" data-code="${TV.esc(error)}">${TV.esc(TV.t("signin.failed", { reason: TV.errText({ error: { code: error }, status: 401 }) }))}</p>`
       : "";
     if (!s) {
+      document.querySelector("h1").textContent = TV.t("signin.title");
       go.classList.add("hidden");
       out.classList.remove("hidden");
       const next = nextPage();
@@ -25,6 +26,7 @@
       return;
     }
     out.classList.add("hidden");
+    document.querySelector("h1").textContent = TV.t("signin.welcome");
     status.innerHTML = `<p class="banner ok" id="signed-in">${TV.esc(TV.t("signin.ok", { user: s.user, roles: s.roles.map((r) => TV.t("role." + r)).join(", ") }))}</p>`;
     const pages = TV.PAGES.filter((p) => TV.may(p.roles));
     document.getElementById("go-list").innerHTML = pages

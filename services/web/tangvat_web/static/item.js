@@ -65,6 +65,8 @@
         <td>${TV.esc(TV.fmtTime(e.occurred_at))}</td><td>${TV.esc(e.type)}</td>
         <td>${TV.esc(e.actor_id)} <span class="muted">(${TV.esc(TV.t("role." + e.actor_role))})</span></td>
         <td>${TV.esc(where(e))}</td></tr>`).join("");
+    // Shown now: the label image below is rendered by intake's worker and may take a moment.
+    $("item").classList.remove("hidden");
     // Label reprint: intake renders the signed QR; only roles that read intake get it.
     $("label-box").classList.toggle("hidden", !i);
     if (i) {
@@ -74,7 +76,6 @@
         $("label-img").alt = `QR ${base.label_code}`;
       }
     }
-    $("item").classList.remove("hidden");
     history.replaceState(null, "", `item.html?id=${id}`);
   }
 
