@@ -76,13 +76,14 @@ bench-append: install
 
 # Schemathesis against every running service's OpenAPI (make up first), the web front's own API included:
 # every check (deploy/fuzz_checks.py adds one, schemathesis.toml tunes one) and every phase, stateful
-# included; authenticated as admin. Fails on any server error or any answer the document does not describe.
+# included; authenticated as admin (a fresh token per service: the identity provider's live 5 minutes). Fails on any server error or any answer the document does not describe.
 FUZZ_EXAMPLES ?= 10
 FUZZ_PORTS ?= 8001 8002 8003 8004 8005
 FUZZ_ARGS ?=
 fuzz: install
-	@token=$$($(PY) deploy/stack.py token --role admin) && failed="" && \
+	@failed="" && \
 	for port in $(FUZZ_PORTS); do \
+		token=$$($(PY) deploy/stack.py token --role admin) || exit 1; \
 		echo "== schemathesis http://127.0.0.1:$$port/openapi.json"; \
 		SCHEMATHESIS_HOOKS=fuzz_checks $(VENV)/bin/schemathesis run http://127.0.0.1:$$port/openapi.json \
 			--checks all --phases examples,coverage,fuzzing,stateful --max-examples $(FUZZ_EXAMPLES) \

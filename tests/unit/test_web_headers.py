@@ -19,7 +19,7 @@ from tangvat_shared.auth import Role, TokenVerifier, mint_token
 from tangvat_shared.keys import generate_private_key
 
 KEY = generate_private_key()
-SETTINGS = WebSettings(allowed_hosts=["web"], intake_url="http://intake.test")
+SETTINGS = WebSettings(allowed_hosts=["localhost"], public_url="http://web", intake_url="http://intake.test")
 
 
 def _upstream() -> FastAPI:
@@ -146,6 +146,12 @@ async def test_sign_in_sends_the_browser_to_the_provider_with_pkce(web: httpx.As
     # The provider is not reachable here: the front says so in a clear 401, never a 500.
     response = await web.get("/signin", params={"next": "/scan.html", "lang": "vi"})
     assert (response.status_code, response.json()["error"]["code"]) == (401, "identity_provider_unavailable")
+
+
+async def test_a_sign_in_started_under_another_allowed_name_moves_to_the_public_one(web: httpx.AsyncClient) -> None:
+    # Its cookie must be set where the provider sends the browser back (the public URL), or the return is refused.
+    response = await web.get("/signin", params={"next": "/scan.html"}, headers={"Host": "localhost"})
+    assert (response.status_code, response.headers["location"]) == (303, "http://web/signin?next=%2Fscan.html")
 
 
 async def test_a_cache_header_set_by_the_answer_is_kept() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import structlog
 from fastapi import APIRouter, Cookie, Depends, Query, Request
@@ -78,7 +78,13 @@ def _cookie_flags(request: Request) -> dict[str, Any]:
 @router.get("/signin", include_in_schema=False)
 async def signin(request: Request, next: Annotated[Line | None, Query()] = None,
                  lang: Annotated[Line | None, Query()] = None) -> RedirectResponse:
-    url, state = await sign_in(request).start(next, lang)
+    front = sign_in(request)
+    public = urlsplit(front.public_url)
+    if request.headers.get("host", "").lower() != public.netloc.lower():
+        # Reached by another allowed name (localhost for 127.0.0.1): the sign-in's cookie must be set on the
+        # name the provider sends the browser back to, so start again there.
+        return RedirectResponse(f"{front.public_url}{request.url.path}?{request.url.query}", status_code=303)
+    url, state = await front.start(next, lang)
     response = RedirectResponse(url, status_code=303)
     # SameSite=Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it.
     response.set_cookie(PENDING_COOKIE, state, max_age=PENDING_SECONDS,
