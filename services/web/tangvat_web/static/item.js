@@ -62,7 +62,7 @@
     const events = [...((cHist && cHist.ok && cHist.data) || []), ...((iHist && iHist.ok && iHist.data) || [])]
       .sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
     $("timeline").querySelector("tbody").innerHTML = events.map((e) => `<tr data-type="${TV.esc(e.type)}">
-        <td>${TV.esc(TV.fmtTime(e.occurred_at))}</td><td>${TV.esc(e.type)}</td>
+        <td>${TV.esc(TV.fmtTime(e.occurred_at))}</td><td>${TV.esc(TV.word("event", e.type))}</td>
         <td>${TV.esc(e.actor_id)} <span class="muted">(${TV.esc(TV.t("role." + e.actor_role))})</span></td>
         <td>${TV.esc(where(e))}</td></tr>`).join("");
     // Shown now: the label image below is rendered by intake's worker and may take a moment.
