@@ -182,7 +182,9 @@
         button.addEventListener("click", async () => {
           const r = await TV.api(`custody/approvals/${a.approval_id}/${button.dataset.do}`, { body: {}, key: TV.newKey() });
           if (r.ok) {
-            const status = TV.word("approval_status", r.data.status);
+            // A confirmation answers with what it did (the item's new state); a rejection with "rejected".
+            const key = `approval_status.${r.data.status}`;
+            const status = TV.t(key) !== key ? TV.t(key) : TV.word("state", r.data.status);
             feedback("ok", `${TV.t("scan." + button.dataset.do)}: ${status}`);
             log("ok", `${TV.word("approval", a.kind)} — ${status}`);
           }
