@@ -18,7 +18,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from tangvat_shared.envelope import Actor
-from tangvat_shared.errors import Forbidden, Unauthenticated
+from tangvat_shared.errors import Forbidden, NotFound, Unauthenticated
 
 ALGORITHM = "EdDSA"
 AUDIENCE = "tangvat"
@@ -69,6 +69,19 @@ class Principal:
     def require_unit(self, unit: str) -> None:
         if not self.may_act_for_unit(unit):
             raise Forbidden(f"not allowed for unit {unit}", code="unit_scope")
+
+    def require_visible_unit(self, unit: str | None, unknown: NotFound) -> None:
+        """Something kept for `unit` that the caller named by its id: outside the caller's units it does not
+        exist for them. `unknown` is the very answer an unknown id gets, so a refusal never says where
+        something is. `unit` None (nothing known of where it belongs) is visible to all-unit callers only."""
+        if not (self.may_act_for_unit(unit) if unit is not None else Role.ADMIN in self.roles or ALL in self.units):
+            raise unknown
+
+
+def canonical_user_id(user_id: str) -> str:
+    """A person's id as compared by the rules: the identity provider's usernames are lower-case and unique,
+    and an id that differs from one only by case or surrounding whitespace is that same person."""
+    return user_id.strip().lower()
 
 
 class Verifier(Protocol):

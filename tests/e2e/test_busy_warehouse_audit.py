@@ -26,6 +26,7 @@ from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
     BIN,
+    EXECUTED_ON,
     MEMBERS,
     SECOND_STAFF,
     WAREHOUSE,
@@ -39,6 +40,7 @@ from tests.support.world import (
     propose,
     staff,
     wait_status,
+    witnessed,
 )
 
 SHELF = f"{WAREHOUSE}.F-1"
@@ -182,14 +184,14 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
         await hand_over(world, token, batch_id)
     await hand_over(world, token, cancelled, labels=[label(cancelled_handed)])
     witnesses = (f"witness-{uuid.uuid4().hex[:8]}", f"witness-{uuid.uuid4().hex[:8]}")
-    r = await world.disposal.post(f"/batches/{destroy}/execution", headers=member(token),
-                                  json=destruction(witnesses))
+    await witnessed(world, token, destroy, witnesses)
+    r = await world.disposal.post(f"/batches/{destroy}/execution", headers=member(token), json=destruction())
     assert r.status_code == 200, r.text
     r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token), json={
-        "executed_on": "2022-11-20", "proceeds_vnd": 3_500_000, "buyer_reference": "HĐ-ĐG-2022/118"})
+        "executed_on": EXECUTED_ON, "proceeds_vnd": 3_500_000, "buyer_reference": "HĐ-ĐG-2022/118"})
     assert r.status_code == 200, r.text
     r = await world.disposal.post(f"/batches/{give_back}/execution", headers=member(token), json={
-        "executed_on": "2022-11-21", "owner_name": "Công ty TNHH XYZ", "receipt_reference": "Biên nhận 6/2022"})
+        "executed_on": EXECUTED_ON, "owner_name": "Công ty TNHH XYZ", "receipt_reference": "Biên nhận 6/2022"})
     assert r.status_code == 200, r.text
     r = await world.disposal.post(f"/batches/{cancelled}/cancel", headers=member(token, MEMBERS[1]),
                                   json={"reason": "Có khiếu nại mới"})

@@ -17,6 +17,7 @@ from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
     DISPOSAL_TEAM,
+    EXECUTED_ON,
     MEMBERS,
     WAREHOUSE,
     SeizureFactory,
@@ -29,6 +30,7 @@ from tests.support.world import (
     member,
     propose,
     wait_status,
+    witnessed,
 )
 
 SHELF_BIN = f"{WAREHOUSE}.E-1"
@@ -147,8 +149,9 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
     assert confirmed.status_code == 200 and confirmed.json()["items"] == 5, confirmed.text
     await wait_status(world, token, destroy_id, "ready", lambda b: b["handed_over"] == 5)
     # Witnesses of this raid only: the world is shared, and the previous destruction's pair may not return.
+    await witnessed(world, token, destroy_id, ("witness-raid-1", "witness-raid-2"))
     r = await world.disposal.post(f"/batches/{destroy_id}/execution", headers=member(token),
-                                  json=destruction(("witness-raid-1", "witness-raid-2"), confirmed_item_ids=destroyed))
+                                  json=destruction(confirmed_item_ids=destroyed))
     assert r.status_code == 200, r.text
     await wait_status(world, token, destroy_id, "executed", lambda b: b["outcomes"] == {"disposed": 5})
 
@@ -161,7 +164,7 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
     await wait_status(world, token, auction_id, "ready")
     await hand_over(world, token, auction_id)
     r = await world.disposal.post(f"/batches/{auction_id}/execution", headers=member(token), json={
-        "executed_on": "2022-11-20", "proceeds_vnd": 48_500_000, "buyer_reference": "HĐ-ĐG-2022/117"})
+        "executed_on": EXECUTED_ON, "proceeds_vnd": 48_500_000, "buyer_reference": "HĐ-ĐG-2022/117"})
     assert r.status_code == 200, r.text
     executed = await wait_status(world, token, auction_id, "executed", lambda b: sum(b["outcomes"].values()) == 4)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -242,10 +243,31 @@ async def approve(world: World, token: TokenFactory, batch_id: str, voters: list
         assert r.status_code == 200, r.text
 
 
-def destruction(witnesses: tuple[str, ...] = ("witness-a", "witness-b"), **extra: Any) -> dict[str, Any]:
-    return {"executed_on": "2022-10-15", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
-            "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in witnesses],
+# An execution is dated after the board's approval and not in the future: the tests execute today.
+EXECUTED_ON = datetime.now(UTC).date().isoformat()
+
+
+def destruction(**extra: Any) -> dict[str, Any]:
+    """What the person recording a destruction states; its witnesses confirm on their own (`witness`)."""
+    return {"executed_on": EXECUTED_ON, "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
             "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}], **extra}
+
+
+def witness_headers(token: TokenFactory, user: str, units: tuple[str, ...] = (UNIT,)) -> dict[str, str]:
+    """A destruction's witness signed in as themselves (an auditor of the unit: never custody's staff)."""
+    return bearer(token("auditor", user=user, units=units))
+
+
+async def witness(world: World, token: TokenFactory, batch_id: str, *users: str) -> list[httpx.Response]:
+    """Each of `users` confirms attending the batch's destruction from their own session; the answers."""
+    return [await world.disposal.post(f"/batches/{batch_id}/execution/witnesses", headers=witness_headers(token, u),
+                                      json={"name": f"Ông {u}", "organisation": "Sở Tài chính"}) for u in users]
+
+
+async def witnessed(world: World, token: TokenFactory, batch_id: str,
+                    users: tuple[str, ...] = ("witness-a", "witness-b")) -> None:
+    for r in await witness(world, token, batch_id, *users):
+        assert r.status_code == 200, r.text
 
 
 async def hand_over(world: World, token: TokenFactory, batch_id: str, *, labels: list[str] | None = None,

@@ -210,10 +210,13 @@ def test_a_reserving_batch_with_nothing_pending_becomes_ready() -> None:
 # --- execution -------------------------------------------------------------------------------------
 
 
+WITNESSES = [{"user_id": "w1", "name": "A", "organisation": None}, {"user_id": "w2", "name": "B", "organisation": None}]
+APPROVED_AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
+EXECUTED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
 def destruction(**overrides: Any) -> dict[str, Any]:
     return {"executed_on": "2026-12-01", "place": "Bãi Phong Khê", "destruction_method": "crush",
-            "witnesses": [{"user_id": "w1", "name": "A", "organisation": None},
-                          {"user_id": "w2", "name": "B", "organisation": None}],
             "evidence": [{"sha256": "a" * 64, "name": "video.mp4", "kind": "video"}],
             "proceeds_vnd": None, "buyer_reference": None, "receiving_agency": None,
             "acknowledgement_reference": None, "owner_name": None, "receipt_reference": None, **overrides}
@@ -222,11 +225,14 @@ def destruction(**overrides: Any) -> dict[str, Any]:
 def execute(execution: dict[str, Any] | None = None, *, status: str = "ready", method: str = "destroy",
             reserved: list[uuid.UUID] | None = None, waiting: list[uuid.UUID] | None = None,
             confirmed: list[uuid.UUID] | None = None, in_chain: dict[str, str] | None = None,
-            previous: list[str] | None = None) -> tuple[domain_execution.Execution, list[Any]]:
-    return domain_execution.execute(proposed_batch(status=status, method=method),
+            previous: list[str] | None = None, witnessed: list[dict[str, Any]] | None = None,
+            approved_at: datetime | None = APPROVED_AT, now: datetime = EXECUTED_AT,
+            ) -> tuple[domain_execution.Execution, list[Any]]:
+    return domain_execution.execute(proposed_batch(status=status, method=method, decided_at=approved_at),
                                     destruction() if execution is None else execution, confirmed=confirmed,
                                     reserved=[uuid.uuid4()] if reserved is None else reserved,
-                                    not_handed_over=waiting or [], in_chain=in_chain or {}, previous_pair=previous)
+                                    not_handed_over=waiting or [], in_chain=in_chain or {}, previous_pair=previous,
+                                    witnessed=WITNESSES if witnessed is None else witnessed, now=now)
 
 
 def test_illegal_transition_executing_a_batch_not_ready() -> None:
@@ -280,7 +286,76 @@ def test_evidence_required() -> None:
 def test_witness_rules(witnesses: list[str], in_chain: dict[str, str], previous: list[str] | None, code: str) -> None:
     people = [{"user_id": w, "name": w, "organisation": None} for w in witnesses]
     with pytest.raises(RuleViolation) as refused:
-        execute(destruction(witnesses=people), in_chain=in_chain, previous=previous)
+        execute(witnessed=people, in_chain=in_chain, previous=previous)
+    assert code_of(refused) == code
+
+
+@pytest.mark.parametrize(("witnesses", "previous", "code"), [
+    (["w1", "W1 "], None, "too_few_witnesses"),
+    (["w1", " W2"], ["w2", "w1"], "same_witness_pair"),
+    (["Staff-1 ", "w2"], None, "witness_in_chain_of_custody"),
+])
+def test_witness_rules_compare_people_not_spellings(witnesses: list[str], previous: list[str] | None,
+                                                     code: str) -> None:
+    # The chain as the store finds it: by canonical id, whatever spelling the witness came with.
+    in_chain = {"staff-1": "item-9"} if code == "witness_in_chain_of_custody" else {}
+    people = [{"user_id": w, "name": w, "organisation": None} for w in witnesses]
+    with pytest.raises(RuleViolation) as refused:
+        execute(witnessed=people, in_chain=in_chain, previous=previous)
+    assert code_of(refused) == code
+
+
+def test_a_destructions_witnesses_are_the_confirmed_ones_whatever_the_body_says() -> None:
+    done, _ = execute(destruction(witnesses=[{"user_id": "someone-typed", "name": "X", "organisation": None}]))
+    assert [w["user_id"] for w in done.record["witnesses"]] == ["w1", "w2"]
+
+
+@pytest.mark.parametrize(("executed_on", "approved_at", "code"), [
+    ("1900-01-01", APPROVED_AT, "executed_before_approval"),
+    ("2026-11-28", APPROVED_AT, "executed_before_approval"),
+    ("2026-12-01", None, "executed_before_approval"),
+    ("2026-12-03", APPROVED_AT, "executed_in_future"),
+    ("2099-01-01", APPROVED_AT, "executed_in_future"),
+])
+def test_the_execution_date_is_after_the_approval_and_not_in_the_future(executed_on: str,
+                                                                         approved_at: datetime | None,
+                                                                         code: str) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        execute(destruction(executed_on=executed_on), approved_at=approved_at)
+    assert code_of(refused) == code
+
+
+def test_the_execution_date_may_be_the_approvals_day_or_a_local_tomorrow() -> None:
+    for executed_on in ("2026-11-30", "2026-12-01", "2026-12-02"):  # 10:00 UTC is already the 2nd east of +14
+        execute(destruction(executed_on=executed_on))
+
+
+def confirm(batch: dict[str, Any] | None = None, *, user: str = "w3", confirmed: tuple[str, ...] = (),
+            in_chain: str | None = None) -> tuple[dict[str, Any], list[Any]]:
+    return domain_execution.confirm_witness(batch or proposed_batch(status="ready"),
+                                            {"user_id": user, "name": "C", "organisation": "Sở Tài chính"},
+                                            confirmed=confirmed, in_chain=in_chain)
+
+
+def test_a_witness_confirms_as_their_canonical_self() -> None:
+    kept, drafts = confirm(user=" W3 ")
+    assert kept == {"user_id": "w3", "name": "C", "organisation": "Sở Tài chính"}
+    assert [d.type for d in drafts] == ["disposal.execution_witnessed"]
+    assert drafts[0].data["witness"]["user_id"] == "w3"
+    check_drafts(drafts)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "code"), [
+    ({"batch": {"status": "reserving"}}, Conflict, "not_ready"),
+    ({"batch": {"status": "ready", "method": "auction"}}, RuleViolation, "no_witnesses_needed"),
+    ({"confirmed": ("w3",), "user": "W3"}, Conflict, "already_witnessed"),
+    ({"in_chain": "item-9"}, RuleViolation, "witness_in_chain_of_custody"),
+])
+def test_witness_confirmation_rules(kwargs: dict[str, Any], error: type[DomainError], code: str) -> None:
+    if "batch" in kwargs:
+        kwargs["batch"] = proposed_batch(**kwargs["batch"])
+    with pytest.raises(error) as refused:
+        confirm(**kwargs)
     assert code_of(refused) == code
 
 
@@ -295,9 +370,9 @@ def test_a_destruction_executes_its_reserved_items_and_keeps_its_witness_pair() 
 
 
 def test_a_return_releases_its_items_without_witnesses() -> None:
-    done, drafts = execute(destruction(place=None, destruction_method=None, witnesses=[], evidence=[],
+    done, drafts = execute(destruction(place=None, destruction_method=None, evidence=[],
                                        owner_name="Công ty A", receipt_reference="BN-1"), method="return")
-    assert done.witness_pair is None
+    assert done.witness_pair is None and done.record["witnesses"] == []
     assert (drafts[1].data["method"], drafts[1].data["outcome"]) == ("return", "released")
 
 

@@ -52,11 +52,31 @@ def test_without_a_confiscation_decision_only_perishable_or_hazardous_goods_take
 
 def test_every_refusal_names_the_rule_and_the_item() -> None:
     assert rules(None) == {Rule.UNKNOWN_ITEM}
-    broken = item(custody_state="checked_out", on_hold=True, batch_id="b", seizing_unit="QLTT-HN")
-    assert rules(broken) == {Rule.NOT_IN_STORAGE, Rule.ON_LEGAL_HOLD, Rule.ALREADY_IN_BATCH, Rule.OTHER_UNIT}
+    broken = item(custody_state="checked_out", on_hold=True, batch_id="b")
+    assert rules(broken) == {Rule.NOT_IN_STORAGE, Rule.ON_LEGAL_HOLD, Rule.ALREADY_IN_BATCH}
     refusals = domain.check_eligibility(["a", "b"], {"a": item()}, method=Method.DESTROY, emergency=False,
                                         unit="QLTT-BN")
     assert [r.as_json() | {"detail": ""} for r in refusals] == [{"item_id": "b", "rule": "unknown_item", "detail": ""}]
+
+
+def test_another_units_item_is_unknown_to_the_board_and_says_nothing_of_where_it_is() -> None:
+    elsewhere = item(custody_state="checked_out", on_hold=True, seizing_unit="QLTT-HN")
+    [refusal] = domain.refusals_for("i-1", elsewhere, method=Method.DESTROY, emergency=False, unit="QLTT-BN")
+    assert refusal == domain.refusals_for("i-1", None, method=Method.DESTROY, emergency=False, unit="QLTT-BN")[0]
+    assert refusal.rule is Rule.UNKNOWN_ITEM and "QLTT-HN" not in refusal.detail
+    # A filter over another unit's seizure matches nothing of it (no ids listed).
+    rows = [{"item_id": "a", "seizing_unit": "QLTT-BN"}, {"item_id": "b", "seizing_unit": "QLTT-HN"}]
+    assert [r["item_id"] for r in domain.of_unit(rows, "QLTT-BN")] == ["a"]
+
+
+def test_board_members_and_voters_are_compared_as_people_not_spellings() -> None:
+    with pytest.raises(RuleViolation) as twice:
+        domain.check_board(["board-2", "Board-2 "], 1, 1)
+    assert twice.value.code == "duplicate_member"
+    with pytest.raises(RuleViolation) as own:
+        domain.check_voter("chair", proposer="Chair ", board_members=["chair", "b"])
+    assert own.value.code == "proposer_cannot_vote"
+    domain.check_voter("b", proposer="a", board_members=["a", " B"])
 
 
 def test_quorum_approves_and_k_rejections_reject() -> None:

@@ -25,6 +25,7 @@ from tangvat_disposal.schemas import (
     ItemOut,
     ProposalIn,
     VoteIn,
+    WitnessIn,
 )
 from tangvat_disposal.service import Disposal
 from tangvat_shared.auth import Principal, Role, Verifier
@@ -37,6 +38,8 @@ from tangvat_shared.types import Code, NonBlankLine
 BoardMember = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
 Admin = Annotated[Principal, Depends(require_roles())]
 Reader = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER, Role.AUDITOR))]
+# A destruction's witnesses: board members and auditors of the unit (never custody's staff, who handle the goods).
+Witness = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER, Role.AUDITOR))]
 IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -120,6 +123,14 @@ async def drop_item(request: Request, principal: BoardMember, batch_id: uuid.UUI
 async def execute(request: Request, principal: BoardMember, batch_id: uuid.UUID, body: ExecutionIn,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda d, x: service.execute(d, x, batch_id, body))
+
+
+@router.post("/batches/{batch_id}/execution/witnesses", status_code=200, response_model=CommandOut,
+             responses=ERRORS, summary="A witness, signed in as themselves, confirms attending the destruction")
+async def confirm_witness(request: Request, principal: Witness, batch_id: uuid.UUID, body: WitnessIn,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda d, x: service.confirm_witness(d, x, batch_id, body))
 
 
 @router.get("/batches/{batch_id}/certificate.pdf", responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
@@ -115,7 +116,6 @@ class Rule(StrEnum):
     RETURN_NEEDS_RELEASE_ORDER = "return_needs_release_order"
     METHOD_NOT_ALLOWED_FOR_CATEGORY = "method_not_allowed_for_category"
     EMERGENCY_NOT_PERISHABLE_OR_HAZARDOUS = "emergency_needs_perishable_or_hazardous"
-    OTHER_UNIT = "item_of_another_unit"
 
 
 @dataclass(frozen=True)
@@ -131,15 +131,14 @@ class Refusal:
 def refusals_for(item_id: str, item: Mapping[str, Any] | None, *, method: Method, emergency: bool,
                  unit: str) -> list[Refusal]:
     """Every rule the item breaks for this proposal (empty: eligible)."""
-    if item is None:
+    if item is None or item["seizing_unit"] != unit:
+        # Another unit's item is unknown to this unit's board: the same refusal, nothing about where it is.
         return [Refusal(item_id, Rule.UNKNOWN_ITEM, "no intake registration seen for this item")]
     out: list[Refusal] = []
 
     def refuse(rule: Rule, detail: str) -> None:
         out.append(Refusal(item_id, rule, detail))
 
-    if item["seizing_unit"] != unit:
-        refuse(Rule.OTHER_UNIT, f"item belongs to unit {item['seizing_unit']}, batch to {unit}")
     if item["custody_state"] != "in_storage":
         refuse(Rule.NOT_IN_STORAGE, f"custody state is {item['custody_state'] or 'not received'}")
     if item["on_hold"]:
@@ -160,6 +159,11 @@ def refusals_for(item_id: str, item: Mapping[str, Any] | None, *, method: Method
             refuse(Rule.EMERGENCY_NOT_PERISHABLE_OR_HAZARDOUS,
                    "the emergency path is only for perishable or hazardous goods")
     return out
+
+
+def of_unit(rows: Iterable[Mapping[str, Any]], unit: str) -> list[Mapping[str, Any]]:
+    """The read model's rows a unit's board may see: a filter over another unit's seizure matches nothing."""
+    return [r for r in rows if r["seizing_unit"] == unit]
 
 
 def check_eligibility(item_ids: Sequence[str], items: Mapping[str, Mapping[str, Any]], *, method: Method,
@@ -246,7 +250,7 @@ def propose(proposal: Proposal, *, batch_id: uuid.UUID, proposer: str, board: Bo
 
 
 def check_board(members: Sequence[str], quorum: int, rejections_to_reject: int) -> None:
-    if len(set(members)) != len(members):
+    if len({canonical_user_id(m) for m in members}) != len(members):
         raise RuleViolation("board members must be distinct people", code="duplicate_member")
     if quorum > len(members) or rejections_to_reject > len(members):
         raise RuleViolation("quorum and rejection threshold cannot exceed the number of members",
@@ -258,9 +262,10 @@ def board_configured(unit: str, board: Mapping[str, Any]) -> Draft:
 
 
 def check_voter(member: str, *, proposer: str, board_members: Iterable[str]) -> None:
-    if member == proposer:
+    # People compared by canonical id: a board list typed "Member-2 " still names member-2, once.
+    if canonical_user_id(member) == canonical_user_id(proposer):
         raise RuleViolation("the proposer never votes on its own batch", code="proposer_cannot_vote")
-    if member not in set(board_members):
+    if canonical_user_id(member) not in {canonical_user_id(m) for m in board_members}:
         raise RuleViolation("only members of the unit's board vote", code="not_a_board_member")
 
 
@@ -306,7 +311,7 @@ def vote(batch: Mapping[str, Any], cast: Sequence[Vote], new: Vote, *, board_mem
     batch_id: uuid.UUID = batch["batch_id"]
     check_voting_open(batch["status"], batch["deadline"], new.cast_at)
     check_voter(new.member, proposer=batch["proposer"], board_members=board_members)
-    if any(v.member == new.member for v in cast):
+    if any(canonical_user_id(v.member) == canonical_user_id(new.member) for v in cast):
         raise Conflict("this member has already voted on the batch", code="already_voted")
     subject = subject_of(batch_id)
     drafts = [Draft("disposal.vote_cast", subject, {"batch_id": str(batch_id), "member": new.member,

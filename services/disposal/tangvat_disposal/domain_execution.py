@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tangvat_disposal.domain import MAX_LISTED, BatchStatus, chunked, guard, subject_of
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.disposal import Method
@@ -29,22 +31,66 @@ REQUIRED_BY_METHOD: dict[Method, tuple[str, ...]] = {
 
 def check_witnesses(witness_ids: Sequence[str], *, in_chain: Mapping[str, str],
                     previous_pair: Sequence[str] | None) -> None:
-    """At least two distinct witnesses, none who handled a destroyed item, not the last destruction's pair."""
-    if len(set(witness_ids)) < 2:
+    """At least two distinct witnesses, none who handled a destroyed item, not the last destruction's pair.
+
+    People are compared by their canonical ids: `"Staff-1 "` is `staff-1`, whoever typed it."""
+    distinct = {canonical_user_id(w) for w in witness_ids}
+    if len(distinct) < 2:
         raise RuleViolation("a destruction needs at least two distinct witnesses", code="too_few_witnesses")
-    if in_chain:
+    hits = {canonical_user_id(w): i for w, i in in_chain.items()}
+    if hits:
         raise RuleViolation("a witness is in the chain of custody of a destroyed item",
                             code="witness_in_chain_of_custody",
-                            details=[{"witness": w, "item_id": i} for w, i in sorted(in_chain.items())])
+                            details=[{"witness": w, "item_id": i} for w, i in sorted(hits.items())])
     # No pair of witnesses repeats from one destruction to the next (adding a third does not help).
-    repeated = set(previous_pair or ()) & set(witness_ids)
+    repeated = {canonical_user_id(w) for w in previous_pair or ()} & distinct
     if len(repeated) >= 2:
         raise RuleViolation("two witnesses of the previous destruction attend this one again",
                             code="same_witness_pair", details={"repeated": sorted(repeated)})
 
 
-def witness_ids(execution: Mapping[str, Any]) -> list[str]:
-    return [str(w["user_id"]) for w in execution.get("witnesses") or ()]
+def witness_ids(witnesses: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [canonical_user_id(str(w["user_id"])) for w in witnesses]
+
+
+def confirm_witness(batch: Mapping[str, Any], witness: Mapping[str, Any], *, confirmed: Iterable[str],
+                    in_chain: str | None) -> tuple[dict[str, Any], list[Draft]]:
+    """A witness confirms, from their own session, attending a ready destruction. `witness`: user_id (the
+    session's), name, organisation; `confirmed`: who already did; `in_chain`: an item they handled, if any.
+    Returns the witness as kept (canonical id) and the event."""
+    if batch["status"] != BatchStatus.READY:
+        raise Conflict(f"the batch is {batch['status']}, witnesses confirm a ready batch's destruction",
+                       code="not_ready")
+    if batch["method"] != Method.DESTROY:
+        raise RuleViolation("only a destruction is witnessed", code="no_witnesses_needed")
+    kept = {"user_id": canonical_user_id(str(witness["user_id"])), "name": witness["name"],
+            "organisation": witness.get("organisation")}
+    if not kept["user_id"]:
+        raise InvalidInput("a witness needs an id", code="invalid_input")
+    if kept["user_id"] in {canonical_user_id(c) for c in confirmed}:
+        raise Conflict("this witness has already confirmed", code="already_witnessed")
+    if in_chain is not None:
+        raise RuleViolation("a witness is in the chain of custody of a destroyed item",
+                            code="witness_in_chain_of_custody",
+                            details=[{"witness": kept["user_id"], "item_id": in_chain}])
+    batch_id: uuid.UUID = batch["batch_id"]
+    return kept, [Draft("disposal.execution_witnessed", subject_of(batch_id),
+                        {"batch_id": str(batch_id), "witness": kept})]
+
+
+# An execution's date is a local date: it may run ahead of UTC by the widest time zone (UTC+14) and a
+# little clock skew, never more; and nothing is executed before the board approved it (the approval's
+# local date may be behind UTC by up to 12 hours).
+AHEAD_OF_UTC = timedelta(hours=14, minutes=5)
+BEHIND_UTC = timedelta(hours=12)
+
+
+def check_executed_on(executed_on: date, *, approved_at: datetime | None, now: datetime) -> None:
+    if executed_on > (now + AHEAD_OF_UTC).date():
+        raise RuleViolation(f"the execution date {executed_on} is in the future", code="executed_in_future")
+    if approved_at is None or executed_on < (approved_at - BEHIND_UTC).date():
+        raise RuleViolation(f"the execution date {executed_on} is before the board's approval",
+                            code="executed_before_approval")
 
 
 def check_execution_fields(method: Method, execution: Mapping[str, Any]) -> None:
@@ -83,22 +129,27 @@ class Execution:
 
 
 def execute(batch: Mapping[str, Any], execution: Mapping[str, Any], *, confirmed: Iterable[uuid.UUID] | None,
-            reserved: Sequence[uuid.UUID], not_handed_over: Sequence[uuid.UUID], in_chain: Mapping[str, str],
-            previous_pair: Sequence[str] | None) -> tuple[Execution, list[Draft]]:
+            reserved: Sequence[uuid.UUID], not_handed_over: Sequence[uuid.UUID],
+            witnessed: Sequence[Mapping[str, Any]], in_chain: Mapping[str, str], previous_pair: Sequence[str] | None,
+            now: datetime) -> tuple[Execution, list[Draft]]:
     """Execute a ready batch's reserved items. `execution`: the request's fields as JSON (without the scan),
-    `in_chain`: the witnesses who handled one of the items (looked up for destructions only)."""
+    `witnessed`: the witnesses who confirmed from their own sessions, `in_chain`: those of them who handled one
+    of the items (looked up for destructions only); `batch["decided_at"]` is the board's approval."""
     guard(batch["status"], BatchStatus.EXECUTED)
     method = Method(batch["method"])
     check_execution_fields(method, execution)
+    check_executed_on(date.fromisoformat(str(execution["executed_on"])), approved_at=batch.get("decided_at"),
+                      now=now)
     check_handed_over(reserved, not_handed_over)
     check_confirmation(confirmed, reserved)
-    witnesses = witness_ids(execution)
+    witnesses = witness_ids(witnessed)
     if method is Method.DESTROY:
         if not execution.get("evidence"):
             raise RuleViolation("a destruction needs evidence (photos, video) by SHA-256", code="evidence_required")
         check_witnesses(witnesses, in_chain=in_chain, previous_pair=previous_pair)
     batch_id: uuid.UUID = batch["batch_id"]
-    record = {"batch_id": str(batch_id), "method": method.value, "item_count": len(reserved), **execution}
+    record = {"batch_id": str(batch_id), "method": method.value, "item_count": len(reserved), **execution,
+              "witnesses": [dict(w) for w in witnessed] if method is Method.DESTROY else []}
     destruction = execution.get("destruction_method")
     described = f"{method.value}/{destruction}" if destruction else method.value
     outcome = "released" if method is Method.RETURN else "disposed"

@@ -12,6 +12,7 @@ import asyncpg
 from tangvat_disposal import SERVICE, store
 from tangvat_disposal.domain import Reservation
 from tangvat_disposal.service import ready_if_answered
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.command import Draft, record
 from tangvat_shared.consumer import Event, Handler
 from tangvat_shared.envelope import Actor
@@ -47,6 +48,11 @@ async def legal_status_recorded(conn: asyncpg.Connection, events: Sequence[Event
                                     [d.decision_number for d in latest.values()], datetime.now(UTC))
 
 
+# The people a custody item event names besides its actor; each is in the item's chain of custody (kept by
+# canonical id, as the witness rules compare people).
+CHAIN_FIELDS = ("requested_by", "confirmed_by", "recipient")
+
+
 def _item_id(event: Event) -> uuid.UUID:
     item_id = getattr(event.data, "item_id", None)
     assert isinstance(item_id, uuid.UUID)
@@ -62,14 +68,14 @@ async def custody_item_event(conn: asyncpg.Connection, events: Sequence[Event]) 
         await store.set_custody_state(conn, item_ids, transition.target.value)
     if transition.hold in (HoldRule.PLACES, HoldRule.LIFTS):
         await store.set_hold(conn, item_ids, transition.hold is HoldRule.PLACES)
-    people = [(i, e.envelope.actorid) for i, e in zip(item_ids, events, strict=True)
+    people = [(i, canonical_user_id(e.envelope.actorid)) for i, e in zip(item_ids, events, strict=True)
               if e.envelope.actorrole != "system"]
-    # The second person of a two-person rule touched the item too.
+    # The second person of a two-person rule touched the item too, and so did whoever a handover gave it to.
     for item_id, event in zip(item_ids, events, strict=True):
-        for name in ("requested_by", "confirmed_by"):
+        for name in CHAIN_FIELDS:
             value = getattr(event.data, name, None)
-            if isinstance(value, str) and value:
-                people.append((item_id, value))
+            if isinstance(value, str) and value.strip():
+                people.append((item_id, canonical_user_id(value)))
     if people:
         await store.add_custody_actors(conn, [p[0] for p in people], [p[1] for p in people])
 

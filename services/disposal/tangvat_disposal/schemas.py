@@ -18,7 +18,9 @@ class Input(BaseModel):
 
 
 class WitnessIn(Input):
-    user_id: ShortText
+    """A witness confirms attending a destruction from their own session: their id is the session's, so the
+    body has none (a body naming a person is refused)."""
+
     name: ShortText
     organisation: ShortText | None = None
 
@@ -86,7 +88,7 @@ class ExecutionIn(Input):
     # destroy
     place: ShortText | None = None
     destruction_method: DestructionMethod | None = None
-    witnesses: list[WitnessIn] = Field(default_factory=list, max_length=20)
+    # No `witnesses`: each confirms with their own session (POST /batches/{id}/execution/witnesses).
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
     # Per-item confirmation by scan: when given it must name exactly the reserved items.
     confirmed_item_ids: list[uuid.UUID] | None = Field(default=None, max_length=100_000)

@@ -350,13 +350,32 @@ async def mark_executed(conn: asyncpg.Connection, batch_id: uuid.UUID, item_ids:
 
 
 async def chain_hits(conn: asyncpg.Connection, item_ids: list[uuid.UUID], user_ids: list[str]) -> dict[str, str]:
-    """For each of `user_ids` in the chain of custody of any of `item_ids`: one such item."""
+    """For each of `user_ids` (canonical) in the chain of custody of any of `item_ids`: one such item. The
+    chain is compared canonically too: an id recorded as `"Staff-1 "` is `staff-1`."""
     rows = await conn.fetch(
-        """SELECT user_id, min(item_id::text) AS item_id FROM custody_actor
-           WHERE user_id = ANY($2::text[]) AND item_id = ANY($1::uuid[]) GROUP BY user_id""",
+        """SELECT lower(btrim(user_id)) AS user_id, min(item_id::text) AS item_id FROM custody_actor
+           WHERE lower(btrim(user_id)) = ANY($2::text[]) AND item_id = ANY($1::uuid[])
+           GROUP BY lower(btrim(user_id))""",
         item_ids, user_ids,
     )
     return {r["user_id"]: r["item_id"] for r in rows}
+
+
+async def insert_witness(conn: asyncpg.Connection, batch_id: uuid.UUID, witness: dict[str, Any], at: datetime
+                         ) -> bool:
+    """False when this witness had already confirmed (two confirmations at once: the key decides)."""
+    status = await conn.execute(
+        """INSERT INTO batch_witness (batch_id, user_id, name, organisation, confirmed_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+        batch_id, witness["user_id"], witness["name"], witness["organisation"], at,
+    )
+    return bool(status == "INSERT 0 1")
+
+
+async def witnesses(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch("""SELECT user_id, name, organisation FROM batch_witness WHERE batch_id = $1
+                               ORDER BY confirmed_at, user_id""", batch_id)
+    return [dict(r) for r in rows]
 
 
 async def previous_witnesses(conn: asyncpg.Connection, unit: str) -> list[str] | None:

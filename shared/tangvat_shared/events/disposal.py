@@ -148,6 +148,14 @@ class Witness(EventData):
     organisation: ShortText | None = None
 
 
+class ExecutionWitnessed(EventData):
+    """A witness, signed in as themselves, confirmed attending a batch's destruction (their id is their
+    session's, never a name someone else typed); the execution names the witnesses who confirmed."""
+
+    batch_id: uuid.UUID
+    witness: Witness
+
+
 class Evidence(EventData):
     sha256: Sha256Hex
     name: ShortText

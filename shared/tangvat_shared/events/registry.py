@@ -94,6 +94,7 @@ _DISPOSAL_RECORD_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "disposal.batch_rejected": disposal.BatchDecided,
     "disposal.batch_ready": disposal.BatchReady,
     "disposal.batch_executed": disposal.BatchExecuted,
+    "disposal.execution_witnessed": disposal.ExecutionWitnessed,
 }
 
 for _type, _model in {**_INTAKE_EVENTS, **custody.ITEM_EVENTS, **custody.OTHER_EVENTS, **_DISPOSAL_EVENTS,

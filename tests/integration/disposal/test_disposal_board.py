@@ -4,6 +4,7 @@ and concurrent votes that never overshoot the quorum."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from tests.support.tokens import TokenFactory, bearer
@@ -37,7 +38,8 @@ async def test_the_proposer_never_votes_a_member_votes_once_and_outsiders_not_at
     assert await _vote(world, token, batch_id, MEMBERS[1]) == (409, "already_voted")
     assert await _vote(world, token, batch_id, MEMBERS[1], "reject") == (409, "already_voted")
     assert await _vote(world, token, batch_id, "not-on-board") == (422, "not_a_board_member")
-    assert await _vote(world, token, batch_id, MEMBERS[2], units=("QLTT-HN",)) == (403, "unit_scope")
+    # Another unit's batch does not exist for its board: 404 as for an unknown id (no oracle for where it is).
+    assert await _vote(world, token, batch_id, MEMBERS[2], units=("QLTT-HN",)) == (404, "unknown_batch")
     r = await world.disposal.post(f"/batches/{batch_id}/votes", headers=bearer(token("auditor", units=("*",))),
                                   json={"decision": "approve", "reason": "x"})
     assert r.status_code == 403
@@ -46,8 +48,10 @@ async def test_the_proposer_never_votes_a_member_votes_once_and_outsiders_not_at
     # An auditor reads the record; a member of another unit does not.
     assert (await world.disposal.get(f"/batches/{batch_id}", headers=bearer(token("auditor", units=("*",))))
             ).status_code == 200
-    assert (await world.disposal.get(f"/batches/{batch_id}", headers=member(token, units=("QLTT-HN",)))
-            ).status_code == 403
+    elsewhere = await world.disposal.get(f"/batches/{batch_id}", headers=member(token, units=("QLTT-HN",)))
+    unknown = await world.disposal.get(f"/batches/{uuid.uuid4()}", headers=member(token, units=("QLTT-HN",)))
+    assert elsewhere.status_code == unknown.status_code == 404
+    assert elsewhere.json()["error"]["code"] == unknown.json()["error"]["code"] == "unknown_batch"
 
 
 async def test_k_rejections_reject_the_batch_and_free_its_items(

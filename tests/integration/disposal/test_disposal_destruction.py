@@ -21,6 +21,7 @@ from tests.support.world import (
     member,
     propose,
     wait_status,
+    witnessed,
 )
 
 
@@ -46,6 +47,7 @@ async def test_a_counterfeit_batch_is_destroyed_before_witnesses_and_custody_mar
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_handed_over", r.text
     assert r.json()["error"]["details"]["item_ids"] == sorted(seized.all_ids)
     await hand_over(world, token, batch_id)
+    await witnessed(world, token, batch_id)
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
                                   json=destruction(confirmed_item_ids=seized.all_ids))
     assert r.status_code == 200, r.text
@@ -73,7 +75,7 @@ async def test_a_counterfeit_batch_is_destroyed_before_witnesses_and_custody_mar
     assert [e["type"] for e in log] == [
         "disposal.batch_proposed", "disposal.items_proposed", *["disposal.vote_cast"] * 3,
         "disposal.batch_approved", "disposal.reservation_requested", "disposal.batch_ready",
-        "disposal.batch_executed", "disposal.items_executed"]
+        *["disposal.execution_witnessed"] * 2, "disposal.batch_executed", "disposal.items_executed"]
 
     # The read model keeps who handled each item: the warehouse staff who checked it in.
     r = await world.disposal.get(f"/items/{seized.all_ids[0]}", headers=member(token))

@@ -81,6 +81,24 @@ async def test_items_not_in_storage_are_refused_or_left_out_and_listed_on_reques
         {"item_id": unknown, "rule": "unknown_item", "detail": "no intake registration seen for this item"}]
 
 
+async def test_another_units_seizure_is_unknown_to_a_board_and_no_refusal_lists_its_items(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    admin = bearer(token("admin", user="admin-1", units=("*",)))
+    r = await world.disposal.put("/boards/QLTT-HN", headers=admin,
+                                 json={"members": ["hn-1", "hn-2"], "quorum": 1, "rejections_to_reject": 1})
+    assert r.status_code == 200, r.text
+    theirs = await seizure([("counterfeit", 3)])
+    hanoi = member(token, "hn-1", units=("QLTT-HN",))
+    body = {"unit": "QLTT-HN", "method": "destroy", "reason": "x"}
+    r = await world.disposal.post("/batches", headers=hanoi, json={**body, "filter": {"seizure_id": theirs.seizure_id}})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "no_items", r.text
+    assert not any(i in r.text for i in theirs.all_ids) and UNIT not in r.text
+    r = await world.disposal.post("/batches", headers=hanoi, json={**body, "item_ids": theirs.all_ids[:1]})
+    assert r.status_code == 422 and refused(r.json()) == {theirs.all_ids[0]: {"unknown_item"}}, r.text
+    assert UNIT not in r.text
+
+
 async def test_proposals_are_checked_for_role_unit_and_shape(world: World, token: TokenFactory) -> None:
     body = {"unit": UNIT, "method": "destroy", "reason": "x", "item_ids": ["00000000-0000-4000-8000-000000000001"]}
     assert (await world.disposal.post("/batches", json=body)).status_code == 401

@@ -31,6 +31,7 @@ from tests.support.world import (
     propose,
     staff,
     wait_status,
+    witnessed,
 )
 
 COURT = "Tòa án nhân dân tỉnh Bắc Ninh yêu cầu giữ làm chứng cứ"
@@ -94,8 +95,8 @@ async def test_a_hold_after_the_reservation_is_dropped_from_the_batch_and_the_re
     r = await world.custody.post("/handovers", headers=staff(token), json={
         "batch_id": batch_id, "warehouse_id": WAREHOUSE, "recipient": "Tổ tiêu hủy", "labels": [seized.label(0)]})
     assert r.status_code == 409 and r.json()["error"]["code"] == "item_on_hold", r.text
-    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
-                                  json=destruction(("witness-hold-1", "witness-hold-2")))
+    await witnessed(world, token, batch_id, ("witness-hold-1", "witness-hold-2"))
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token), json=destruction())
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_handed_over", r.text
     assert r.json()["error"]["details"]["item_ids"] == [held]
 
@@ -106,8 +107,9 @@ async def test_a_hold_after_the_reservation_is_dropped_from_the_batch_and_the_re
     r = await world.disposal.post(f"/batches/{batch_id}/items/{uuid.uuid4()}/drop", headers=member(token),
                                   json={"reason": "nhầm"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "item_not_in_batch", r.text
+    # Another unit's board member finds no such batch (404, as for an unknown id: no oracle for where it is).
     r = await world.disposal.post(drop, headers=member(token, units=("QLTT-HN",)), json={"reason": COURT})
-    assert r.status_code == 403, r.text
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_batch", r.text
 
     # The board drops it, with the court's reason; a retry with the same key replays the answer.
     body = {"reason": COURT, "deferred": True}
@@ -131,7 +133,7 @@ async def test_a_hold_after_the_reservation_is_dropped_from_the_batch_and_the_re
 
     # The rest proceeds: execution no longer waits for the dropped item.
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
-                                  json=destruction(("witness-hold-1", "witness-hold-2"), confirmed_item_ids=kept))
+                                  json=destruction(confirmed_item_ids=kept))
     assert r.status_code == 200, r.text
     assert r.json()["details"] == {"executed_items": 2}
     done = await wait_status(world, token, batch_id, "executed", lambda b: b["outcomes"] == {"disposed": 2})

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
+    DISPOSAL_TEAM,
+    EXECUTED_ON,
     MEMBERS,
     STAFF,
     WAREHOUSE,
@@ -21,6 +23,9 @@ from tests.support.world import (
     propose,
     staff,
     wait_status,
+    witness,
+    witness_headers,
+    witnessed,
 )
 
 
@@ -51,8 +56,8 @@ async def test_an_item_checked_out_after_the_proposal_is_shown_unavailable_and_t
                                   json=destruction(confirmed_item_ids=seized.all_ids))
     assert r.status_code == 422 and r.json()["error"]["code"] == "confirmation_mismatch"
     assert r.json()["error"]["details"]["not_reserved"] == [out]
-    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
-                                  json=destruction(("witness-c", "witness-d")))
+    await witnessed(world, token, batch_id, ("witness-c", "witness-d"))
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token), json=destruction())
     assert r.status_code == 200, r.text
     done = await wait_status(world, token, batch_id, "executed", lambda b: b["outcomes"] == {"disposed": 2})
     assert done["unavailable"] == [{"item_id": out, "reason": "checked_out"}]  # never silently dropped
@@ -100,28 +105,51 @@ async def test_witnesses_are_outsiders_to_the_chain_of_custody_and_never_the_pre
         await hand_over(world, token, batch_id)
         batches.append(batch_id)
     first, second = batches
+    confirm = f"/batches/{first}/execution/witnesses"
+    # A witness is a person signed in as themselves: the body names nobody, and another unit's witness finds no
+    # such batch.
+    r = await world.disposal.post(confirm, headers=witness_headers(token, "witness-e"),
+                                  json={"user_id": "witness-x", "name": "Ông X"})
+    assert r.status_code == 422, r.text
+    r = await world.disposal.post(confirm, headers=witness_headers(token, "witness-e", units=("QLTT-HN",)),
+                                  json={"name": "Ông E"})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_batch", r.text
     r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
-                                  json=destruction(("witness-e", STAFF)))
-    assert r.status_code == 422 and r.json()["error"]["code"] == "witness_in_chain_of_custody"
-    assert r.json()["error"]["details"][0]["witness"] == STAFF
-    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
-                                  json=destruction(("witness-e", "witness-e")))
+                                  json=destruction(witnesses=[{"user_id": "witness-e", "name": "Ông E"}]))
+    assert r.status_code == 422, r.text
+    # Whoever handled the item is in its chain of custody by any spelling of their id, and so is the disposal
+    # team custody handed it to.
+    for spelled in (STAFF, f"{STAFF.upper()} ", f" {STAFF}", DISPOSAL_TEAM.upper()):
+        [r] = await witness(world, token, first, spelled)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "witness_in_chain_of_custody", (spelled, r.text)
+        assert r.json()["error"]["details"][0]["witness"] == spelled.strip().lower()
+    assert [r.status_code for r in await witness(world, token, first, "witness-e", "WITNESS-E ")] == [200, 409]
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token), json=destruction())
     assert r.json()["error"]["code"] == "too_few_witnesses"
-    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
-                                  json=destruction(("witness-e", "witness-f"), evidence=[]))
+    await witnessed(world, token, first, ("witness-f",))
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token), json=destruction(evidence=[]))
     assert r.json()["error"]["code"] == "evidence_required"
+    # The execution's date: after the board's approval, not in the future.
     r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
-                                  json=destruction(("witness-e", "witness-f")))
+                                  json=destruction(executed_on="1900-01-01"))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "executed_before_approval", r.text
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token),
+                                  json=destruction(executed_on=later))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "executed_in_future", r.text
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token), json=destruction())
     assert r.status_code == 200, r.text
-    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token),
-                                  json=destruction(("witness-f", "witness-g", "witness-e")))
-    assert r.status_code == 422 and r.json()["error"]["code"] == "same_witness_pair"
-    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token),
-                                  json=destruction(("witness-f", "witness-g")))
-    assert r.status_code == 200, r.text
-    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token),
-                                  json=destruction(("witness-h", "witness-i")))
+    executed = await wait_status(world, token, first, "executed")
+    assert [w["user_id"] for w in executed["execution"]["witnesses"]] == ["witness-e", "witness-f"]
+    # The unit's next destruction may not have the same pair again, however spelled; a third does not help.
+    await witnessed(world, token, second, (" Witness-F", "witness-g", "witness-e"))
+    r = await world.disposal.post(f"/batches/{second}/execution", headers=member(token), json=destruction())
+    assert r.status_code == 422 and r.json()["error"]["code"] == "same_witness_pair", r.text
+    assert r.json()["error"]["details"] == {"repeated": ["witness-e", "witness-f"]}
+    r = await world.disposal.post(f"/batches/{first}/execution", headers=member(token), json=destruction())
     assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
+    [r] = await witness(world, token, first, "witness-h")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_ready", r.text
 
 
 async def test_an_auction_records_integer_proceeds_and_a_return_releases_to_the_owner(
@@ -133,23 +161,23 @@ async def test_an_auction_records_integer_proceeds_and_a_return_releases_to_the_
     give_back = (await propose(world, token, released.all_ids, method="return")).json()["batch_id"]
     # Nothing happens before the board decides.
     r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
-                                  json={"executed_on": "2022-11-01", "proceeds_vnd": 1, "buyer_reference": "x"})
+                                  json={"executed_on": EXECUTED_ON, "proceeds_vnd": 1, "buyer_reference": "x"})
     assert r.status_code == 409 and r.json()["error"]["details"] == {"from": "proposed", "to": "executed"}
     for batch_id in (auction, give_back):
         await approve(world, token, batch_id)
         await wait_status(world, token, batch_id, "ready")
         await hand_over(world, token, batch_id)
     r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
-                                  json={"executed_on": "2022-11-01", "proceeds_vnd": 12.5, "buyer_reference": "HĐ-1"})
+                                  json={"executed_on": EXECUTED_ON, "proceeds_vnd": 12.5, "buyer_reference": "HĐ-1"})
     assert r.status_code == 422  # money is integer VND
     r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token),
-                                  json={"executed_on": "2022-11-01"})
+                                  json={"executed_on": EXECUTED_ON})
     assert r.status_code == 422 and r.json()["error"]["code"] == "missing_fields"
     r = await world.disposal.post(f"/batches/{auction}/execution", headers=member(token), json={
-        "executed_on": "2022-11-01", "proceeds_vnd": 125_000_000, "buyer_reference": "Hợp đồng đấu giá 17/2022"})
+        "executed_on": EXECUTED_ON, "proceeds_vnd": 125_000_000, "buyer_reference": "Hợp đồng đấu giá 17/2022"})
     assert r.status_code == 200, r.text
     r = await world.disposal.post(f"/batches/{give_back}/execution", headers=member(token), json={
-        "executed_on": "2022-11-02", "owner_name": "Công ty TNHH XYZ", "receipt_reference": "Biên nhận 5/2022"})
+        "executed_on": EXECUTED_ON, "owner_name": "Công ty TNHH XYZ", "receipt_reference": "Biên nhận 5/2022"})
     assert r.status_code == 200, r.text
     sold = await wait_status(world, token, auction, "executed", lambda b: b["outcomes"] == {"disposed": 1})
     assert sold["execution"]["proceeds_vnd"] == 125_000_000
@@ -169,10 +197,10 @@ async def test_a_transfer_needs_the_receiving_agencys_acknowledgement(
     await wait_status(world, token, batch_id, "ready")
     await hand_over(world, token, batch_id)
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
-                                  json={"executed_on": "2022-11-03", "receiving_agency": "Bệnh viện tỉnh"})
+                                  json={"executed_on": EXECUTED_ON, "receiving_agency": "Bệnh viện tỉnh"})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["body", "acknowledgement_reference"]
     r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token), json={
-        "executed_on": "2022-11-03", "receiving_agency": "Bệnh viện tỉnh", "acknowledgement_reference": "CV 88/BV"})
+        "executed_on": EXECUTED_ON, "receiving_agency": "Bệnh viện tỉnh", "acknowledgement_reference": "CV 88/BV"})
     assert r.status_code == 200, r.text
     await wait_status(world, token, batch_id, "executed", lambda b: b["outcomes"] == {"disposed": 1})
     r = await world.disposal.get(f"/batches/{batch_id}/certificate.pdf", headers=member(token))
@@ -192,8 +220,8 @@ async def test_an_item_the_execution_refuses_is_released_and_may_be_proposed_aga
     r = await world.custody.post(f"/items/{held}/legal-hold", json={"reason": "Tòa án yêu cầu giữ làm chứng cứ"},
                                  headers=bearer(token("board_member", user=MEMBERS[1], warehouses=(WAREHOUSE,))))
     assert r.status_code == 200, r.text
-    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token),
-                                  json=destruction(("witness-r", "witness-s")))
+    await witnessed(world, token, batch_id, ("witness-r", "witness-s"))
+    r = await world.disposal.post(f"/batches/{batch_id}/execution", headers=member(token), json=destruction())
     assert r.status_code == 200, r.text
     # The refusal and the release are two custody events: disposal may fold them in two transactions.
     done = await wait_status(world, token, batch_id, "executed",

@@ -27,9 +27,11 @@ async def batch(conn: asyncpg.Connection, principal: Principal, batch_id: uuid.U
                 ) -> dict[str, Any]:
     """The batch row as plain values; a command locks it (every command on one batch runs one after another)."""
     row = await store.batch(conn, batch_id, for_update=for_update)
+    unknown = NotFound(f"batch {batch_id} not found", code="unknown_batch")
     if row is None:
-        raise NotFound(f"batch {batch_id} not found", code="unknown_batch")
-    principal.require_unit(row["unit"])
+        raise unknown
+    # Another unit's batch does not exist for the caller: the same 404 as an unknown id.
+    principal.require_visible_unit(row["unit"], unknown)
     return dict(row)
 
 

@@ -38,11 +38,12 @@ async def configure_board(disposal: Disposal, ctx: CommandContext, unit: str, bo
 
 
 async def get_board(disposal: Disposal, principal: Principal, unit: str) -> dict[str, Any]:
-    principal.require_unit(unit)
+    unknown = NotFound(f"unit {unit} has no board", code="no_board")
+    principal.require_visible_unit(unit, unknown)
     async with disposal.pool.acquire() as conn:
         found = await board(conn, unit)
     if found is None:
-        raise NotFound(f"unit {unit} has no board", code="no_board")
+        raise unknown
     return {"unit": unit, "members": list(found.members), "quorum": found.quorum,
             "rejections_to_reject": found.rejections_to_reject}
 
@@ -72,7 +73,7 @@ async def propose(disposal: Disposal, ctx: CommandContext, body: ProposalIn) -> 
             f = body.filter
             rows = await store.items_matching(conn, f.seizure_id, f.category.value if f.category else None,
                                               f.warehouse_id)
-            wanted = [r["item_id"] for r in rows]
+            wanted = [r["item_id"] for r in domain.of_unit(rows, body.unit)]
         items = {r["item_id"]: r for r in rows}  # by the id's text, as the domain names items
         proposed, drafts = domain.propose(proposal, batch_id=uuid.uuid4(), proposer=ctx.user, board=unit_board,
                                           wanted=wanted, items=items, max_items=disposal.max_items_per_batch)

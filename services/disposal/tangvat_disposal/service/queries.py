@@ -71,9 +71,10 @@ async def batch_items(disposal: Disposal, principal: Principal, batch_id: uuid.U
 async def get_item(disposal: Disposal, principal: Principal, item_id: uuid.UUID) -> dict[str, Any]:
     async with disposal.pool.acquire() as conn:
         row = await store.item(conn, item_id)
+        unknown = NotFound(f"item {item_id} not known to disposal", code="unknown_item")
         if row is None:
-            raise NotFound(f"item {item_id} not known to disposal", code="unknown_item")
-        principal.require_unit(row["seizing_unit"])
+            raise unknown
+        principal.require_visible_unit(row["seizing_unit"], unknown)
         actors = await store.custody_actors(conn, item_id)
     return {**{k: row[k] for k in ITEM_FIELDS}, "custody_actors": actors}
 
