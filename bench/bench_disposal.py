@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -230,11 +231,13 @@ class Bench:
             marks["handover_known_s"] = time.perf_counter() - started
             confirmed = [str(r["item_id"]) for r in await disposal.fetch(
                 "SELECT item_id FROM batch_item WHERE batch_id = $1 AND reservation = 'reserved'", batch_id)]
+            for _ in range(2):  # each witness confirms from their own session
+                r = await http.post(f"/batches/{batch_id}/execution/witnesses", json={"name": "Nhân chứng"},
+                                    headers=self.headers("auditor", f"w-{uuid.uuid4().hex[:6]}"))
+                r.raise_for_status()
             r = await http.post(f"/batches/{batch_id}/execution", headers=self.headers("board_member", MEMBERS[0]),
-                                json={"executed_on": "2022-10-15", "place": "Bãi rác Đồng Ngo",
+                                json={"executed_on": datetime.now(UTC).date().isoformat(), "place": "Bãi rác Đồng Ngo",
                                       "destruction_method": "crush", "confirmed_item_ids": confirmed,
-                                      "witnesses": [{"user_id": f"w-{uuid.uuid4().hex[:6]}", "name": "Nhân chứng"}
-                                                    for _ in range(2)],
                                       "evidence": [{"sha256": "c" * 64, "name": "video.mp4", "kind": "video"}]})
             r.raise_for_status()
             marks["executed_s"] = time.perf_counter() - started

@@ -130,10 +130,16 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
                                              "recipient": "Tổ tiêu hủy"})
         assert r.status_code == 200, r.text
     eventually(lambda: _batch(web_stack, batch_id)["handed_over"] == 2, what="disposal knowing the handover")
+    # Each witness confirms from their own session; the one recording the destruction names nobody.
+    for role, user in (("auditor", "kiem-toan-1"), ("board_member", BOARD[2])):
+        with web_stack.client("disposal", role, user) as witness:
+            r = witness.post(f"/batches/{batch_id}/execution/witnesses",
+                             json={"name": f"Ông {user}", "organisation": "Sở Tài chính"})
+            assert r.status_code == 200, r.text
     with web_stack.client("disposal", "board_member", BOARD[0]) as disposal:
         r = disposal.post(f"/batches/{batch_id}/execution", json={
-            "executed_on": "2026-11-20", "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
-            "witnesses": [{"user_id": w, "name": f"Ông {w}", "organisation": "Sở Tài chính"} for w in ("a", "b")],
+            "executed_on": datetime.now(UTC).date().isoformat(), "place": "Bãi rác Đồng Ngo, Bắc Ninh",
+            "destruction_method": "crush",
             "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}],
             "confirmed_item_ids": kept})
         assert r.status_code == 200, r.text

@@ -43,6 +43,11 @@ async def item_timeline(pool: asyncpg.Pool, principal: Principal, item_id: uuid.
         rows = await conn.fetch(
             """SELECT event_id, stream, sequence, event_type, occurred_at, actor_id, actor_role, data FROM item_step
                 WHERE item_id = $1 ORDER BY occurred_at, stream, sequence""", item_id)
+        # An auditor of some units reads only their items: another unit's item (or one whose registration has
+        # not reached the projection yet) is as unknown as an id nobody registered.
+        units = [r["data"]["seizing_unit"] for r in rows if r["event_type"] == "intake.item_registered"]
+        principal.require_visible_unit(units[-1] if units else None,
+                                       NotFound(f"item {item_id} not found", code="unknown_item"))
         await _record(conn, principal, "audit.item_timeline_viewed", f"item/{item_id}",
                       {"item_id": str(item_id), "steps_shown": len(rows)}, correlation_id)
     return [dict(r) for r in rows]

@@ -53,7 +53,9 @@ async def test_an_items_timeline_comes_from_the_streams_and_each_read_is_recorde
 
     async def timeline() -> list[dict[str, Any]]:
         response = await audit_client.get(f"/items/{item['item_id']}/timeline", headers=auditor)
-        assert response.status_code == 200
+        if response.status_code == 404:  # a unit's auditor sees the item once its registration says whose it is
+            return []
+        assert response.status_code == 200, response.text
         steps = list(response.json())
         # Streams arrive independently: custody's first step may be projected before intake's.
         return steps if any(s["event_type"] == "intake.item_registered" for s in steps) else []
@@ -74,6 +76,17 @@ async def test_an_items_timeline_comes_from_the_streams_and_each_read_is_recorde
         await conn.close()
     assert recorded, "every read is recorded"
     assert {r["body"]["actorid"] for r in recorded} == {"auditor-7"}
+
+    # An auditor of another unit finds no such item: the very answer an id nobody registered gets.
+    other_unit = bearer(token("auditor", user="auditor-hn", units=("QLTT-HN",)))
+    elsewhere = await audit_client.get(f"/items/{item['item_id']}/timeline", headers=other_unit)
+    nobody = uuid.uuid4()
+    unknown = await audit_client.get(f"/items/{nobody}/timeline", headers=other_unit)
+    assert elsewhere.status_code == unknown.status_code == 404, elsewhere.text
+    assert elsewhere.json() == {"error": {"code": "unknown_item", "message": f"item {item['item_id']} not found"}}
+    assert unknown.json() == {"error": {"code": "unknown_item", "message": f"item {nobody} not found"}}
+    national = bearer(token("auditor", user="auditor-tw", units=("*",)))
+    assert (await audit_client.get(f"/items/{item['item_id']}/timeline", headers=national)).status_code == 200
 
 
 async def test_an_audit_run_over_http_is_recorded_with_the_hash_of_its_report(

@@ -43,6 +43,10 @@ async def test_the_proposer_never_votes_a_member_votes_once_and_outsiders_not_at
     r = await world.disposal.post(f"/batches/{batch_id}/votes", headers=bearer(token("auditor", units=("*",))),
                                   json={"decision": "approve", "reason": "x"})
     assert r.status_code == 403
+    # The voter is the session's: a body naming another member is refused, not counted for them.
+    r = await world.disposal.post(f"/batches/{batch_id}/votes", headers=member(token, MEMBERS[1]),
+                                  json={"decision": "approve", "reason": "x", "member": MEMBERS[3]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input", r.text
     batch = await wait_status(world, token, batch_id, "proposed")
     assert [(v["member"], v["decision"]) for v in batch["votes"]] == [(MEMBERS[1], "approve")]
     # An auditor reads the record; a member of another unit does not.
