@@ -97,6 +97,7 @@ def test_a_high_value_check_out_waits_for_a_second_person(browser_context_pair: 
     second.goto(f"{web_stack.web}/scan.html")
     second.locator("#approvals li button[data-do=confirm]").first.click()
     expect(second.locator("#feedback")).to_have_attribute("data-kind", "ok")
+    expect(second.locator("#approvals li button[data-do=confirm]")).to_have_count(0)  # no longer waiting
     screenshot(second, "scan-station-second-person")
     eventually(lambda: "custody.item_checked_out" in web_stack.custody_history(item["item_id"]),
                what="the confirmed check-out")
