@@ -14,12 +14,24 @@ from pydantic import BaseModel
 
 from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
-from tangvat_shared.auth import Principal, Role, Verifier
+from tangvat_shared.auth import ALL, Principal, Role, Verifier
+from tangvat_shared.errors import Forbidden
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.types import Code, Instant
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
+
+
+def _of_every_unit(principal: Auditor) -> Principal:
+    """A replay reads the whole log and a report lists every unit's findings: an auditor of every unit only (the
+    same answer whatever exists, so it says nothing of where anything is)."""
+    if not principal.may_act_for_unit(ALL):
+        raise Forbidden("whole-log audits are for auditors of every unit", code="unit_scope")
+    return principal
+
+
+EveryUnitAuditor = Annotated[Principal, Depends(_of_every_unit)]
 router = APIRouter()
 
 
@@ -44,7 +56,7 @@ async def item_timeline(request: Request, principal: Auditor, item_id: uuid.UUID
                           "its export recorded")
 async def run_audit(
     request: Request,
-    principal: Auditor,
+    principal: EveryUnitAuditor,
     until: Annotated[Instant | None, Query()] = None,
     location: Annotated[Code | None, Query(description="also list what this location held")] = None,
 ) -> dict[str, Any]:
@@ -56,7 +68,7 @@ async def run_audit(
 @router.get("/audits", response_model=ReportPage, summary="Past audit reports, newest first (this read is recorded)")
 async def list_audits(
     request: Request,
-    principal: Auditor,
+    principal: EveryUnitAuditor,
     after: Annotated[uuid.UUID | None, Query(description="the last report of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
@@ -66,7 +78,7 @@ async def list_audits(
 
 @router.get("/audits/{report_id}", response_model=ReportDetail,
             summary="One past audit report as JSON, exactly as issued (this read is recorded)")
-async def get_audit(request: Request, principal: Auditor, report_id: uuid.UUID) -> dict[str, Any]:
+async def get_audit(request: Request, principal: EveryUnitAuditor, report_id: uuid.UUID) -> dict[str, Any]:
     summary, body = await service.read_report(request.app.state.pool, principal, report_id, "json",
                                               correlation_id_of(request))
     return {**summary, "report": orjson.loads(body),
@@ -75,7 +87,7 @@ async def get_audit(request: Request, principal: Auditor, report_id: uuid.UUID) 
 
 @router.get("/audits/{report_id}/report.html", response_class=HTMLResponse,
             summary="One past audit report as a standalone HTML page (this export is recorded)")
-async def get_audit_html(request: Request, principal: Auditor, report_id: uuid.UUID) -> HTMLResponse:
+async def get_audit_html(request: Request, principal: EveryUnitAuditor, report_id: uuid.UUID) -> HTMLResponse:
     _, body = await service.read_report(request.app.state.pool, principal, report_id, "html",
                                         correlation_id_of(request))
     return HTMLResponse(body)
@@ -84,7 +96,7 @@ async def get_audit_html(request: Request, principal: Auditor, report_id: uuid.U
 @router.get("/audits/{report_id}/report.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "the report as PDF"}},
             summary="One past audit report as PDF (this export is recorded)")
-async def get_audit_pdf(request: Request, principal: Auditor, report_id: uuid.UUID) -> Response:
+async def get_audit_pdf(request: Request, principal: EveryUnitAuditor, report_id: uuid.UUID) -> Response:
     _, body = await service.read_report(request.app.state.pool, principal, report_id, "pdf",
                                         correlation_id_of(request))
     return Response(bytes(body), media_type="application/pdf",

@@ -39,7 +39,8 @@ async def brokerless_auditor(infra: Any, keys_dir: Path) -> AsyncIterator[httpx.
 async def test_bad_parameters_are_refused_before_the_log_is_replayed(
         brokerless_auditor: httpx.AsyncClient, token: TokenFactory, params: dict[str, str], field: str,
         said: str) -> None:
-    response = await brokerless_auditor.post("/audits", params=params, headers=bearer(token("auditor")))
+    response = await brokerless_auditor.post("/audits", params=params,
+                                             headers=bearer(token("auditor", units=("*",))))
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "invalid_input"

@@ -92,7 +92,7 @@ async def test_an_items_timeline_comes_from_the_streams_and_each_read_is_recorde
 async def test_an_audit_run_over_http_is_recorded_with_the_hash_of_its_report(
     intake_relay: Relay, audit_client: httpx.AsyncClient, audit_dsn: str, token: TokenFactory
 ) -> None:
-    response = await audit_client.post("/audits", headers=bearer(token("auditor", user="auditor-7")))
+    response = await audit_client.post("/audits", headers=bearer(token("auditor", user="auditor-7", units=("*",))))
     assert response.status_code == 200
     report = response.json()
     assert report["streams"]["intake"]["events"] > 0
@@ -124,7 +124,7 @@ async def test_past_audits_are_kept_listed_newest_first_and_shown_as_issued_each
 
     from pypdf import PdfReader
 
-    auditor = bearer(token("auditor", user="auditor-9"))
+    auditor = bearer(token("auditor", user="auditor-9", units=("*",)))
     first = (await audit_client.post("/audits", headers=auditor)).json()
     second = (await audit_client.post("/audits?until=2020-01-01T00:00:00Z", headers=auditor)).json()
 
@@ -169,7 +169,7 @@ async def test_past_audits_are_kept_listed_newest_first_and_shown_as_issued_each
 async def test_past_audits_answer_401_403_404_422_with_a_machine_readable_error(
     audit_client: httpx.AsyncClient, token: TokenFactory
 ) -> None:
-    auditor = bearer(token("auditor"))
+    auditor = bearer(token("auditor", units=("*",)))
     unknown = uuid.uuid4()
     for path in ("/audits", f"/audits/{unknown}", f"/audits/{unknown}/report.pdf", f"/audits/{unknown}/report.html"):
         missing = await audit_client.get(path)
@@ -178,6 +178,11 @@ async def test_past_audits_answer_401_403_404_422_with_a_machine_readable_error(
         staff = await audit_client.get(path, headers=bearer(token("warehouse_staff")))
         assert staff.status_code == 403, path
         assert staff.json()["error"]["code"]
+        # An auditor of some units never replays the whole log nor reads its reports: 403 whatever exists.
+        scoped = await audit_client.get(path, headers=bearer(token("auditor", units=("QLTT-BN",))))
+        assert scoped.status_code == 403 and scoped.json()["error"]["code"] == "unit_scope", path
+    scoped = await audit_client.post("/audits", headers=bearer(token("auditor", units=("QLTT-BN",))))
+    assert scoped.status_code == 403 and scoped.json()["error"]["code"] == "unit_scope"
     for path in (f"/audits/{unknown}", f"/audits/{unknown}/report.pdf", f"/audits/{unknown}/report.html"):
         absent = await audit_client.get(path, headers=auditor)
         assert absent.status_code == 404, path
