@@ -1,7 +1,10 @@
 """Signed item labels: the QR payload carries the item id and label code, signed by intake.
 
 Payload: `TV1.<item uuid hex>.<label code>.<base64url Ed25519 signature>`. A scanner holding
-intake's public key can tell a genuine label from a forged or altered one, offline.
+intake's public key can tell a genuine label from a forged or altered one, offline. Only the
+canonical payload intake prints verifies: lower-case hex, no braces or `urn:uuid:`, the signature
+unpadded and without foreign characters, no surrounding whitespace — two spellings of one label
+would let a copy pass as another label (and a scanned string differ from the one on record).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def sign_label(key: Ed25519PrivateKey, item_id: uuid.UUID, label_code: str) -> s
 
 def verify_label(key: Ed25519PublicKey, payload: str) -> tuple[uuid.UUID, str]:
     """Return (item id, label code) of a genuine label; raise InvalidLabel otherwise."""
-    parts = payload.strip().split(".")
+    parts = payload.split(".")
     if len(parts) < 4 or parts[0] != PREFIX:
         raise InvalidLabel("not a Tangvat label")
     item_hex, signature = parts[1], parts[-1]
@@ -44,4 +47,9 @@ def verify_label(key: Ed25519PublicKey, payload: str) -> tuple[uuid.UUID, str]:
         key.verify(raw, _signed_part(item_id, label_code).encode())
     except (ValueError, InvalidSignature):
         raise InvalidLabel("label signature does not verify: forged or altered") from None
+    # uuid.UUID and b64decode are lenient (upper case, braces, urn:uuid:, padding, characters outside
+    # the alphabet are skipped): the payload must be exactly what sign_label prints for it.
+    canonical = f"{_signed_part(item_id, label_code)}.{base64.urlsafe_b64encode(raw).decode().rstrip('=')}"
+    if payload != canonical:
+        raise InvalidLabel("label is not in its canonical form: altered")
     return item_id, label_code

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import signal
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
+from wsgiref.simple_server import WSGIServer
 
 import structlog
 import typer
@@ -82,11 +84,17 @@ def relay_session_settings(lease_seconds: float, stream: str) -> dict[str, str]:
             "application_name": relay_application_name(stream)}
 
 
+def start_metrics(settings: ServiceSettings, port: int) -> tuple[WSGIServer, threading.Thread]:
+    """Serve this process's metrics on metrics_host (localhost unless configured), never on http_host."""
+    server, thread = start_http_server(port, addr=settings.metrics_host)
+    return server, thread
+
+
 def run_relay(service: str, platform: PlatformSettings, settings: ServiceSettings) -> None:
     key = signing_key(service, platform, settings)
     tune_gc()
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.http_host)
+        start_metrics(settings, settings.metrics_port)
 
     async def main(stop: asyncio.Event) -> None:
         pool = await create_pool(settings.database_url, max_size=3, server_settings=relay_session_settings(
@@ -111,7 +119,7 @@ def run_consumer(service: str, platform: PlatformSettings, settings: ServiceSett
     # them per 77k events, a sixth of the consumer's CPU. At 200k it runs about never.
     tune_gc(young=200_000)
     if settings.metrics_port:
-        start_http_server(settings.metrics_port + 1, addr=settings.http_host)
+        start_metrics(settings, settings.metrics_port + 1)
 
     async def main(stop: asyncio.Event) -> None:
         pool = await create_pool(settings.database_url, max_size=3)

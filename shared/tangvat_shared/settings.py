@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int
     metrics_port: int | None = None
+    # The relay's and consumer's metrics listen apart from the API: on this machine only, even where
+    # the API listens on every interface (docker-compose), unless an operator opens them on purpose.
+    metrics_host: str = "127.0.0.1"
     signing_key_file: Path | None = None
     pool_max_size: int = 10
     relay_batch_size: int = 5000

@@ -96,3 +96,29 @@ def test_an_altered_or_forged_label_is_refused() -> None:
     for bad in (altered, forged, "TV1.nonsense", "hello", payload[:-3]):
         with pytest.raises(InvalidLabel):
             verify_label(KEY.public_key(), bad)
+
+
+def _variants(payload: str) -> dict[str, str]:
+    """Six spellings of one genuine label that lenient parsing (uuid.UUID, b64decode) accepts."""
+    prefix, item_hex, rest = payload.split(".", 2)
+    code, signature = rest.rsplit(".", 1)
+    item_id = uuid.UUID(hex=item_hex)
+    return {
+        "upper-case-hex": f"{prefix}.{item_hex.upper()}.{code}.{signature}",
+        "braces": f"{prefix}.{{{item_hex}}}.{code}.{signature}",
+        "urn-uuid": f"{prefix}.{item_id.urn}.{code}.{signature}",
+        "padded-signature": f"{payload}==",
+        "junk-in-signature": f"{prefix}.{item_hex}.{code}.{signature[:10]}!*!*{signature[10:]}",
+        "whitespace": f"  {payload}\n",
+    }
+
+
+@pytest.mark.parametrize("variant", ["upper-case-hex", "braces", "urn-uuid", "padded-signature",
+                                     "junk-in-signature", "whitespace"])
+def test_invalid_label_only_the_canonical_payload_verifies(variant: str) -> None:
+    item_id = uuid.uuid4()
+    payload = sign_label(KEY, item_id, "BN-1")
+    assert verify_label(KEY.public_key(), payload) == (item_id, "BN-1")
+    with pytest.raises(InvalidLabel) as caught:
+        verify_label(KEY.public_key(), _variants(payload)[variant])
+    assert caught.value.code == "invalid_label"
