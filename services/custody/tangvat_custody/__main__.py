@@ -21,7 +21,8 @@ def build_api(platform: PlatformSettings, settings: CustodySettings) -> FastAPI:
     label_key = load_public_key((Path(platform.keys_dir) / "intake.pub.pem").read_bytes())
     return build_app(settings.database_url, runtime.token_verifier(platform), label_key,
                      pool_max_size=settings.pool_max_size, two_person_threshold_vnd=settings.two_person_threshold_vnd,
-                     perishable_limit_days=settings.perishable_limit_days)
+                     perishable_limit_days=settings.perishable_limit_days,
+                     two_person_window_hours=settings.two_person_window_hours)
 
 
 def handlers() -> tuple[list[str], Mapping[str, Handler]]:

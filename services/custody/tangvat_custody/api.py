@@ -373,9 +373,11 @@ LINKS: Links = {
 
 
 def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
-              two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30) -> FastAPI:
+              two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30,
+              two_person_window_hours: float = 24.0) -> FastAPI:
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
-        app.state.custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days)
+        app.state.custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days,
+                                    two_person_window_hours)
 
     app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)

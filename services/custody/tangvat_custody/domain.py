@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tangvat_shared.draft import Draft
-from tangvat_shared.errors import Conflict, RuleViolation
+from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
 from tangvat_shared.transitions import TERMINAL, ItemState, ItemStatus, Place, guard, place_after, transition_for
 
@@ -255,6 +255,14 @@ class CountClosure:
     decisions: list[ItemDecision]
     discrepancies: list[Draft]
     drafts: list[Draft]  # every event in the order decided: missing, found again or unexpected, closed
+
+
+def require_countable(count: Mapping[str, Any], item_id: uuid.UUID, item: Mapping[str, Any] | None) -> None:
+    """`unknown_item` for a scan of an item another warehouse keeps: staff of warehouse B neither put A's items
+    into B's count nor write discrepancies into A's list, and the answer is the one for an item custody does
+    not know (no oracle for where an item is kept)."""
+    if item is not None and item["warehouse_id"] != count["warehouse_id"]:
+        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
 
 
 def close_count(count: Mapping[str, Any], expected: Mapping[uuid.UUID, str | None],

@@ -10,7 +10,7 @@ values out.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -115,6 +115,15 @@ def return_item(item: Mapping[str, Any], location: Mapping[str, Any], condition:
 
 
 # --- legal holds --------------------------------------------------------------------------------
+
+
+def require_seizing_unit(item: Mapping[str, Any], may_act_for_unit: Callable[[str], bool]) -> None:
+    """`unknown_item` for a hold asked by someone outside the item's seizing unit: the board of unit Y has no
+    say over unit X's items, and learns nothing from the answer (the same 404 as an item custody does not
+    know). An item recorded before custody kept its unit has none: only a national scope may hold it."""
+    unit = item.get("seizing_unit")
+    if not may_act_for_unit(unit if unit is not None else "\x00no unit recorded"):
+        raise NotFound(f"item {item['item_id']} is not known to custody", code="unknown_item")
 
 
 def set_hold(item: Mapping[str, Any], reason: str, *, place: bool) -> Decided:

@@ -29,6 +29,18 @@ class ApprovalStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+def recorded_value(item: Mapping[str, Any]) -> int:
+    """The value the two-person rule weighs: the highest custody ever recorded for the item, so a correction
+    down (150M -> 1,000 VND) does not let one person move it alone."""
+    return max(int(item["value_vnd"]), int(item.get("highest_value_vnd") or 0))
+
+
+def needs_second_person(value_vnd: int, moved_alone_vnd: int, threshold_vnd: int) -> bool:
+    """`two_person_rule` over what one person moves however it is split: this move's value plus what the
+    same person moved alone in the same warehouse within the window must stay within the threshold."""
+    return value_vnd + moved_alone_vnd > threshold_vnd
+
+
 def decide_approval(approval: Mapping[str, Any], user: str, *, confirm: bool) -> ApprovalStatus:
     """The status a pending approval takes: confirmed by someone other than its requester, or rejected.
     An approval decided already answers `approval_<status>`."""

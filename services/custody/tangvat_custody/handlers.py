@@ -36,7 +36,8 @@ async def item_registered(conn: asyncpg.Connection, events: Sequence[Event]) -> 
         d = event.data
         assert isinstance(d, intake.ItemRegistered)
         rows.append((d.item_id, d.seizure_id, d.label_code, d.category.value, d.description, d.quantity, d.unit,
-                     d.value_vnd, d.perishable, d.hazardous, d.condition, d.warehouse_id, event.envelope.time))
+                     d.value_vnd, d.perishable, d.hazardous, d.condition, d.warehouse_id, event.envelope.time,
+                     d.seizing_unit))
     inserted = {r["item_id"] for r in await store.insert_awaiting(conn, rows)}
     # Custody's own stream starts each item's chain, so the auditor can replay it from its birth. This loop is a
     # large share of the consumer's CPU per event: each seizure's id is turned into a string once, and each draft

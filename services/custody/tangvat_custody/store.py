@@ -65,7 +65,8 @@ async def set_container_location(conn: asyncpg.Connection, container_id: uuid.UU
 # --- items ------------------------------------------------------------------------------------
 
 _ITEM_INSERT_COLUMNS = ("item_id", "seizure_id", "label_code", "category", "description", "quantity", "unit",
-                        "value_vnd", "perishable", "hazardous", "condition", "warehouse_id", "registered_at")
+                        "value_vnd", "perishable", "hazardous", "condition", "warehouse_id", "registered_at",
+                        "seizing_unit")
 
 
 async def insert_awaiting(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> list[asyncpg.Record]:
@@ -73,13 +74,14 @@ async def insert_awaiting(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ..
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in _ITEM_INSERT_COLUMNS]
     return await conn.fetch(
         """INSERT INTO item (item_id, seizure_id, label_code, category, description, quantity, unit, value_vnd,
-                             perishable, hazardous, condition, warehouse_id, registered_at, state,
+                             perishable, hazardous, condition, warehouse_id, registered_at, seizing_unit, state,
                              state_changed_at, legal_status)
-           SELECT u.*, $14::text, u.registered_at, s.status
+           SELECT u.*, $15::text, u.registered_at, s.status
              FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                         $8::bigint[], $9::bool[], $10::bool[], $11::text[], $12::text[], $13::timestamptz[])
+                         $8::bigint[], $9::bool[], $10::bool[], $11::text[], $12::text[], $13::timestamptz[],
+                         $14::text[])
                   AS u(item_id, seizure_id, label_code, category, description, quantity, unit, value_vnd,
-                       perishable, hazardous, condition, warehouse_id, registered_at)
+                       perishable, hazardous, condition, warehouse_id, registered_at, seizing_unit)
              LEFT JOIN seizure_legal_status s ON s.seizure_id = u.seizure_id
            ON CONFLICT (item_id) DO NOTHING
            RETURNING item_id""",
@@ -353,3 +355,28 @@ async def pending_approvals(conn: asyncpg.Connection, warehouse_id: str) -> list
         "SELECT * FROM approval WHERE warehouse_id = $1 AND status = 'pending' ORDER BY requested_at",
         warehouse_id,
     )
+
+
+# --- the two-person rule's rolling window ---------------------------------------------------------
+
+
+async def lock_solo_moves(conn: asyncpg.Connection, user_id: str, warehouse_id: str) -> None:
+    """One person's moves in one warehouse decide one at a time: two requests at once cannot both read a
+    window without the other."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('solo_move/' || $1 || '/' || $2, 0))",
+                       user_id, warehouse_id)
+
+
+async def solo_moves_since(conn: asyncpg.Connection, user_id: str, warehouse_id: str, since: datetime) -> int:
+    """The value this person moved alone in this warehouse since `since`."""
+    total = await conn.fetchval(
+        """SELECT COALESCE(sum(value_vnd), 0) FROM solo_move
+            WHERE user_id = $1 AND warehouse_id = $2 AND moved_at > $3""", user_id, warehouse_id, since)
+    return int(total)
+
+
+async def record_solo_move(conn: asyncpg.Connection, user_id: str, warehouse_id: str, kind: str, value_vnd: int,
+                           now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO solo_move (user_id, warehouse_id, kind, value_vnd, moved_at) VALUES ($1, $2, $3, $4, $5)",
+        user_id, warehouse_id, kind, value_vnd, now)

@@ -7,10 +7,20 @@ from datetime import datetime
 
 import asyncpg
 
-from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
 from tangvat_custody import domain_requests as requests
-from tangvat_custody.service.common import Custody, body, command, load_item, load_location, pending, save_discrepancies
+from tangvat_custody import store
+from tangvat_custody.service.common import (
+    Custody,
+    body,
+    command,
+    load_item,
+    load_location,
+    moved_alone,
+    needs_second_person,
+    pending,
+    save_discrepancies,
+)
 from tangvat_shared.command import CommandContext, Decision, Outcome
 
 
@@ -20,9 +30,11 @@ async def check_out(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, r
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         item = await load_item(conn, ctx, item_id)
         flows.require_check_out(item, request, now)
-        if domain.needs_second_person(item["value_vnd"], custody.two_person_threshold_vnd):
+        value = requests.recorded_value(item)
+        if await needs_second_person(conn, custody, ctx, item["warehouse_id"], value, now):
             return await pending(conn, ctx, requests.ApprovalKind.CHECK_OUT, item["warehouse_id"],
-                                 {"item_id": str(item_id), "request": request.to_json()}, item["value_vnd"], now), []
+                                 {"item_id": str(item_id), "request": request.to_json()}, value, now), []
+        await moved_alone(conn, ctx, item["warehouse_id"], requests.ApprovalKind.CHECK_OUT, value, now)
         return await execute_check_out(conn, ctx, item_id, request, requests.UNCONFIRMED, now)
 
     return await command(custody, ctx, work)

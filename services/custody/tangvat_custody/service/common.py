@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tangvat_custody import SERVICE, domain, store
+from tangvat_custody import domain_requests as requests
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
@@ -28,6 +29,7 @@ class Custody:
     label_key: Ed25519PublicKey
     two_person_threshold_vnd: int = 100_000_000
     perishable_limit_days: int = 30
+    two_person_window_hours: float = 24.0
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
 
 
@@ -62,6 +64,22 @@ async def pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, ware
     await store.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, now)
     return Outcome.pending(body("pending_confirmation", approval_id=approval_id, value_vnd=value_vnd,
                                 confirm_url=f"/approvals/{approval_id}/confirm"))
+
+
+async def needs_second_person(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, warehouse_id: str,
+                              value_vnd: int, now: datetime) -> bool:
+    """Load what the caller moved alone here within the window (locked per person and warehouse) and ask the
+    domain's two-person rule."""
+    await store.lock_solo_moves(conn, ctx.user, warehouse_id)
+    since = now - timedelta(hours=custody.two_person_window_hours)
+    alone = await store.solo_moves_since(conn, ctx.user, warehouse_id, since)
+    return requests.needs_second_person(value_vnd, alone, custody.two_person_threshold_vnd)
+
+
+async def moved_alone(conn: asyncpg.Connection, ctx: CommandContext, warehouse_id: str, kind: str, value_vnd: int,
+                      now: datetime) -> None:
+    """Count a move made without a second person towards the caller's window."""
+    await store.record_solo_move(conn, ctx.user, warehouse_id, kind, value_vnd, now)
 
 
 # --- loaders: what a command reads, locked, as plain dicts ----------------------------------------

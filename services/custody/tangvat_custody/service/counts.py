@@ -59,7 +59,9 @@ async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID,
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         count = await _open_count(conn, ctx, count_id, lock=False)
         item_id, label_code = verify_label(custody.label_key, label)
-        item = await store.item(conn, item_id)
+        row = await store.item(conn, item_id)
+        item = dict(row) if row is not None else None
+        domain.require_countable(count, item_id, item)
         if item is not None and item["label_code"] != label_code:
             raise InvalidLabel("the label's code is not this item's label")
         where = location_code or count["location_code"]

@@ -8,10 +8,18 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
 from tangvat_custody import domain_requests as requests
-from tangvat_custody.service.common import Custody, body, command, load_scanned, pending
+from tangvat_custody import store
+from tangvat_custody.service.common import (
+    Custody,
+    body,
+    command,
+    load_scanned,
+    moved_alone,
+    needs_second_person,
+    pending,
+)
 from tangvat_shared.command import CommandContext, Decision, Outcome
 from tangvat_shared.transitions import ItemState
 
@@ -23,10 +31,11 @@ async def hand_over(custody: Custody, ctx: CommandContext, request: requests.Han
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         items = await _handover_items(conn, custody, ctx, request)
-        value = sum(i["value_vnd"] for i in items)
-        if domain.needs_second_person(value, custody.two_person_threshold_vnd):
+        value = sum(requests.recorded_value(i) for i in items)
+        if await needs_second_person(conn, custody, ctx, request.warehouse_id, value, now):
             return await pending(conn, ctx, requests.ApprovalKind.DISPOSAL_HANDOVER, request.warehouse_id,
                                  {"request": request.to_json()}, value, now), []
+        await moved_alone(conn, ctx, request.warehouse_id, requests.ApprovalKind.DISPOSAL_HANDOVER, value, now)
         return await execute_handover(conn, custody, ctx, request, requests.UNCONFIRMED, now, items)
 
     return await command(custody, ctx, work)

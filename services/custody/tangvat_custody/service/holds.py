@@ -16,6 +16,7 @@ from tangvat_shared.command import CommandContext, Decision, Outcome
 async def set_hold(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, reason: str, place: bool) -> Outcome:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         item = await load_item(conn, ctx, item_id)
+        flows.require_seizing_unit(item, ctx.principal.may_act_for_unit)
         decided = flows.set_hold(item, reason, place=place)
         await store.save_items(conn, decided.decisions, now)
         return Outcome.done(body("on_hold" if place else "hold_lifted", item_id=item_id)), decided.drafts

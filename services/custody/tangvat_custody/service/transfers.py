@@ -8,15 +8,17 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
 from tangvat_custody import domain_requests as requests
+from tangvat_custody import store
 from tangvat_custody.service.common import (
     Custody,
     body,
     command,
     load_location,
     load_scanned,
+    moved_alone,
+    needs_second_person,
     pending,
     save_discrepancies,
 )
@@ -31,10 +33,11 @@ async def dispatch_transfer(custody: Custody, ctx: CommandContext, request: requ
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         items = await _dispatchable(conn, request)
-        value = sum(i["value_vnd"] for i in items)
-        if domain.needs_second_person(value, custody.two_person_threshold_vnd):
+        value = sum(requests.recorded_value(i) for i in items)
+        if await needs_second_person(conn, custody, ctx, request.from_warehouse_id, value, now):
             return await pending(conn, ctx, requests.ApprovalKind.TRANSFER_DISPATCH, request.from_warehouse_id,
                                  {"request": request.to_json()}, value, now), []
+        await moved_alone(conn, ctx, request.from_warehouse_id, requests.ApprovalKind.TRANSFER_DISPATCH, value, now)
         return await execute_dispatch(conn, ctx, request, requests.UNCONFIRMED, now)
 
     return await command(custody, ctx, work)
