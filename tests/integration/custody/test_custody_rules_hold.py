@@ -10,7 +10,14 @@ from typing import Any
 import httpx
 
 from tests.integration.conftest import TokenFactory, bearer
-from tests.integration.custody.conftest import OTHER_WAREHOUSE, WAREHOUSE, SeedFactory, fetch, staff
+from tests.integration.custody.conftest import (
+    OTHER_WAREHOUSE,
+    WAREHOUSE,
+    SeedFactory,
+    fetch,
+    publish_disposal,
+    staff,
+)
 from tests.support.waiting import eventually
 
 SIXTY_MILLION = 60_000_000  # two of them are above the 100M threshold, one is not
@@ -132,3 +139,28 @@ async def test_staff_of_another_warehouse_cannot_count_an_item_kept_elsewhere(
     assert closed.status_code == 200, closed.text
     listed = await fetch(custody_dsn, "SELECT 1 FROM discrepancy WHERE item_id = $1", uuid.UUID(seeded.item_id(0)))
     assert listed == []
+
+
+async def test_two_person_rule_holds_for_a_handover_split_label_by_label(
+    seed: SeedFactory, custody_client: httpx.AsyncClient, token: TokenFactory, warehouses: dict[str, list[str]],
+    custody_dsn: str, disposal_dsn: str,
+) -> None:
+    seeded = await seed(2, value_vnd=SIXTY_MILLION)
+    await _stored(custody_client, token, seeded, warehouses[WAREHOUSE][2], 2)
+    batch = uuid.uuid4()
+    await publish_disposal(disposal_dsn, "disposal.reservation_requested",
+                           {"batch_id": str(batch), "item_ids": [seeded.item_id(0), seeded.item_id(1)]},
+                           f"batch/{batch}")
+
+    async def reserved() -> list[Any] | None:
+        rows = await fetch(custody_dsn, "SELECT state FROM item WHERE item_id = ANY($1::uuid[])",
+                           [uuid.UUID(seeded.item_id(k)) for k in range(2)])
+        return rows if {r["state"] for r in rows} == {"reserved_for_disposal"} else None
+
+    assert await eventually(reserved, what="both items reserved for the batch") is not None
+    body = {"batch_id": str(batch), "warehouse_id": WAREHOUSE, "recipient": "Tổ tiêu hủy"}
+    one = staff(token, _someone())
+    first = await custody_client.post("/handovers", headers=one, json={**body, "labels": [seeded.label(0)]})
+    assert first.status_code == 200 and first.json()["status"] == "handed_over", first.text
+    second = await custody_client.post("/handovers", headers=one, json={**body, "labels": [seeded.label(1)]})
+    assert second.status_code == 202 and second.json()["status"] == "pending_confirmation", second.text
