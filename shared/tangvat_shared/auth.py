@@ -56,11 +56,28 @@ class Principal:
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles.intersection(roles))
 
+    # Admin is no super-user of the work: its scopes are the warehouses and units its token names, like anyone's.
     def may_act_in_warehouse(self, warehouse_id: str) -> bool:
-        return Role.ADMIN in self.roles or ALL in self.warehouses or warehouse_id in self.warehouses
+        return ALL in self.warehouses or warehouse_id in self.warehouses
 
     def may_act_for_unit(self, unit: str) -> bool:
-        return Role.ADMIN in self.roles or ALL in self.units or unit in self.units
+        return ALL in self.units or unit in self.units
+
+    @property
+    def manages_registry(self) -> bool:
+        """An admin keeps the registry (accounts, boards, warehouses and their locations) of every unit and
+        warehouse; nothing else (custody, disposal and audit work needs its own role)."""
+        return Role.ADMIN in self.roles
+
+    def require_registry_warehouse(self, warehouse_id: str) -> None:
+        """The warehouse's registry (its locations): an admin anywhere, staff in their warehouses."""
+        if not self.manages_registry:
+            self.require_warehouse(warehouse_id)
+
+    def require_registry_unit(self, unit: str) -> None:
+        """The unit's registry (its board): an admin of any unit (the route admits admins only)."""
+        if not self.manages_registry:
+            self.require_unit(unit)
 
     def require_warehouse(self, warehouse_id: str) -> None:
         if not self.may_act_in_warehouse(warehouse_id):
@@ -74,7 +91,7 @@ class Principal:
         """Something kept for `unit` that the caller named by its id: outside the caller's units it does not
         exist for them. `unknown` is the very answer an unknown id gets, so a refusal never says where
         something is. `unit` None (nothing known of where it belongs) is visible to all-unit callers only."""
-        if not (self.may_act_for_unit(unit) if unit is not None else Role.ADMIN in self.roles or ALL in self.units):
+        if not (self.may_act_for_unit(unit) if unit is not None else ALL in self.units):
             raise unknown
 
 

@@ -37,7 +37,7 @@ from tangvat_custody.handlers import HANDLERS as CUSTODY_HANDLERS
 from tangvat_disposal.api import build_app as build_disposal
 from tangvat_disposal.handlers import HANDLERS as DISPOSAL_HANDLERS
 from tangvat_intake.api import build_app as build_intake
-from tangvat_shared.auth import TokenVerifier
+from tangvat_shared.auth import Role, TokenVerifier
 from tangvat_shared.db import connect
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
@@ -203,7 +203,10 @@ async def running(infra: Any, keys_dir: Path, token: TokenFactory) -> AsyncItera
 
 
 def _admin(token: TokenFactory) -> dict[str, str]:
-    return bearer(token("admin", user="admin-hostile", units=("*",), warehouses=("*",)))
+    # Every role at once, of every unit and warehouse: the walk reaches each route's input checks, and admin
+    # alone is no longer admitted to the work (it keeps the registry).
+    return bearer(token("admin", user="admin-hostile", units=("*",), warehouses=("*",),
+                        extra={"roles": [r.value for r in Role]}))
 
 
 def _send(running: Running, service: str, request: dict[str, Any], what: str) -> None:

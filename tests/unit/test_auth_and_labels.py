@@ -122,3 +122,26 @@ def test_invalid_label_only_the_canonical_payload_verifies(variant: str) -> None
     with pytest.raises(InvalidLabel) as caught:
         verify_label(KEY.public_key(), _variants(payload)[variant])
     assert caught.value.code == "invalid_label"
+
+
+def test_role_required_admin_is_no_super_user_of_the_work() -> None:
+    """Admin keeps accounts, boards and the warehouse registry; it has no scope it was not given and no
+    work role (`role_required`, `warehouse_scope`, `unit_scope`)."""
+    import asyncio
+
+    from tangvat_shared.http import require_roles
+
+    admin = VERIFIER.verify(mint_token(KEY, subject="root", roles=[Role.ADMIN]))
+    assert not admin.may_act_in_warehouse("KHO-1") and not admin.may_act_for_unit("QLTT-BN")
+    with pytest.raises(Forbidden) as caught:
+        admin.require_warehouse("KHO-1")
+    assert caught.value.code == "warehouse_scope"
+    with pytest.raises(Forbidden) as caught:
+        asyncio.run(require_roles(Role.WAREHOUSE_STAFF)(admin))
+    assert caught.value.code == "role_required"
+    assert asyncio.run(require_roles(Role.ADMIN)(admin)) is admin
+    admin.require_registry_warehouse("KHO-1")  # the registry of every warehouse and unit is an admin's
+    admin.require_registry_unit("QLTT-BN")
+    staff = VERIFIER.verify(mint_token(KEY, subject="s", roles=[Role.WAREHOUSE_STAFF], warehouses=["KHO-1"]))
+    with pytest.raises(Forbidden):
+        staff.require_registry_warehouse("KHO-2")

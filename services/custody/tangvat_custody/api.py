@@ -53,7 +53,10 @@ from tangvat_shared.types import Code, Instant, Line, NonBlankLine
 
 WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
 HoldAuthority = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
-Admin = Annotated[Principal, Depends(require_roles())]
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+LocationReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER,
+                                                               Role.ADMIN))]
+Registrar = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.ADMIN))]
 CustodyReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER))]
 IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
 WarehouseId = Code
@@ -105,7 +108,7 @@ async def register_warehouse(request: Request, principal: Admin, body: Warehouse
 
 
 @command("/warehouses/{warehouse_id}/locations", status_code=201)
-async def create_location(request: Request, principal: WarehouseStaff, warehouse_id: WarehouseId, body: LocationIn,
+async def create_location(request: Request, principal: Registrar, warehouse_id: WarehouseId, body: LocationIn,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
                       lambda c, x: service.create_location(c, x, warehouse_id, body.location_code, body.kind,
@@ -113,7 +116,7 @@ async def create_location(request: Request, principal: WarehouseStaff, warehouse
 
 
 @router.get("/warehouses/{warehouse_id}/locations", response_model=list[LocationOut])
-async def list_locations(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
+async def list_locations(request: Request, principal: LocationReader, warehouse_id: WarehouseId) -> Any:
     return await service.locations(_custody(request), principal, warehouse_id)
 
 

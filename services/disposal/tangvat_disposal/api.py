@@ -36,7 +36,7 @@ from tangvat_shared.rendering import Renderer
 from tangvat_shared.types import Code, NonBlankLine
 
 BoardMember = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
-Admin = Annotated[Principal, Depends(require_roles())]
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Reader = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER, Role.AUDITOR))]
 # A destruction's witnesses: board members and auditors of the unit (never custody's staff, who handle the goods).
 Witness = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER, Role.AUDITOR))]

@@ -107,8 +107,9 @@ async def load_scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandC
     return item
 
 
-async def load_location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str
-                        ) -> Mapping[str, Any]:
+async def load_location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str, *,
+                        registry: bool = False) -> Mapping[str, Any]:
+    """A location, in the caller's warehouses (`registry`: or any, for an admin keeping the registry)."""
     # A location never changes warehouse or code once created: scans may trust a cached copy.
     location = custody.locations.get(code)
     if location is None:
@@ -120,7 +121,10 @@ async def load_location(conn: asyncpg.Connection, custody: Custody, ctx: Command
         if len(custody.locations) > 100_000:
             custody.locations.clear()
         custody.locations[code] = location
-    ctx.principal.require_warehouse(location["warehouse_id"])
+    if registry:
+        ctx.principal.require_registry_warehouse(location["warehouse_id"])
+    else:
+        ctx.principal.require_warehouse(location["warehouse_id"])
     return location
 
 

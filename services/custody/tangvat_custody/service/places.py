@@ -41,13 +41,13 @@ async def _require_warehouse(conn: asyncpg.Connection, warehouse_id: str) -> Non
 
 async def create_location(custody: Custody, ctx: CommandContext, warehouse_id: str, location_code: str, kind: str,
                           parent_code: str | None, name: str | None) -> Outcome:
-    ctx.principal.require_warehouse(warehouse_id)
+    ctx.principal.require_registry_warehouse(warehouse_id)
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         await _require_warehouse(conn, warehouse_id)
         parent = None
         if parent_code is not None:
-            parent = await load_location(conn, custody, ctx, parent_code)
+            parent = await load_location(conn, custody, ctx, parent_code, registry=True)
         domain.location_placement(warehouse_id, kind, parent)
         if await store.location(conn, location_code) is not None:
             raise Conflict(f"location {location_code} exists", code="location_exists")

@@ -102,6 +102,6 @@ async def discrepancies(custody: Custody, principal: Principal, warehouse_id: st
 
 
 async def locations(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
-    principal.require_warehouse(warehouse_id)
+    principal.require_registry_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
         return [dict(r) for r in await reads.locations(conn, warehouse_id)]

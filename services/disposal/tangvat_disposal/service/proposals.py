@@ -25,7 +25,7 @@ async def board(conn: asyncpg.Connection, unit: str) -> domain.Board | None:
 
 
 async def configure_board(disposal: Disposal, ctx: CommandContext, unit: str, body: BoardIn) -> Outcome:
-    ctx.principal.require_unit(unit)
+    ctx.principal.require_registry_unit(unit)
     domain.check_board(body.members, body.quorum, body.rejections_to_reject)
     configured = body.model_dump()
 

@@ -10,7 +10,7 @@ import asyncpg
 
 from tangvat_disposal import domain_execution, store
 from tangvat_disposal.service.common import Disposal, batch
-from tangvat_shared.auth import ALL, Principal, Role
+from tangvat_shared.auth import ALL, Principal
 from tangvat_shared.canonical import canonical_json, sha256_hex
 from tangvat_shared.errors import NotFound
 
@@ -53,7 +53,7 @@ async def _batch_view(conn: asyncpg.Connection, row: dict[str, Any]) -> dict[str
 
 async def list_batches(disposal: Disposal, principal: Principal, status: str | None, limit: int
                        ) -> list[dict[str, Any]]:
-    units = None if (Role.ADMIN in principal.roles or ALL in principal.units) else sorted(principal.units)
+    units = None if ALL in principal.units else sorted(principal.units)
     async with disposal.pool.acquire() as conn:
         rows = await store.list_batches(conn, units, status, limit)
     return [{"batch_id": r["batch_id"], "unit": r["unit"], "method": r["method"], "status": r["status"],
