@@ -135,6 +135,34 @@ def _setup_world(stack: WebStack) -> None:
         assert r.status_code == 200, r.text
 
 
+def _lost_port_race(process: ServiceProcess) -> bool:
+    log = process.log_path.read_text(errors="replace") if process.log_path.exists() else ""
+    return process.pid is None and "address already in use" in log.lower()
+
+
+def _started(build: Callable[[int], list[ServiceProcess]], attempts: int = 5) -> tuple[int, list[ServiceProcess]]:
+    """A service's processes started on a free port and its API ready. free_port() releases the port it found,
+    so on a busy machine another process can bind it (or a metrics port) before the service does: then the
+    service starts again on other ports."""
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        processes = build(port)
+        for process in processes:
+            process.start()
+        api = next(p for p in processes if p.role == "api")
+        try:
+            wait_http(f"http://127.0.0.1:{port}/readyz", timeout=60, process=api)
+            if not any(_lost_port_race(p) for p in processes):
+                return port, processes
+        except RuntimeError:
+            if attempt == attempts or not any(_lost_port_race(p) for p in processes):
+                raise
+        for process in processes:
+            process.stop(timeout=5)
+            process.log_path.unlink(missing_ok=True)
+    raise AssertionError(f"no free port held in {attempts} attempts")
+
+
 @pytest.fixture(scope="package")
 def web_stack(identity: Identity) -> Iterator[WebStack]:
     ensure_chromium()
@@ -148,31 +176,35 @@ def web_stack(identity: Identity) -> Iterator[WebStack]:
         stack.kafka_bootstrap = infra_env["TANGVAT_KAFKA_BOOTSTRAP"]
         ensure_keys(stack.keys)
         for service, roles in ROLES.items():
-            env = service_env(service, infra_env, stack.keys, http_port=free_port(), metrics_port=free_port())
-            stack.urls[service] = f"http://127.0.0.1:{env[f'TANGVAT_{service.upper()}_HTTP_PORT']}"
-            migrate(service, env)
-            stack.processes += [ServiceProcess(service, role, env, root) for role in roles]
-        web_port = free_port()
-        stack.urls["web"] = f"http://127.0.0.1:{web_port}"
-        identity.allow_redirects_to(stack.urls["web"])
-        stack.processes.append(ServiceProcess("web", "api", {
-            "TANGVAT_KAFKA_BOOTSTRAP": infra_env["TANGVAT_KAFKA_BOOTSTRAP"],
-            "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(stack.keys / "auth.pub.pem"),
-            "TANGVAT_KEYS_DIR": str(stack.keys),
-            "TANGVAT_OIDC_ISSUER": identity.issuer,
-            "TANGVAT_WEB_HTTP_PORT": str(web_port),
-            "TANGVAT_WEB_PUBLIC_URL": stack.urls["web"],
-            "TANGVAT_WEB_INTAKE_URL": stack.urls["intake"],
-            "TANGVAT_WEB_CUSTODY_URL": stack.urls["custody"],
-            "TANGVAT_WEB_DISPOSAL_URL": stack.urls["disposal"],
-            "TANGVAT_WEB_AUDITOR_URL": stack.urls["audit"],
-            "PYTHONUNBUFFERED": "1",
-        }, root))
-        for process in stack.processes:
-            process.start()
-        for process in stack.processes:
-            if process.role == "api":
-                wait_http(f"{stack.urls[process.service]}/readyz", timeout=60, process=process)
+            migrate(service, service_env(service, infra_env, stack.keys, http_port=1, metrics_port=1))
+
+            def service_processes(port: int, service: str = service, roles: tuple[str, ...] = tuple(roles)
+                                  ) -> list[ServiceProcess]:
+                env = service_env(service, infra_env, stack.keys, http_port=port, metrics_port=free_port())
+                return [ServiceProcess(service, role, env, root) for role in roles]
+
+            port, processes = _started(service_processes)
+            stack.urls[service] = f"http://127.0.0.1:{port}"
+            stack.processes += processes
+
+        def web_processes(port: int) -> list[ServiceProcess]:
+            stack.urls["web"] = f"http://127.0.0.1:{port}"
+            identity.allow_redirects_to(stack.urls["web"])
+            return [ServiceProcess("web", "api", {
+                "TANGVAT_KAFKA_BOOTSTRAP": infra_env["TANGVAT_KAFKA_BOOTSTRAP"],
+                "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(stack.keys / "auth.pub.pem"),
+                "TANGVAT_KEYS_DIR": str(stack.keys),
+                "TANGVAT_OIDC_ISSUER": identity.issuer,
+                "TANGVAT_WEB_HTTP_PORT": str(port),
+                "TANGVAT_WEB_PUBLIC_URL": stack.urls["web"],
+                "TANGVAT_WEB_INTAKE_URL": stack.urls["intake"],
+                "TANGVAT_WEB_CUSTODY_URL": stack.urls["custody"],
+                "TANGVAT_WEB_DISPOSAL_URL": stack.urls["disposal"],
+                "TANGVAT_WEB_AUDITOR_URL": stack.urls["audit"],
+                "PYTHONUNBUFFERED": "1",
+            }, root)]
+
+        stack.processes += _started(web_processes)[1]
         _setup_world(stack)
         yield stack
     finally:
