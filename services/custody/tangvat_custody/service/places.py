@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -86,26 +87,25 @@ async def create_container(custody: Custody, ctx: CommandContext, warehouse_id: 
 
 
 async def pack(custody: Custody, ctx: CommandContext, code: str, labels: Sequence[str]) -> Outcome:
-    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
-        container = await load_container(conn, ctx, code)
-        drafts: list[Draft] = []
-        for label in labels:
-            decision = domain.pack(await load_scanned(conn, custody, ctx, label), container)
-            await store.save_item(conn, decision, now)
-            drafts.append(decision.event)
-        return Outcome.done(body("packed", items=len(drafts))), drafts
-
-    return await command(custody, ctx, work)
+    return await _scan_into(custody, ctx, code, labels, domain.pack, "packed")
 
 
 async def unpack(custody: Custody, ctx: CommandContext, code: str, labels: Sequence[str]) -> Outcome:
+    return await _scan_into(custody, ctx, code, labels, domain.unpack, "unpacked")
+
+
+async def _scan_into(custody: Custody, ctx: CommandContext, code: str, labels: Sequence[str],
+                     decide: Callable[[Mapping[str, Any], Mapping[str, Any]], domain.ItemDecision],
+                     status: str) -> Outcome:
+    """Each scanned label packed into (or unpacked from) the container, in one transaction."""
+
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         container = await load_container(conn, ctx, code)
         drafts: list[Draft] = []
         for label in labels:
-            decision = domain.unpack(await load_scanned(conn, custody, ctx, label), container)
+            decision = decide(await load_scanned(conn, custody, ctx, label), container)
             await store.save_item(conn, decision, now)
             drafts.append(decision.event)
-        return Outcome.done(body("unpacked", items=len(drafts))), drafts
+        return Outcome.done(body(status, items=len(drafts))), drafts
 
     return await command(custody, ctx, work)
