@@ -83,11 +83,6 @@ async def item(conn: asyncpg.Connection, item_id: uuid.UUID) -> asyncpg.Record |
     return await conn.fetchrow(f"{_ITEM_SELECT} WHERE i.item_id = $1", item_id)
 
 
-async def custody_actors(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[str]:
-    rows = await conn.fetch("SELECT user_id FROM custody_actor WHERE item_id = $1 ORDER BY user_id", item_id)
-    return [r["user_id"] for r in rows]
-
-
 # What eligibility looks at, per item: built as JSON by PostgreSQL and decoded by orjson in one call
 # (turning 34,200 asyncpg Records into plain dicts one by one cost more than the query itself). The
 # candidates are locked in item order, so that two overlapping proposals queue instead of deadlocking.
@@ -190,15 +185,6 @@ async def transition(conn: asyncpg.Connection, batch_id: uuid.UUID, target: str,
     return status.split()[-1] == "1"
 
 
-async def list_batches(conn: asyncpg.Connection, units: list[str] | None, status: str | None, limit: int
-                       ) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT * FROM batch WHERE ($1::text[] IS NULL OR unit = ANY($1::text[]))
-           AND ($2::text IS NULL OR status = $2) ORDER BY proposed_at DESC LIMIT $3""",
-        units, status, limit,
-    )
-
-
 async def batch_item_ids(conn: asyncpg.Connection, batch_id: uuid.UUID, reservation: str | None = None
                          ) -> list[uuid.UUID]:
     rows = await conn.fetch(
@@ -209,36 +195,10 @@ async def batch_item_ids(conn: asyncpg.Connection, batch_id: uuid.UUID, reservat
     return [r["item_id"] for r in rows]
 
 
-async def batch_items(conn: asyncpg.Connection, batch_id: uuid.UUID, offset: int = 0, limit: int | None = None
-                      ) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT b.*, i.category, i.description, i.quantity, i.unit, i.value_vnd, i.label_code, i.seizure_id
-           FROM batch_item b JOIN item i USING (item_id) WHERE b.batch_id = $1
-           ORDER BY i.label_code, b.item_id OFFSET $2 LIMIT $3""",
-        batch_id, offset, limit,
-    )
-
-
 async def reservation_counts(conn: asyncpg.Connection, batch_id: uuid.UUID) -> dict[str, int]:
     rows = await conn.fetch("SELECT reservation, count(*) AS n FROM batch_item WHERE batch_id = $1 GROUP BY 1",
                             batch_id)
     return {r["reservation"]: r["n"] for r in rows}
-
-
-async def outcome_counts(conn: asyncpg.Connection, batch_id: uuid.UUID) -> dict[str, int]:
-    rows = await conn.fetch(
-        "SELECT outcome, count(*) AS n FROM batch_item WHERE batch_id = $1 AND outcome IS NOT NULL GROUP BY 1",
-        batch_id,
-    )
-    return {r["outcome"]: r["n"] for r in rows}
-
-
-async def unavailable(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 1000) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT item_id, reason FROM batch_item WHERE batch_id = $1 AND reservation = 'unavailable'
-           ORDER BY item_id LIMIT $2""",
-        batch_id, limit,
-    )
 
 
 async def batch_item(conn: asyncpg.Connection, batch_id: uuid.UUID, item_id: uuid.UUID) -> asyncpg.Record | None:
@@ -256,16 +216,6 @@ async def drop_item(conn: asyncpg.Connection, batch_id: uuid.UUID, item_id: uuid
         batch_id, item_id, reason, deferred, by, now, Reservation.DROPPED.value, _LIVE,
     )
     return status.split()[-1] == "1"
-
-
-async def dropped(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 1000) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT b.item_id, b.drop_reason, b.deferred, b.dropped_by, b.dropped_at, i.label_code, i.description,
-                  i.quantity, i.unit, i.value_vnd
-           FROM batch_item b JOIN item i USING (item_id)
-           WHERE b.batch_id = $1 AND b.reservation = 'dropped' ORDER BY b.dropped_at, b.item_id LIMIT $2""",
-        batch_id, limit,
-    )
 
 
 def _keyed(batch_ids: Sequence[uuid.UUID], item_ids: Sequence[uuid.UUID], *values: Sequence[Any]
@@ -404,8 +354,3 @@ async def votes(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.R
 
 
 # --- the batch's own events ------------------------------------------------------------------------
-
-
-async def batch_event_bodies(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT body FROM event WHERE subject = $1 ORDER BY id", f"batch/{batch_id}")
-    return [r["body"] for r in rows]

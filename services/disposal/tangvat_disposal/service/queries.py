@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_disposal import domain_execution, store
+from tangvat_disposal import domain_execution, reads, store
 from tangvat_disposal.service.common import Disposal, batch
 from tangvat_shared.auth import ALL, Principal
 from tangvat_shared.canonical import canonical_json, sha256_hex
@@ -42,12 +42,12 @@ async def _batch_view(conn: asyncpg.Connection, row: dict[str, Any]) -> dict[str
         "reservation": await store.reservation_counts(conn, batch_id),
         "handed_over": await store.handed_over_count(conn, batch_id),
         "unavailable": [{"item_id": str(u["item_id"]), "reason": u["reason"]}
-                        for u in await store.unavailable(conn, batch_id)],
+                        for u in await reads.unavailable(conn, batch_id)],
         "dropped": [{"item_id": str(d["item_id"]), "label_code": d["label_code"], "description": d["description"],
                      "reason": d["drop_reason"], "deferred": d["deferred"], "dropped_by": d["dropped_by"],
-                     "dropped_at": d["dropped_at"]} for d in await store.dropped(conn, batch_id)],
-        "outcomes": await store.outcome_counts(conn, batch_id),
-        "events_sha256": events_sha256(await store.batch_event_bodies(conn, batch_id)),
+                     "dropped_at": d["dropped_at"]} for d in await reads.dropped(conn, batch_id)],
+        "outcomes": await reads.outcome_counts(conn, batch_id),
+        "events_sha256": events_sha256(await reads.batch_event_bodies(conn, batch_id)),
     }
 
 
@@ -55,7 +55,7 @@ async def list_batches(disposal: Disposal, principal: Principal, status: str | N
                        ) -> list[dict[str, Any]]:
     units = None if ALL in principal.units else sorted(principal.units)
     async with disposal.pool.acquire() as conn:
-        rows = await store.list_batches(conn, units, status, limit)
+        rows = await reads.list_batches(conn, units, status, limit)
     return [{"batch_id": r["batch_id"], "unit": r["unit"], "method": r["method"], "status": r["status"],
              "item_count": r["item_count"], "proposed_at": r["proposed_at"]} for r in rows]
 
@@ -64,7 +64,7 @@ async def batch_items(disposal: Disposal, principal: Principal, batch_id: uuid.U
                       ) -> list[dict[str, Any]]:
     async with disposal.pool.acquire() as conn:
         await batch(conn, principal, batch_id)
-        rows = await store.batch_items(conn, batch_id, offset, limit)
+        rows = await reads.batch_items(conn, batch_id, offset, limit)
     return [{k: r[k] for k in BATCH_ITEM_FIELDS} for r in rows]
 
 
@@ -75,7 +75,7 @@ async def get_item(disposal: Disposal, principal: Principal, item_id: uuid.UUID)
         if row is None:
             raise unknown
         principal.require_visible_unit(row["seizing_unit"], unknown)
-        actors = await store.custody_actors(conn, item_id)
+        actors = await reads.custody_actors(conn, item_id)
     return {**{k: row[k] for k in ITEM_FIELDS}, "custody_actors": actors}
 
 
@@ -90,5 +90,5 @@ async def certificate_data(disposal: Disposal, principal: Principal, batch_id: u
         row = await batch(conn, principal, batch_id)
         domain_execution.check_certificate(row["method"], row["status"])
         view = await _batch_view(conn, row)
-        items = [dict(r) for r in await store.batch_items(conn, batch_id) if r["executed"]]
+        items = [dict(r) for r in await reads.batch_items(conn, batch_id) if r["executed"]]
     return CertificateData(view, items)

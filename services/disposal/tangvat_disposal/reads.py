@@ -1,0 +1,63 @@
+"""Disposal's read-only query SQL (the pages' and the auditors' reads); what writes stays in store.py."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+
+async def custody_actors(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[str]:
+    rows = await conn.fetch("SELECT user_id FROM custody_actor WHERE item_id = $1 ORDER BY user_id", item_id)
+    return [r["user_id"] for r in rows]
+
+
+async def list_batches(conn: asyncpg.Connection, units: list[str] | None, status: str | None, limit: int
+                       ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM batch WHERE ($1::text[] IS NULL OR unit = ANY($1::text[]))
+           AND ($2::text IS NULL OR status = $2) ORDER BY proposed_at DESC LIMIT $3""",
+        units, status, limit,
+    )
+
+
+async def batch_items(conn: asyncpg.Connection, batch_id: uuid.UUID, offset: int = 0, limit: int | None = None
+                      ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT b.*, i.category, i.description, i.quantity, i.unit, i.value_vnd, i.label_code, i.seizure_id
+           FROM batch_item b JOIN item i USING (item_id) WHERE b.batch_id = $1
+           ORDER BY i.label_code, b.item_id OFFSET $2 LIMIT $3""",
+        batch_id, offset, limit,
+    )
+
+
+async def outcome_counts(conn: asyncpg.Connection, batch_id: uuid.UUID) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT outcome, count(*) AS n FROM batch_item WHERE batch_id = $1 AND outcome IS NOT NULL GROUP BY 1",
+        batch_id,
+    )
+    return {r["outcome"]: r["n"] for r in rows}
+
+
+async def unavailable(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 1000) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT item_id, reason FROM batch_item WHERE batch_id = $1 AND reservation = 'unavailable'
+           ORDER BY item_id LIMIT $2""",
+        batch_id, limit,
+    )
+
+
+async def dropped(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 1000) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT b.item_id, b.drop_reason, b.deferred, b.dropped_by, b.dropped_at, i.label_code, i.description,
+                  i.quantity, i.unit, i.value_vnd
+           FROM batch_item b JOIN item i USING (item_id)
+           WHERE b.batch_id = $1 AND b.reservation = 'dropped' ORDER BY b.dropped_at, b.item_id LIMIT $2""",
+        batch_id, limit,
+    )
+
+
+async def batch_event_bodies(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT body FROM event WHERE subject = $1 ORDER BY id", f"batch/{batch_id}")
+    return [r["body"] for r in rows]
