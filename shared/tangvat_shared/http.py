@@ -25,6 +25,7 @@ from tangvat_shared import health
 from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext, Outcome, OutcomeKind
 from tangvat_shared.db import create_pool
+from tangvat_shared.docs import add_docs
 from tangvat_shared.errors import (
     Conflict,
     DomainError,
@@ -228,7 +229,8 @@ def create_app(
     lifespan: Any = None,
     more_metrics: MetricsSource | None = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, version=version, lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_docs(app)
     document_errors(app)
     app.state.token_verifier = token_verifier
     app.add_exception_handler(DomainError, _domain_error)

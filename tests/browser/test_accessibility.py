@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BINS, WebStack, screenshot, sign_in
@@ -81,3 +83,22 @@ def test_an_inventory_count_is_opened_scanned_and_closed(page: Page, web_stack: 
     with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
         count = custody.get(f"/counts/{count_id}").json()
     assert count["closed_by"] == "kho-1" and count["scanned"] == 1, count
+
+
+def test_api_documentation_renders_from_the_service_itself_under_its_policy(page: Page, web_stack: WebStack) -> None:
+    """/docs of the front and of a service: Swagger UI from the process itself (no CDN on a closed network), its
+    inline script admitted by hash, no request leaving the origin and no policy violation."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    for name in ("web", "custody"):
+        origin = web_stack.urls[name].rstrip("/")
+        requested.clear()
+        page.goto(f"{origin}/docs")
+        expect(page).to_have_title(re.compile("API"))
+        expect(page.locator(".swagger-ui .info .title")).to_be_visible()
+        expect(page.locator(".opblock").first).to_be_visible()
+        screenshot(page, f"docs-{name}")
+        assert requested and all(u.startswith(origin) for u in requested), requested
+    assert refused == []
