@@ -80,8 +80,18 @@ class Principal:
             self.require_unit(unit)
 
     def require_warehouse(self, warehouse_id: str) -> None:
+        """A warehouse the caller named itself (a path's or a body's warehouse id): the caller knows it exists, so
+        403 `warehouse_scope`, whose message says back only the id the caller sent."""
         if not self.may_act_in_warehouse(warehouse_id):
             raise Forbidden(f"not allowed in warehouse {warehouse_id}", code="warehouse_scope")
+
+    def require_visible_warehouse(self, warehouse_id: str, unknown: NotFound, *, registry: bool = False) -> None:
+        """Something kept in `warehouse_id` that the caller named by its own id, code or label (not by the
+        warehouse): outside the caller's warehouses it does not exist for them. `unknown` is the very answer an
+        unknown id of that kind gets, so a refusal never says where something is kept. `registry`: an admin
+        keeping the registry sees every warehouse's locations."""
+        if not (self.may_act_in_warehouse(warehouse_id) or (registry and self.manages_registry)):
+            raise unknown
 
     def require_unit(self, unit: str) -> None:
         if not self.may_act_for_unit(unit):

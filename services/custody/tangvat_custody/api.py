@@ -83,7 +83,9 @@ async def _run(request: Request, principal: Principal, key: str | None, command:
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "outside the caller's warehouses"}, 404: {"description": "unknown item or place"},
+    403: {"description": "a warehouse the caller named is outside its warehouses"},
+    404: {"description": "unknown item, label, place, container, transfer, count or approval, or kept outside the "
+                         "caller's warehouses (the same answer)"},
     409: {"description": "conflict"}, 422: {"description": "rule violated or bad input"}}
 
 

@@ -18,6 +18,33 @@ def item_subject(item_id: uuid.UUID) -> str:
     return f"item/{item_id}"
 
 
+# --- the answers for an id nobody knows: also those for one kept outside the caller's warehouses ---------------
+
+
+def unknown_item(item_id: uuid.UUID | str) -> NotFound:
+    return NotFound(f"item {item_id} is not known to custody", code="unknown_item")
+
+
+def unknown_location(code: str) -> NotFound:
+    return NotFound(f"location {code} not found", code="unknown_location")
+
+
+def unknown_container(code: str) -> NotFound:
+    return NotFound(f"container {code} not found", code="unknown_container")
+
+
+def unknown_transfer(transfer_id: uuid.UUID) -> NotFound:
+    return NotFound(f"transfer {transfer_id} not found", code="unknown_transfer")
+
+
+def unknown_count(count_id: uuid.UUID) -> NotFound:
+    return NotFound(f"count {count_id} not found", code="unknown_count")
+
+
+def unknown_approval(approval_id: uuid.UUID) -> NotFound:
+    return NotFound(f"approval {approval_id} not found", code="unknown_approval")
+
+
 def status_of(item: Mapping[str, Any]) -> ItemStatus:
     return ItemStatus(ItemState(item["state"]), bool(item["on_hold"]))
 
@@ -258,11 +285,11 @@ class CountClosure:
 
 
 def require_countable(count: Mapping[str, Any], item_id: uuid.UUID, item: Mapping[str, Any] | None) -> None:
-    """`unknown_item` for a scan of an item another warehouse keeps: staff of warehouse B neither put A's items
-    into B's count nor write discrepancies into A's list, and the answer is the one for an item custody does
-    not know (no oracle for where an item is kept)."""
-    if item is not None and item["warehouse_id"] != count["warehouse_id"]:
-        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
+    """`unknown_item` for a scan of an item custody does not know or another warehouse keeps: a count holds only
+    its own warehouse's items (staff of warehouse B neither put A's items into B's count nor write discrepancies
+    into A's list), and both answers are the same (no oracle for where an item is kept)."""
+    if item is None or item["warehouse_id"] != count["warehouse_id"]:
+        raise unknown_item(item_id)
 
 
 def close_count(count: Mapping[str, Any], expected: Mapping[uuid.UUID, str | None],

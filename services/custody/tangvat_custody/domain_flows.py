@@ -23,6 +23,7 @@ from tangvat_custody.domain import (
     require_same_warehouse,
     status_of,
     unavailable_reason,
+    unknown_item,
 )
 from tangvat_custody.domain_requests import UNCONFIRMED, CheckOut, Confirmation, Dispatch, Handover
 from tangvat_shared.draft import Draft
@@ -123,7 +124,7 @@ def require_seizing_unit(item: Mapping[str, Any], may_act_for_unit: Callable[[st
     know). An item recorded before custody kept its unit has none: only a national scope may hold it."""
     unit = item.get("seizing_unit")
     if not may_act_for_unit(unit if unit is not None else "\x00no unit recorded"):
-        raise NotFound(f"item {item['item_id']} is not known to custody", code="unknown_item")
+        raise unknown_item(item["item_id"])
 
 
 def set_hold(item: Mapping[str, Any], reason: str, *, place: bool) -> Decided:
@@ -140,7 +141,8 @@ def set_hold(item: Mapping[str, Any], reason: str, *, place: bool) -> Decided:
 
 
 def require_dispatchable(request: Dispatch, found: Mapping[uuid.UUID, Mapping[str, Any]]) -> None:
-    """Every item known, in the sending warehouse and able to leave it."""
+    """Every item known (`found` holds only those the caller may see: one kept in a warehouse outside its scope
+    is as unknown as an id nobody registered, and listed with them), in the sending warehouse and able to leave."""
     unknown = [str(i) for i in request.item_ids if i not in found]
     if unknown:
         raise NotFound(f"{len(unknown)} item(s) unknown", code="unknown_item", details=unknown[:100])

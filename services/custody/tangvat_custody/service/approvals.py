@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import SERVICE, store
+from tangvat_custody import SERVICE, domain, store
 from tangvat_custody import domain_requests as requests
 from tangvat_custody.service.checkouts import execute_check_out
 from tangvat_custody.service.common import Custody, body, command
@@ -17,7 +17,6 @@ from tangvat_custody.service.handover import execute_handover
 from tangvat_custody.service.transfers import execute_dispatch
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, record
-from tangvat_shared.errors import NotFound
 
 
 async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: uuid.UUID) -> Outcome:
@@ -64,8 +63,8 @@ async def reject_approval(custody: Custody, ctx: CommandContext, approval_id: uu
 async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: uuid.UUID) -> dict[str, Any]:
     row = await store.approval(conn, approval_id, for_update=True)
     if row is None:
-        raise NotFound(f"approval {approval_id} not found")
-    ctx.principal.require_warehouse(row["warehouse_id"])
+        raise domain.unknown_approval(approval_id)
+    ctx.principal.require_visible_warehouse(row["warehouse_id"], domain.unknown_approval(approval_id))
     return dict(row)
 
 

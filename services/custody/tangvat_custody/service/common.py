@@ -17,7 +17,6 @@ from tangvat_custody import domain_requests as requests
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
-from tangvat_shared.errors import NotFound
 from tangvat_shared.labels import InvalidLabel, verify_label
 
 
@@ -87,19 +86,28 @@ async def moved_alone(conn: asyncpg.Connection, ctx: CommandContext, warehouse_i
 
 async def load_item(conn: asyncpg.Connection, ctx: CommandContext, item_id: uuid.UUID, *, lock: bool = True
                     ) -> dict[str, Any]:
-    """The item (locked unless a scan's fast path reads it to decide first); 404 if custody does not know it,
-    403 outside the caller's warehouses."""
+    """The item (locked unless a scan's fast path reads it to decide first); `unknown_item` if custody does not
+    know it or keeps it outside the caller's warehouses (the same answer: no oracle for where it is kept)."""
     row = await store.item(conn, item_id, for_update=lock)
     if row is None:
-        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
-    ctx.principal.require_warehouse(row["warehouse_id"])
+        raise domain.unknown_item(item_id)
+    ctx.principal.require_visible_warehouse(row["warehouse_id"], domain.unknown_item(item_id))
     return dict(row)
+
+
+async def load_items(conn: asyncpg.Connection, ctx: CommandContext, item_ids: Sequence[uuid.UUID]
+                     ) -> dict[uuid.UUID, dict[str, Any]]:
+    """The items of a batch (locked) that the caller may see: one kept outside its warehouses is missing from
+    the answer like an id custody does not know, so the domain refuses both alike."""
+    rows = await store.items(conn, item_ids, for_update=True)
+    return {item_id: dict(row) for item_id, row in rows.items()
+            if ctx.principal.may_act_in_warehouse(row["warehouse_id"])}
 
 
 async def load_scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, label: str, *,
                        lock: bool = True) -> dict[str, Any]:
     """The item a scanned label names (locked unless `lock` is False); a forged or altered label never reaches
-    the database."""
+    the database, and one of an item the caller may not see is answered as a label of an unknown item."""
     item_id, label_code = verify_label(custody.label_key, label)
     item = await load_item(conn, ctx, item_id, lock=lock)
     if item["label_code"] != label_code:
@@ -109,28 +117,27 @@ async def load_scanned(conn: asyncpg.Connection, custody: Custody, ctx: CommandC
 
 async def load_location(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext, code: str, *,
                         registry: bool = False) -> Mapping[str, Any]:
-    """A location, in the caller's warehouses (`registry`: or any, for an admin keeping the registry)."""
+    """A location of the caller's warehouses (`registry`: of any, for an admin keeping the registry); another
+    warehouse's is `unknown_location`, as a code nobody created."""
     # A location never changes warehouse or code once created: scans may trust a cached copy.
     location = custody.locations.get(code)
     if location is None:
         row = await store.location(conn, code)
         if row is None:
-            raise NotFound(f"location {code} not found", code="unknown_location")
+            raise domain.unknown_location(code)
         location = {"location_code": row["location_code"], "warehouse_id": row["warehouse_id"],
                     "kind": row["kind"]}
         if len(custody.locations) > 100_000:
             custody.locations.clear()
         custody.locations[code] = location
-    if registry:
-        ctx.principal.require_registry_warehouse(location["warehouse_id"])
-    else:
-        ctx.principal.require_warehouse(location["warehouse_id"])
+    ctx.principal.require_visible_warehouse(location["warehouse_id"], domain.unknown_location(code), registry=registry)
     return location
 
 
 async def load_container(conn: asyncpg.Connection, ctx: CommandContext, code: str) -> dict[str, Any]:
+    """A container of the caller's warehouses (locked); another warehouse's is `unknown_container`."""
     row = await store.container(conn, code, for_update=True)
     if row is None:
-        raise NotFound(f"container {code} not found", code="unknown_container")
-    ctx.principal.require_warehouse(row["warehouse_id"])
+        raise domain.unknown_container(code)
+    ctx.principal.require_visible_warehouse(row["warehouse_id"], domain.unknown_container(code))
     return dict(row)

@@ -9,11 +9,10 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain, store
-from tangvat_custody.service.common import Custody, body, command, load_location
+from tangvat_custody.service.common import Custody, body, command, load_location, load_scanned
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Draft, Outcome
 from tangvat_shared.errors import Conflict, NotFound
-from tangvat_shared.labels import InvalidLabel, verify_label
 
 # --- inventory counts -----------------------------------------------------------------------------
 
@@ -47,8 +46,8 @@ async def _open_count(conn: asyncpg.Connection, ctx: CommandContext, count_id: u
                       ) -> dict[str, Any]:
     row = await store.stock_count(conn, count_id, for_update=lock)
     if row is None:
-        raise NotFound(f"count {count_id} not found")
-    ctx.principal.require_warehouse(row["warehouse_id"])
+        raise domain.unknown_count(count_id)
+    ctx.principal.require_visible_warehouse(row["warehouse_id"], domain.unknown_count(count_id))
     if row["closed_at"] is not None:
         raise Conflict("the count is closed", code="count_closed")
     return dict(row)
@@ -58,12 +57,11 @@ async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID,
                      location_code: str | None) -> Outcome:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         count = await _open_count(conn, ctx, count_id, lock=False)
-        item_id, label_code = verify_label(custody.label_key, label)
-        row = await store.item(conn, item_id)
-        item = dict(row) if row is not None else None
+        # A label of an item custody does not know, or keeps outside the caller's warehouses or this count's
+        # warehouse: the same unknown_item, and nothing recorded.
+        item = await load_scanned(conn, custody, ctx, label, lock=False)
+        item_id = item["item_id"]
         domain.require_countable(count, item_id, item)
-        if item is not None and item["label_code"] != label_code:
-            raise InvalidLabel("the label's code is not this item's label")
         where = location_code or count["location_code"]
         new = await store.record_count_scan(conn, count_id, item_id, where, ctx.user, now)
         fields: dict[str, Any] = {"count_id": count_id, "item_id": item_id, "first_scan": new}
@@ -78,8 +76,8 @@ async def get_count(custody: Custody, principal: Principal, count_id: uuid.UUID)
     async with custody.pool.acquire() as conn:
         count = await store.stock_count(conn, count_id)
         if count is None:
-            raise NotFound(f"count {count_id} not found")
-        principal.require_warehouse(count["warehouse_id"])
+            raise domain.unknown_count(count_id)
+        principal.require_visible_warehouse(count["warehouse_id"], domain.unknown_count(count_id))
         scans = await store.count_scans(conn, count_id)
         out: dict[str, Any] = {k: count[k] for k in ("count_id", "warehouse_id", "location_code", "blind",
                                                       "opened_by", "opened_at", "closed_by", "closed_at")}

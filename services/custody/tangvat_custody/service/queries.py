@@ -6,11 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tangvat_custody import domain, reads, store
 from tangvat_custody import domain_flows as flows
-from tangvat_custody import reads, store
 from tangvat_custody.service.common import Custody
 from tangvat_shared.auth import Principal
-from tangvat_shared.errors import NotFound
 from tangvat_shared.history import history
 from tangvat_shared.labels import InvalidLabel, verify_label
 
@@ -19,8 +18,9 @@ async def get_item(custody: Custody, principal: Principal, item_id: uuid.UUID) -
     async with custody.pool.acquire() as conn:
         item = await store.item(conn, item_id)
     if item is None:
-        raise NotFound(f"item {item_id} is not known to custody", code="unknown_item")
-    principal.require_warehouse(item["warehouse_id"])
+        raise domain.unknown_item(item_id)
+    # Kept outside the caller's warehouses (awaiting receipt there too): as unknown as an id nobody registered.
+    principal.require_visible_warehouse(item["warehouse_id"], domain.unknown_item(item_id))
     return dict(item)
 
 
@@ -52,8 +52,8 @@ async def items_at_location(custody: Custody, principal: Principal, code: str, a
     async with custody.pool.acquire() as conn:
         location = await store.location(conn, code)
         if location is None:
-            raise NotFound(f"location {code} not found", code="unknown_location")
-        principal.require_warehouse(location["warehouse_id"])
+            raise domain.unknown_location(code)
+        principal.require_visible_warehouse(location["warehouse_id"], domain.unknown_location(code))
         if at is None:
             return [r["item_id"] for r in await reads.items_at(conn, code)]
         return [r["item_id"] for r in await reads.items_at_time(conn, code, at)]

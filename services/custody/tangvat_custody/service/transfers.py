@@ -8,13 +8,14 @@ from typing import Any
 
 import asyncpg
 
+from tangvat_custody import domain, store
 from tangvat_custody import domain_flows as flows
 from tangvat_custody import domain_requests as requests
-from tangvat_custody import store
 from tangvat_custody.service.common import (
     Custody,
     body,
     command,
+    load_items,
     load_location,
     load_scanned,
     moved_alone,
@@ -32,7 +33,7 @@ async def dispatch_transfer(custody: Custody, ctx: CommandContext, request: requ
     ctx.principal.require_warehouse(request.from_warehouse_id)
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
-        items = await _dispatchable(conn, request)
+        items = await _dispatchable(conn, ctx, request)
         value = sum(requests.recorded_value(i) for i in items)
         if await needs_second_person(conn, custody, ctx, request.from_warehouse_id, value, now):
             return await pending(conn, ctx, requests.ApprovalKind.TRANSFER_DISPATCH, request.from_warehouse_id,
@@ -43,19 +44,19 @@ async def dispatch_transfer(custody: Custody, ctx: CommandContext, request: requ
     return await command(custody, ctx, work)
 
 
-async def _dispatchable(conn: asyncpg.Connection, request: requests.Dispatch) -> list[dict[str, Any]]:
+async def _dispatchable(conn: asyncpg.Connection, ctx: CommandContext, request: requests.Dispatch
+                        ) -> list[dict[str, Any]]:
     """The items to dispatch, locked, once the receiving warehouse is known and the rules let them leave."""
     if await store.warehouse(conn, request.to_warehouse_id) is None:
         raise NotFound(f"warehouse {request.to_warehouse_id} not found", code="unknown_warehouse")
-    rows = await store.items(conn, request.item_ids, for_update=True)
-    found = {item_id: dict(row) for item_id, row in rows.items()}
+    found = await load_items(conn, ctx, request.item_ids)
     flows.require_dispatchable(request, found)
     return list(found.values())
 
 
 async def execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, request: requests.Dispatch,
                            confirmation: requests.Confirmation, now: datetime) -> Decision:
-    items = await _dispatchable(conn, request)  # again when confirmed: the items may have changed while waiting
+    items = await _dispatchable(conn, ctx, request)  # again when confirmed: the items may have changed while waiting
     transfer_id = uuid.uuid4()
     decided = flows.dispatch(items, request, transfer_id, confirmation)
     await store.insert_transfer(conn, transfer_id, request.from_warehouse_id, request.to_warehouse_id,
@@ -68,8 +69,9 @@ async def execute_dispatch(conn: asyncpg.Connection, ctx: CommandContext, reques
 async def _receivable(conn: asyncpg.Connection, ctx: CommandContext, transfer_id: uuid.UUID) -> dict[str, Any]:
     row = await store.transfer(conn, transfer_id, for_update=True)
     if row is None:
-        raise NotFound(f"transfer {transfer_id} not found")
-    ctx.principal.require_warehouse(row["to_warehouse_id"])
+        raise domain.unknown_transfer(transfer_id)
+    # Only the receiving warehouse receives or closes: to anyone else (the sender's staff too) it is unknown.
+    ctx.principal.require_visible_warehouse(row["to_warehouse_id"], domain.unknown_transfer(transfer_id))
     transfer = dict(row)
     flows.require_receivable(transfer, ctx.user)
     return transfer
@@ -113,9 +115,9 @@ async def get_transfer(custody: Custody, principal: Principal, transfer_id: uuid
     async with custody.pool.acquire() as conn:
         transfer = await store.transfer(conn, transfer_id)
         if transfer is None:
-            raise NotFound(f"transfer {transfer_id} not found")
-        if not (principal.may_act_in_warehouse(transfer["from_warehouse_id"])
-                or principal.may_act_in_warehouse(transfer["to_warehouse_id"])):
-            principal.require_warehouse(transfer["to_warehouse_id"])
+            raise domain.unknown_transfer(transfer_id)
+        # Its two warehouses read it (the sender follows what it sent); to any other it is unknown.
+        if not principal.may_act_in_warehouse(transfer["from_warehouse_id"]):
+            principal.require_visible_warehouse(transfer["to_warehouse_id"], domain.unknown_transfer(transfer_id))
         members = await store.transfer_items(conn, transfer_id)
     return {**dict(transfer), "items": [dict(m) for m in members]}
