@@ -34,8 +34,9 @@ async def test_a_transfer_is_dispatched_and_received_by_two_people_and_unreceive
     transfer_id = dispatched.json()["transfer_id"]
 
     # In transit, nobody anywhere can touch it.
-    # (the origin no longer has it: 403; anyone at the destination: 409 item_in_transit)
-    for user, wh, expected in (("dispatcher", WAREHOUSE, 403), ("other", OTHER_WAREHOUSE, 409)):
+    # (the origin no longer has it: 404 unknown_item, as for an id nobody registered; anyone at the destination:
+    # 409 item_in_transit)
+    for user, wh, expected in (("dispatcher", WAREHOUSE, 404), ("other", OTHER_WAREHOUSE, 409)):
         move = await custody_client.post("/scans/move", headers=staff(token, user, (wh,)), json={
             "label": seeded.label(0), "location_code": warehouses[wh][0]})
         assert move.status_code == expected, move.text
@@ -43,8 +44,7 @@ async def test_a_transfer_is_dispatched_and_received_by_two_people_and_unreceive
             "holder": "TAND", "holder_kind": "court", "purpose": "xét xử",
             "due_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()})
         assert out.status_code == expected, out.text
-        if expected == 409:
-            assert out.json()["error"]["code"] == "item_in_transit"
+        assert out.json()["error"]["code"] == {404: "unknown_item", 409: "item_in_transit"}[expected]
 
     # The dispatcher cannot also be the receiver, even with access to both warehouses.
     self_receipt = await custody_client.post(f"/transfers/{transfer_id}/receive",
@@ -126,7 +126,7 @@ async def test_above_the_threshold_a_second_different_person_must_confirm(
     assert same.status_code == 422 and same.json()["error"]["code"] == "two_person_rule"
     outsider = await custody_client.post(f"/approvals/{approval_id}/confirm",
                                          headers=staff(token, "outsider", (OTHER_WAREHOUSE,)))
-    assert outsider.status_code == 403
+    assert outsider.status_code == 404 and outsider.json()["error"]["code"] == "unknown_approval", outsider.text
     confirmed = await custody_client.post(f"/approvals/{approval_id}/confirm", headers=staff(token, "second"))
     assert confirmed.status_code == 201, confirmed.text
     history = (await custody_client.get(f"/items/{seeded.item_id(0)}/history", headers=staff(token))).json()
