@@ -9,11 +9,13 @@ import pytest
 
 from tests.infra_fixtures import Infra, session_infra
 from tests.support.identity import identity
-from tests.support.tokens import auth_key, keys_dir, token
+from tests.support.idp_tokens import idp_tokens
+from tests.support.tokens import auth_key, keys_dir, local_token, token
 from tests.support.world import seizure, world, world_topics
 
 # fixtures, by import (`identity`, the session's one Keycloak, serves the identity tests and the browser suite)
-__all__ = ["auth_key", "identity", "keys_dir", "seizure", "token", "world", "world_topics"]
+__all__ = ["auth_key", "identity", "idp_tokens", "keys_dir", "local_token", "seizure", "token", "world",
+           "world_topics"]
 
 
 @pytest.fixture(scope="session")

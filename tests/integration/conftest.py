@@ -10,12 +10,11 @@ import httpx
 import pytest
 
 from tangvat_intake.api import build_app
-from tangvat_shared.auth import TokenVerifier
-from tangvat_shared.keys import load_private_key, load_public_key
+from tangvat_shared.keys import load_private_key
 from tangvat_shared.relay import Relay
 from tests.support.databases import migrated_database
 from tests.support.running import running_app, running_relay
-from tests.support.tokens import TokenFactory, bearer
+from tests.support.tokens import TokenFactory, bearer, verifier_for
 
 __all__ = ["TokenFactory", "bearer"]  # keys_dir, auth_key and token come from tests/conftest.py
 
@@ -27,7 +26,7 @@ async def intake_dsn(infra: Any) -> str:
 
 @pytest.fixture(scope="session")
 async def intake_client(intake_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
+    verifier = verifier_for(keys_dir)
     app = build_app(intake_dsn, verifier, load_private_key((keys_dir / "intake.pem").read_bytes()))
     async with running_app(app) as client:
         yield client

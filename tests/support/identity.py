@@ -70,6 +70,7 @@ class Identity:
     _used_windows: dict[str, set[int]] = field(default_factory=dict)
     _cached: dict[str, tuple[str, float, str | None, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _admin: tuple[str, float] | None = None
 
     @property
     def issuer(self) -> str:
@@ -145,13 +146,23 @@ class Identity:
         except urllib.error.HTTPError as exc:
             return int(exc.code)
 
+    def _admin_token(self) -> str:
+        """The bootstrap administrator's token, kept until shortly before it expires (each sign-in hashes the
+        password: the identity-provider token factory makes several admin calls per account)."""
+        with self._lock:
+            if self._admin is not None and time.monotonic() < self._admin[1]:
+                return self._admin[0]
+            form = urllib.parse.urlencode({"grant_type": "password", "client_id": "admin-cli",
+                                           "username": "kcadmin", "password": self.server.admin_password}).encode()
+            with urllib.request.urlopen(f"{self.server.url}/realms/master/protocol/openid-connect/token", data=form,
+                                        timeout=30) as r:
+                body = json.load(r)
+            self._admin = (str(body["access_token"]), time.monotonic() + float(body["expires_in"]) - 15)
+            return self._admin[0]
+
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         """The realm's admin REST API, as the bootstrap administrator."""
-        form = urllib.parse.urlencode({"grant_type": "password", "client_id": "admin-cli", "username": "kcadmin",
-                                       "password": self.server.admin_password}).encode()
-        with urllib.request.urlopen(f"{self.server.url}/realms/master/protocol/openid-connect/token", data=form,
-                                    timeout=30) as r:
-            admin_token = json.load(r)["access_token"]
+        admin_token = self._admin_token()
         request = urllib.request.Request(
             f"{self.server.url}/admin/realms/tangvat{path}", method=method,
             data=None if body is None else json.dumps(body).encode(),

@@ -26,13 +26,12 @@ from tangvat_custody.handlers import HANDLERS as CUSTODY_HANDLERS
 from tangvat_disposal.api import build_app as build_disposal
 from tangvat_disposal.handlers import HANDLERS as DISPOSAL_HANDLERS
 from tangvat_intake.api import build_app as build_intake
-from tangvat_shared.auth import TokenVerifier
 from tangvat_shared.db import connect
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
 from tests.support.databases import migrated_database
 from tests.support.running import running_app, running_consumer, running_relay
-from tests.support.tokens import TokenFactory, bearer
+from tests.support.tokens import TokenFactory, bearer, verifier_for
 from tests.support.topics import new_topics
 from tests.support.waiting import eventually
 
@@ -76,11 +75,11 @@ class World:
 
 
 @pytest.fixture(scope="session")
-async def world(infra: Any, keys_dir: Path, world_topics: Topics, token: TokenFactory) -> AsyncIterator[World]:
+async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: TokenFactory) -> AsyncIterator[World]:
     dsns = [await migrated_database(infra.pg_admin_dsn, f"world_{name}", f"tangvat_{name}")
             for name in ("intake", "custody", "disposal")]
     intake_dsn, custody_dsn, disposal_dsn = dsns
-    verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
+    verifier = verifier_for(keys_dir)  # the local issuer, and Keycloak once a module asks for its tokens
     key = {name: load_private_key((keys_dir / f"{name}.pem").read_bytes()) for name in ("intake", "custody",
                                                                                          "disposal")}
     t = world_topics
@@ -100,7 +99,7 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, token: TokenFa
                          kafka_group=f"world-disposal-{uuid.uuid4().hex[:6]}", topics=[t.intake, t.custody],
                          handlers=DISPOSAL_HANDLERS, dlq_topic="disposal.dlq"),
     ):
-        admin = bearer(token("admin", user="admin-1", units=("*",), warehouses=("*",)))
+        admin = bearer(local_token("admin", user="admin-1", units=("*",), warehouses=("*",)))
         r = await custody.post("/warehouses", json={"warehouse_id": WAREHOUSE, "name": "Kho Bắc Ninh"}, headers=admin)
         assert r.status_code == 201, r.text
         for code, kind, parent in [(f"{WAREHOUSE}.D", "zone", None), (f"{WAREHOUSE}.D1", "shelf", f"{WAREHOUSE}.D"),
@@ -164,7 +163,7 @@ SeizureFactory = Callable[..., Awaitable[Seizure]]
 
 
 @pytest.fixture(scope="session")
-def seizure(world: World, token: TokenFactory) -> SeizureFactory:
+def seizure(world: World, local_token: TokenFactory) -> SeizureFactory:
     """Register a seizure at intake, check its items in at custody, record its legal status, and wait until
     disposal's read model knows all of it."""
 
@@ -174,11 +173,12 @@ def seizure(world: World, token: TokenFactory) -> SeizureFactory:
         body = factories.seizure(n, warehouse=WAREHOUSE, categories=categories)
         for item in body["items"]:
             item["perishable"] = perishable
-        r = await world.intake.post("/seizures", json=body, headers=bearer(token(user="officer-1")))
+        r = await world.intake.post("/seizures", json=body, headers=bearer(local_token(user="officer-1")))
         assert r.status_code == 201, r.text
         seizure_id = r.json()["seizure_id"]
         if legal is not None:
-            r = await world.intake.post(f"/seizures/{seizure_id}/legal-status", headers=bearer(token(user="officer-1")),
+            r = await world.intake.post(f"/seizures/{seizure_id}/legal-status",
+                                        headers=bearer(local_token(user="officer-1")),
                                         json={"status": legal, "decision_number": "QĐ-123/2022",
                                               "decided_on": "2022-09-01", "issued_by": "Chi cục QLTT Bắc Ninh"})
             assert r.status_code == 201, r.text
@@ -193,7 +193,7 @@ def seizure(world: World, token: TokenFactory) -> SeizureFactory:
         if check_in:
             for row in rows:
                 label = sign_label(world.intake_key, row["item_id"], row["label_code"])
-                r = await world.custody.post("/scans/check-in", headers=staff(token),
+                r = await world.custody.post("/scans/check-in", headers=staff(local_token),
                                              json={"label": label, "location_code": BIN})
                 assert r.status_code == 200, r.text
         state = "in_storage" if check_in else "awaiting_receipt"

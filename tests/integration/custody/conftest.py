@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tangvat_custody.api import build_app
 from tangvat_custody.handlers import HANDLERS, SOURCES
-from tangvat_shared.auth import TokenVerifier
 from tangvat_shared.db import connect
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_private_key, load_public_key
@@ -27,6 +26,7 @@ from tests.integration.conftest import TokenFactory, bearer
 from tests.support.databases import migrated_database
 from tests.support.events import SYSTEM_ACTOR, append_events, new_envelope
 from tests.support.running import running_app, running_consumer, running_relay
+from tests.support.tokens import verifier_for
 from tests.support.waiting import eventually
 
 THRESHOLD_VND = 100_000_000
@@ -40,7 +40,7 @@ async def custody_dsn(infra: Any) -> str:
 
 @pytest.fixture(scope="session")
 async def custody_client(custody_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
+    verifier = verifier_for(keys_dir)
     app = build_app(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
                     pool_max_size=20, two_person_threshold_vnd=THRESHOLD_VND, perishable_limit_days=30)
     async with running_app(app, "custody") as client:
@@ -101,15 +101,15 @@ def intake_key(keys_dir: Path) -> Ed25519PrivateKey:
 
 
 @pytest.fixture(scope="session")
-async def warehouses(custody_client: httpx.AsyncClient, token: TokenFactory) -> dict[str, list[str]]:
+async def warehouses(custody_client: httpx.AsyncClient, local_token: TokenFactory) -> dict[str, list[str]]:
     """Two warehouses with a zone, two shelves and four bins each."""
-    admin = bearer(token("admin", user="admin-1"))
+    admin = bearer(local_token("admin", user="admin-1"))
     layout: dict[str, list[str]] = {}
     for wh in (WAREHOUSE, OTHER_WAREHOUSE):
         response = await custody_client.post("/warehouses", json={"warehouse_id": wh, "name": f"Kho {wh}"},
                                              headers=admin)
         assert response.status_code in (201, 409), response.text
-        staff = bearer(token("warehouse_staff", user="setup", warehouses=(wh,)))
+        staff = bearer(local_token("warehouse_staff", user="setup", warehouses=(wh,)))
         bins = []
         tree = [(f"{wh}.A", "zone", None)] + [(f"{wh}.A-{s}", "shelf", f"{wh}.A") for s in (1, 2)] + [
             (f"{wh}.A-{s}-{b}", "bin", f"{wh}.A-{s}") for s in (1, 2) for b in (1, 2)]
@@ -124,7 +124,7 @@ async def warehouses(custody_client: httpx.AsyncClient, token: TokenFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def seed(intake_client: httpx.AsyncClient, custody_consumer: None, custody_dsn: str, token: TokenFactory,
+def seed(intake_client: httpx.AsyncClient, custody_consumer: None, custody_dsn: str, local_token: TokenFactory,
          intake_key: Ed25519PrivateKey, warehouses: dict[str, list[str]]) -> SeedFactory:
     async def make(n: int = 3, *, warehouse: str = WAREHOUSE, value_vnd: int | None = None,
                    perishable: bool = False) -> Seeded:
@@ -133,7 +133,7 @@ def seed(intake_client: httpx.AsyncClient, custody_consumer: None, custody_dsn: 
             if value_vnd is not None:
                 item["value_vnd"] = value_vnd
             item["perishable"] = perishable
-        response = await intake_client.post("/seizures", json=body, headers=bearer(token()))
+        response = await intake_client.post("/seizures", json=body, headers=bearer(local_token()))
         assert response.status_code == 201, response.text
         seizure_id = response.json()["seizure_id"]
         items = await wait_items(custody_dsn, seizure_id, n)
