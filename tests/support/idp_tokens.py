@@ -188,7 +188,7 @@ def idp_tokens(identity: Identity) -> Iterator[IdpTokens]:
         print(f"\nidentity-provider tokens: {factory.timings.summary()}")
 
 
-@pytest.fixture(name="token")
+@pytest.fixture(scope="module", name="token")
 def token_from_identity_provider(idp_tokens: IdpTokens) -> TokenFactory:
     """`token` for the module that imports this: the identity provider's tokens in place of the local ones."""
     return idp_tokens

@@ -13,14 +13,14 @@ import pytest
 
 from tangvat_audit.api import build_app
 from tangvat_audit.handlers import SOURCES, handlers
-from tangvat_shared.auth import TokenVerifier
 from tangvat_shared.db import connect
 from tangvat_shared.kafka import event_topic
-from tangvat_shared.keys import load_public_key
 from tangvat_shared.relay import Relay
 from tests.integration.conftest import TokenFactory, bearer
 from tests.support.databases import migrated_database
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.running import running_app, running_consumer
+from tests.support.tokens import verifier_for
 from tests.support.waiting import eventually
 
 
@@ -38,7 +38,7 @@ async def audit_consumer(infra: Any, audit_dsn: str) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="module")
 async def audit_client(infra: Any, audit_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    verifier = TokenVerifier(load_public_key((keys_dir / "auth.pub.pem").read_bytes()))
+    verifier = verifier_for(keys_dir)  # the local issuer, and the suite's Keycloak
     async with running_app(build_app(audit_dsn, verifier, infra.kafka_bootstrap, keys_dir)) as client:
         yield client
 

@@ -10,6 +10,7 @@ import httpx
 
 from tests.integration.conftest import TokenFactory, bearer
 from tests.integration.custody.conftest import WAREHOUSE, SeedFactory, fetch, publish_disposal, staff
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.waiting import eventually
 
 

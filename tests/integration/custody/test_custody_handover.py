@@ -18,6 +18,7 @@ from tests.integration.custody.conftest import (
     publish_disposal,
     staff,
 )
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.waiting import eventually
 
 TEAM = "Tổ tiêu hủy"

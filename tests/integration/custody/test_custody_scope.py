@@ -10,6 +10,7 @@ import pytest
 
 from tests.integration.conftest import TokenFactory, bearer
 from tests.integration.custody.conftest import OTHER_WAREHOUSE, WAREHOUSE, SeedFactory
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 
 ROLES = ("intake_officer", "warehouse_staff", "auditor", "board_member", "admin")
 READERS = {"warehouse_staff", "auditor", "board_member"}

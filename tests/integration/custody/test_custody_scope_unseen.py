@@ -25,6 +25,7 @@ from tests.integration.custody.conftest import (
     SeedFactory,
     fetch,
 )
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 
 A, B, ELSEWHERE = WAREHOUSE, OTHER_WAREHOUSE, "KHO-DN-09"  # ELSEWHERE: a warehouse no transfer goes to
 DUE = (datetime.now(UTC) + timedelta(days=30)).isoformat()

@@ -10,6 +10,7 @@ import httpx
 
 from tests.integration.conftest import TokenFactory
 from tests.integration.custody.conftest import OTHER_WAREHOUSE, THRESHOLD_VND, WAREHOUSE, SeedFactory, fetch, staff
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 
 BOTH = (WAREHOUSE, OTHER_WAREHOUSE)
 

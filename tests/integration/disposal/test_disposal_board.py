@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.world import (
     MEMBERS,

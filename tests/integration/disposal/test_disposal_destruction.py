@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from tangvat_shared.canonical import canonical_json
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.kafka_reader import events_only, read_topic
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.world import (

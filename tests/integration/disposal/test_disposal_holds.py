@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import read_stream
 from tangvat_shared.keys import load_public_key
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
