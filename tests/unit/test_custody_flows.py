@@ -147,7 +147,7 @@ def test_transfer_closed_a_closed_transfer_receives_nothing() -> None:
     assert _code(exc) == "transfer_closed"
 
 
-@pytest.mark.parametrize("user", ["sender", "confirmer"])
+@pytest.mark.parametrize("user", ["sender", "confirmer", "Sender", " confirmer ", "CONFIRMER\t"])
 def test_two_person_rule_who_dispatched_or_confirmed_does_not_receive(user: str) -> None:
     with pytest.raises(RuleViolation) as exc:
         flows.require_receivable(_transfer(confirmed_by="confirmer"), user)
@@ -229,7 +229,24 @@ def test_a_handover_takes_the_items_off_the_shelves_for_the_team() -> None:
         assert change.state is ItemState.HANDED_OVER and change.fields["location_code"] is None
         assert change.fields["handover_id"] == handover_id
     assert {d.data["recipient"] for d in decided.drafts} == {"team"}
+    # An outside recipient, in words only: the events read as before `recipient_user_id` existed.
+    assert all("recipient_user_id" not in d.data for d in decided.drafts)
     check_drafts(decided.drafts)
+
+
+def test_a_handover_to_a_person_of_ours_names_them_by_canonical_id() -> None:
+    items = [_item(state="reserved_for_disposal", batch_id=BATCH) for _ in range(2)]
+    request = requests.Handover(BATCH, "KHO-1", "Tổ tiêu hủy", recipient_user_id=" Board1-BN ")
+    assert request.recipient_user_id == "board1-bn"
+    decided = flows.hand_over(items, request, uuid.uuid4())
+    assert {(d.data["recipient"], d.data["recipient_user_id"]) for d in decided.drafts} == {
+        ("Tổ tiêu hủy", "board1-bn")}
+    check_drafts(decided.drafts)
+
+
+def test_an_approval_kept_before_recipient_user_id_reads_back_without_one() -> None:
+    kept = {"batch_id": str(BATCH), "warehouse_id": "KHO-1", "recipient": "team", "labels": None}
+    assert requests.Handover.from_json(kept) == requests.Handover(BATCH, "KHO-1", "team")
 
 
 # --- the two-person rule -------------------------------------------------------------------------------
@@ -248,6 +265,13 @@ def test_two_person_rule_the_requester_cannot_confirm() -> None:
     assert requests.decide_approval(approval, "a", confirm=False) is requests.ApprovalStatus.REJECTED
 
 
+@pytest.mark.parametrize("confirming", ["Kho-1", " kho-1", "kho-1 ", "KHO-1\t"])
+def test_two_person_rule_the_requester_cannot_confirm_by_another_spelling(confirming: str) -> None:
+    with pytest.raises(RuleViolation) as exc:
+        requests.decide_approval({"status": "pending", "requested_by": "kho-1"}, confirming, confirm=True)
+    assert _code(exc) == "two_person_rule"
+
+
 @pytest.mark.parametrize("status", ["confirmed", "rejected"])
 @pytest.mark.parametrize("confirm", [True, False])
 def test_approval_status_a_decided_approval_is_not_decided_again(status: str, confirm: bool) -> None:
@@ -260,6 +284,7 @@ def test_approval_status_a_decided_approval_is_not_decided_again(status: str, co
     requests.CheckOut("Court", HolderKind.COURT, "trial", datetime(2027, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)),
     requests.CheckOut("Lab", HolderKind.LAB, "x", datetime(2027, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=7)))),
     requests.Handover(BATCH, "KHO-1", "team", ["a", "b"]), requests.Handover(BATCH, "KHO-1", "team"),
+    requests.Handover(BATCH, "KHO-1", "team", None, "board1-bn"),
     requests.Dispatch("KHO-1", "KHO-2", [uuid.uuid4(), uuid.uuid4()], None),
 ])
 def test_a_waiting_request_is_kept_as_plain_json_and_read_back_as_it_was(request_: Any) -> None:

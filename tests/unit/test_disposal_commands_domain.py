@@ -226,13 +226,14 @@ def execute(execution: dict[str, Any] | None = None, *, status: str = "ready", m
             reserved: list[uuid.UUID] | None = None, waiting: list[uuid.UUID] | None = None,
             confirmed: list[uuid.UUID] | None = None, in_chain: dict[str, str] | None = None,
             previous: list[str] | None = None, witnessed: list[dict[str, Any]] | None = None,
-            approved_at: datetime | None = APPROVED_AT, now: datetime = EXECUTED_AT,
+            approved_at: datetime | None = APPROVED_AT, now: datetime = EXECUTED_AT, recorder: str = "chair",
             ) -> tuple[domain_execution.Execution, list[Any]]:
     return domain_execution.execute(proposed_batch(status=status, method=method, decided_at=approved_at),
                                     destruction() if execution is None else execution, confirmed=confirmed,
                                     reserved=[uuid.uuid4()] if reserved is None else reserved,
                                     not_handed_over=waiting or [], in_chain=in_chain or {}, previous_pair=previous,
-                                    witnessed=WITNESSES if witnessed is None else witnessed, now=now)
+                                    witnessed=WITNESSES if witnessed is None else witnessed, recorder=recorder,
+                                    now=now)
 
 
 def test_illegal_transition_executing_a_batch_not_ready() -> None:
@@ -305,6 +306,23 @@ def test_witness_rules_compare_people_not_spellings(witnesses: list[str], previo
     assert code_of(refused) == code
 
 
+@pytest.mark.parametrize("recorder", ["w1", " W2 "])
+def test_recorder_is_witness(recorder: str) -> None:
+    # The person recording the destruction attests that two others saw it: not one of its witnesses, by any
+    # spelling, even when enough other witnesses confirmed.
+    third = {"user_id": "w3", "name": "C", "organisation": None}
+    with pytest.raises(RuleViolation) as refused:
+        execute(witnessed=[*WITNESSES, third], recorder=recorder)
+    assert code_of(refused) == "recorder_is_witness"
+    assert refused.value.details == {"recorder": recorder.strip().lower()}
+    execute(witnessed=[*WITNESSES, third], recorder="w4")
+
+
+def test_a_return_has_no_witnesses_and_its_recorder_is_no_witness_rule() -> None:
+    execute(destruction(place=None, destruction_method=None, evidence=[], owner_name="Công ty A",
+                        receipt_reference="BN-1"), method="return", recorder="w1")
+
+
 def test_a_destructions_witnesses_are_the_confirmed_ones_whatever_the_body_says() -> None:
     done, _ = execute(destruction(witnesses=[{"user_id": "someone-typed", "name": "X", "organisation": None}]))
     assert [w["user_id"] for w in done.record["witnesses"]] == ["w1", "w2"]
@@ -356,6 +374,26 @@ def test_witness_confirmation_rules(kwargs: dict[str, Any], error: type[DomainEr
         kwargs["batch"] = proposed_batch(**kwargs["batch"])
     with pytest.raises(error) as refused:
         confirm(**kwargs)
+    assert code_of(refused) == code
+
+
+def test_a_witness_withdraws_as_their_canonical_self() -> None:
+    batch = proposed_batch(status="ready")
+    who, drafts = domain_execution.withdraw_witness(batch, " W3 ", confirmed=["w1", "w3"])
+    assert who == "w3"
+    assert [(d.type, d.data) for d in drafts] == [
+        ("disposal.witness_withdrawn", {"batch_id": str(batch["batch_id"]), "user_id": "w3"})]
+    check_drafts(drafts)
+
+
+@pytest.mark.parametrize(("status", "confirmed", "code"), [
+    ("executed", ("w3",), "not_ready"),  # the execution is recorded: its witnesses stand
+    ("cancelled", ("w3",), "not_ready"),
+    ("ready", ("w1",), "not_a_witness"),  # nobody withdraws someone else
+])
+def test_witness_withdrawal_rules(status: str, confirmed: tuple[str, ...], code: str) -> None:
+    with pytest.raises(Conflict) as refused:
+        domain_execution.withdraw_witness(proposed_batch(status=status), "w3", confirmed=confirmed)
     assert code_of(refused) == code
 
 

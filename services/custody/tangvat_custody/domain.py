@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
@@ -261,7 +262,8 @@ def needs_second_person(value_vnd: int, threshold_vnd: int) -> bool:
 
 
 def require_second_person(requested_by: str, confirming: str) -> None:
-    if requested_by == confirming:
+    # One person by any spelling of their id (case, surrounding whitespace) is still one person.
+    if canonical_user_id(requested_by) == canonical_user_id(confirming):
         raise RuleViolation("the second confirmation must come from a different person", code="two_person_rule")
 
 

@@ -26,6 +26,7 @@ from tangvat_custody.domain import (
     unknown_item,
 )
 from tangvat_custody.domain_requests import UNCONFIRMED, CheckOut, Confirmation, Dispatch, Handover
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.events.custody import DiscrepancyKind, UnavailableReason
@@ -168,7 +169,8 @@ def require_receivable(transfer: Mapping[str, Any], user: str) -> None:
     """An open transfer, received (or closed) by someone who neither dispatched nor confirmed it."""
     if transfer["closed_at"] is not None:
         raise Conflict("the transfer is closed", code="transfer_closed")
-    if user in (transfer["dispatched_by"], transfer["confirmed_by"]):
+    earlier = (transfer["dispatched_by"], transfer["confirmed_by"])
+    if canonical_user_id(user) in {canonical_user_id(u) for u in earlier if u}:
         raise RuleViolation("dispatch and receipt must be done by different people", code="two_person_rule")
 
 
@@ -237,9 +239,11 @@ def hand_over(items: Sequence[Mapping[str, Any]], request: Handover, handover_id
     batch, handover = str(request.batch_id), str(handover_id)  # once, not per item's event
     decided = Decided()
     sets = {"handover_id": handover_id}
+    # Named only when a person of ours took the goods: an outside recipient's event reads as before.
+    person = {"recipient_user_id": request.recipient_user_id} if request.recipient_user_id else {}
     for item in items:
         decided.item(item, "custody.item_handed_over", sets=sets, batch_id=batch, handover_id=handover,
-                     warehouse_id=item["warehouse_id"], recipient=request.recipient,
+                     warehouse_id=item["warehouse_id"], recipient=request.recipient, **person,
                      from_location_code=item["location_code"], requested_by=confirmation.requested_by,
                      confirmed_by=confirmation.confirmed_by, location_code=None)
     return decided

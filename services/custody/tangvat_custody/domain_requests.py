@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tangvat_custody.domain import require_second_person
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.errors import Conflict
 from tangvat_shared.events.custody import HolderKind
 
@@ -88,14 +89,22 @@ class Handover:
     warehouse_id: str
     recipient: str
     labels: list[str] | None = None
+    # The person of Tangvat who takes the goods, by canonical id (None: an outside recipient, named in words).
+    recipient_user_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.recipient_user_id is not None:
+            object.__setattr__(self, "recipient_user_id", canonical_user_id(self.recipient_user_id) or None)
 
     def to_json(self) -> dict[str, Any]:
         return {"batch_id": str(self.batch_id), "warehouse_id": self.warehouse_id, "recipient": self.recipient,
-                "labels": self.labels}
+                "labels": self.labels, "recipient_user_id": self.recipient_user_id}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Handover:
-        return cls(uuid.UUID(data["batch_id"]), data["warehouse_id"], data["recipient"], data.get("labels"))
+        # Approvals stored before `recipient_user_id` existed have none.
+        return cls(uuid.UUID(data["batch_id"]), data["warehouse_id"], data["recipient"], data.get("labels"),
+                   data.get("recipient_user_id"))
 
 
 @dataclass(frozen=True)

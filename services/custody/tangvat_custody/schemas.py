@@ -110,11 +110,16 @@ class HandoverIn(Input):
 
     batch_id: uuid.UUID
     warehouse_id: Code
-    recipient: ShortText = Field(description="who of the disposal team takes the goods")
+    recipient: ShortText = Field(description="who of the disposal team takes the goods, in words (a team, an "
+                                             "outside organisation)")
+    recipient_user_id: ShortText | None = Field(
+        default=None, description="the person of Tangvat who takes the goods (their account's id): in the items' "
+                                  "chain of custody from then on, so never a witness of their destruction")
     labels: list[LabelPayload] | None = Field(default=None, min_length=1, max_length=2000)
 
     def plain(self) -> requests.Handover:
-        return requests.Handover(self.batch_id, self.warehouse_id, self.recipient, self.labels)
+        return requests.Handover(self.batch_id, self.warehouse_id, self.recipient, self.labels,
+                                 self.recipient_user_id)
 
 
 class CountIn(Input):

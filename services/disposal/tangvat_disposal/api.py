@@ -133,6 +133,14 @@ async def confirm_witness(request: Request, principal: Witness, batch_id: uuid.U
                       lambda d, x: service.confirm_witness(d, x, batch_id, body))
 
 
+@router.delete("/batches/{batch_id}/execution/witnesses/me", status_code=200, response_model=CommandOut,
+               responses=ERRORS, summary="A witness who confirmed by mistake withdraws, before the execution")
+async def withdraw_witness(request: Request, principal: Witness, batch_id: uuid.UUID,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return await _run(request, principal, idempotency_key,
+                      lambda d, x: service.withdraw_witness(d, x, batch_id))
+
+
 @router.get("/batches/{batch_id}/certificate.pdf", responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
             response_class=Response, summary="Biên bản tiêu hủy (destruction certificate)")
 async def destruction_certificate(request: Request, principal: Reader, batch_id: uuid.UUID) -> Response:

@@ -78,6 +78,28 @@ def confirm_witness(batch: Mapping[str, Any], witness: Mapping[str, Any], *, con
                         {"batch_id": str(batch_id), "witness": kept})]
 
 
+def withdraw_witness(batch: Mapping[str, Any], user_id: str, *, confirmed: Iterable[str]) -> tuple[str, list[Draft]]:
+    """A witness who confirmed by mistake withdraws, from their own session, while the destruction is not yet
+    recorded (after that the record stands: 409). Returns the canonical id to remove and the event."""
+    if batch["status"] != BatchStatus.READY:
+        raise Conflict(f"the batch is {batch['status']}, a witness withdraws only before the execution is recorded",
+                       code="not_ready")
+    who = canonical_user_id(user_id)
+    if who not in {canonical_user_id(c) for c in confirmed}:
+        raise Conflict("this person has not confirmed as a witness of the batch", code="not_a_witness")
+    batch_id: uuid.UUID = batch["batch_id"]
+    return who, [Draft("disposal.witness_withdrawn", subject_of(batch_id), {"batch_id": str(batch_id), "user_id": who})]
+
+
+def check_recorder(recorder: str, witnesses: Iterable[str]) -> None:
+    """Whoever records a destruction is not one of its witnesses: the record attests that two people other
+    than its author saw it happen. Refused rather than silently not counted, so the certificate never lists a
+    witness the recorder believed counted (they withdraw, or another member records)."""
+    if canonical_user_id(recorder) in {canonical_user_id(w) for w in witnesses}:
+        raise RuleViolation("the person recording the destruction is one of its witnesses", code="recorder_is_witness",
+                            details={"recorder": canonical_user_id(recorder)})
+
+
 # An execution's date is a local date: it may run ahead of UTC by the widest time zone (UTC+14) and a
 # little clock skew, never more; and nothing is executed before the board approved it (the approval's
 # local date may be behind UTC by up to 12 hours).
@@ -131,10 +153,11 @@ class Execution:
 def execute(batch: Mapping[str, Any], execution: Mapping[str, Any], *, confirmed: Iterable[uuid.UUID] | None,
             reserved: Sequence[uuid.UUID], not_handed_over: Sequence[uuid.UUID],
             witnessed: Sequence[Mapping[str, Any]], in_chain: Mapping[str, str], previous_pair: Sequence[str] | None,
-            now: datetime) -> tuple[Execution, list[Draft]]:
+            recorder: str, now: datetime) -> tuple[Execution, list[Draft]]:
     """Execute a ready batch's reserved items. `execution`: the request's fields as JSON (without the scan),
     `witnessed`: the witnesses who confirmed from their own sessions, `in_chain`: those of them who handled one
-    of the items (looked up for destructions only); `batch["decided_at"]` is the board's approval."""
+    of the items (looked up for destructions only), `recorder`: who records it (the session's id);
+    `batch["decided_at"]` is the board's approval."""
     guard(batch["status"], BatchStatus.EXECUTED)
     method = Method(batch["method"])
     check_execution_fields(method, execution)
@@ -146,6 +169,7 @@ def execute(batch: Mapping[str, Any], execution: Mapping[str, Any], *, confirmed
     if method is Method.DESTROY:
         if not execution.get("evidence"):
             raise RuleViolation("a destruction needs evidence (photos, video) by SHA-256", code="evidence_required")
+        check_recorder(recorder, witnesses)
         check_witnesses(witnesses, in_chain=in_chain, previous_pair=previous_pair)
     batch_id: uuid.UUID = batch["batch_id"]
     record = {"batch_id": str(batch_id), "method": method.value, "item_count": len(reserved), **execution,

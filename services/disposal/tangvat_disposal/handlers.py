@@ -49,8 +49,9 @@ async def legal_status_recorded(conn: asyncpg.Connection, events: Sequence[Event
 
 
 # The people a custody item event names besides its actor; each is in the item's chain of custody (kept by
-# canonical id, as the witness rules compare people).
-CHAIN_FIELDS = ("requested_by", "confirmed_by", "recipient")
+# canonical id, as the witness rules compare people). A handover's `recipient_user_id` is the person of Tangvat
+# who took the goods; its `recipient` (words, often a team's name) is kept too, in case someone typed an id there.
+CHAIN_FIELDS = ("requested_by", "confirmed_by", "recipient", "recipient_user_id")
 
 
 def _item_id(event: Event) -> uuid.UUID:

@@ -13,6 +13,13 @@ async def custody_actors(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[s
     return [r["user_id"] for r in rows]
 
 
+async def confirmed_witnesses(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Who has confirmed attending the batch's destruction so far, as the page shows them to the recorder."""
+    rows = await conn.fetch("""SELECT user_id, name, organisation, confirmed_at FROM batch_witness WHERE batch_id = $1
+                               ORDER BY confirmed_at, user_id""", batch_id)
+    return [dict(r) for r in rows]
+
+
 async def list_batches(conn: asyncpg.Connection, units: list[str] | None, status: str | None, limit: int
                        ) -> list[asyncpg.Record]:
     return await conn.fetch(

@@ -127,6 +127,13 @@ class DroppedOut(BaseModel):
     dropped_at: datetime
 
 
+class WitnessOut(BaseModel):
+    user_id: str
+    name: str
+    organisation: str | None
+    confirmed_at: datetime
+
+
 class BatchOut(BaseModel):
     batch_id: uuid.UUID
     unit: str
@@ -152,6 +159,8 @@ class BatchOut(BaseModel):
     unavailable: list[dict[str, Any]]
     dropped: list[DroppedOut] = Field(description="items the board took out of the batch, with its reason")
     outcomes: dict[str, int]
+    witnesses: list[WitnessOut] = Field(default_factory=list,
+                                        description="who confirmed attending the destruction, from their own sessions")
     execution: dict[str, Any] | None
     events_sha256: str
 

@@ -322,6 +322,12 @@ async def insert_witness(conn: asyncpg.Connection, batch_id: uuid.UUID, witness:
     return bool(status == "INSERT 0 1")
 
 
+async def delete_witness(conn: asyncpg.Connection, batch_id: uuid.UUID, user_id: str) -> bool:
+    """False when the witness was not (or no longer) there: two withdrawals at once, the key decides."""
+    status = await conn.execute("DELETE FROM batch_witness WHERE batch_id = $1 AND user_id = $2", batch_id, user_id)
+    return bool(status == "DELETE 1")
+
+
 async def witnesses(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch("""SELECT user_id, name, organisation FROM batch_witness WHERE batch_id = $1
                                ORDER BY confirmed_at, user_id""", batch_id)

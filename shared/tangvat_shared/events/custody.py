@@ -191,15 +191,17 @@ class ItemStillReserved(EventData):
 
 
 class ItemHandedOver(EventData):
-    """Custody staff released a reserved item to the disposal team (`recipient`); above the value
-    threshold `confirmed_by` is the second, different staff member. Disposal executes only items
-    handed over for the batch."""
+    """Custody staff released a reserved item to the disposal team (`recipient`: who, in words); above the
+    value threshold `confirmed_by` is the second, different staff member. Disposal executes only items
+    handed over for the batch. `recipient_user_id`: the person of Tangvat who took the goods (canonical id),
+    in the item's chain of custody from then on; None for an outside recipient and in older events."""
 
     item_id: uuid.UUID
     batch_id: uuid.UUID
     handover_id: uuid.UUID
     warehouse_id: Code
     recipient: ShortText
+    recipient_user_id: ShortText | None = None
     from_location_code: Code | None
     requested_by: str | None = None
     confirmed_by: str | None = None

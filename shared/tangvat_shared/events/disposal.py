@@ -156,6 +156,14 @@ class ExecutionWitnessed(EventData):
     witness: Witness
 
 
+class WitnessWithdrawn(EventData):
+    """A witness who had confirmed by mistake withdrew, from their own session, before the execution was
+    recorded: the execution no longer counts them."""
+
+    batch_id: uuid.UUID
+    user_id: ShortText
+
+
 class Evidence(EventData):
     sha256: Sha256Hex
     name: ShortText

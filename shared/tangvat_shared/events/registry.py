@@ -95,6 +95,7 @@ _DISPOSAL_RECORD_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "disposal.batch_ready": disposal.BatchReady,
     "disposal.batch_executed": disposal.BatchExecuted,
     "disposal.execution_witnessed": disposal.ExecutionWitnessed,
+    "disposal.witness_withdrawn": disposal.WitnessWithdrawn,
 }
 
 for _type, _model in {**_INTAKE_EVENTS, **custody.ITEM_EVENTS, **custody.OTHER_EVENTS, **_DISPOSAL_EVENTS,

@@ -1,5 +1,5 @@
 """Execution: the destruction, sale, transfer or return of a ready batch's reserved, handed-over items, and the
-witnesses of a destruction, each confirming from their own session."""
+witnesses of a destruction, each confirming (or withdrawing) from their own session."""
 
 from __future__ import annotations
 
@@ -41,6 +41,23 @@ async def confirm_witness(disposal: Disposal, ctx: CommandContext, batch_id: uui
     return await run_command(disposal.pool, ctx, SERVICE, work)
 
 
+async def withdraw_witness(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID) -> Outcome:
+    """The caller, who confirmed attending by mistake, withdraws before the execution is recorded: who they are
+    is their session's id (nobody withdraws another)."""
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        current = await batch(conn, ctx.principal, batch_id, for_update=True)
+        confirmed = (domain_execution.witness_ids(await store.witnesses(conn, batch_id))
+                     if current["status"] == BatchStatus.READY else [])
+        who, drafts = domain_execution.withdraw_witness(current, ctx.principal.user_id, confirmed=confirmed)
+        if not await store.delete_witness(conn, batch_id, who):
+            raise Conflict("this person has not confirmed as a witness of the batch", code="not_a_witness")
+        return Outcome.done(answer_body(batch_id, current["status"], [], withdrawn=who,
+                                        witnesses=len(confirmed) - 1)), drafts
+
+    return await run_command(disposal.pool, ctx, SERVICE, work)
+
+
 async def execute(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, body: ExecutionIn) -> Outcome:
     execution = body.model_dump(mode="json", exclude={"confirmed_item_ids"})
 
@@ -63,7 +80,8 @@ async def execute(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, 
                 previous = await store.previous_witnesses(conn, current["unit"])
         done, drafts = domain_execution.execute(current, execution, confirmed=body.confirmed_item_ids,
                                                 reserved=reserved, not_handed_over=waiting, witnessed=witnessed,
-                                                in_chain=in_chain, previous_pair=previous, now=now)
+                                                in_chain=in_chain, previous_pair=previous, recorder=ctx.user,
+                                                now=now)
         await move(conn, batch_id, BatchStatus.EXECUTED, executed_at=now, execution=done.record,
                    witness_pair=done.witness_pair)
         await store.mark_executed(conn, batch_id, reserved)

@@ -47,6 +47,7 @@ async def _batch_view(conn: asyncpg.Connection, row: dict[str, Any]) -> dict[str
                      "reason": d["drop_reason"], "deferred": d["deferred"], "dropped_by": d["dropped_by"],
                      "dropped_at": d["dropped_at"]} for d in await reads.dropped(conn, batch_id)],
         "outcomes": await reads.outcome_counts(conn, batch_id),
+        "witnesses": await reads.confirmed_witnesses(conn, batch_id),
         "events_sha256": events_sha256(await reads.batch_event_bodies(conn, batch_id)),
     }
 

@@ -11,6 +11,7 @@ from tangvat_disposal import SERVICE, domain, store
 from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.schemas import VoteIn
 from tangvat_disposal.service.common import Disposal, answer_body, batch, move, record_named
+from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
 from tangvat_shared.errors import Conflict
 
@@ -25,7 +26,8 @@ async def vote(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, bod
             members = tuple(unit_board["members"]) if unit_board else ()
             cast = [domain.Vote(v["member"], v["decision"], v["reason"], v["cast_at"])
                     for v in await store.votes(conn, batch_id)]
-        new = domain.Vote(ctx.user, body.decision.value, body.reason, now)
+        # The voter is the session's person, kept by canonical id (the body names nobody).
+        new = domain.Vote(canonical_user_id(ctx.user), body.decision.value, body.reason, now)
         tally, drafts = domain.vote(current, cast, new, board_members=members)
         if not await store.insert_vote(conn, batch_id, new.member, new.decision, new.reason, now):
             raise Conflict("this member has already voted on the batch", code="already_voted")
