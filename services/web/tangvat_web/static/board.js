@@ -1,6 +1,7 @@
 /* Board page: batches awaiting votes with their items, quorum progress, a vote with its reason,
    the reservation results once approved, dropping one item from an approved batch (with a reason),
-   and the destruction certificate once executed. */
+   a ready destruction's witnesses (each confirms or withdraws their own attendance, everyone sees who
+   has confirmed), and the destruction certificate once executed. */
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -51,6 +52,40 @@
       ${(b.unavailable || []).length ? `<p>${TV.esc(TV.t("board.unavailable"))}:</p><ul>${b.unavailable.map((u) => `<li><a href="item.html?id=${u.item_id}">${TV.esc(u.item_id)}</a> — ${TV.esc(u.reason)}</li>`).join("")}</ul>` : ""}`;
   }
 
+  // People as the services compare them: the identity provider's ids, trimmed and lower-case.
+  const canon = (id) => String(id || "").trim().toLowerCase();
+
+  /* A destruction's witnesses: while ready, who has confirmed (the recorder checks the list) and, for the
+     signed-in person, a confirmation of their own attendance or its withdrawal; once executed, the record's. */
+  function witnessesOf(b) {
+    if (b.method !== "destroy" || (b.status !== "ready" && b.status !== "executed")) return "";
+    const s = TV.session() || {};
+    const me = canon(s.user);
+    const ready = b.status === "ready";
+    const list = ready ? b.witnesses || [] : ((b.execution || {}).witnesses || []);
+    const mine = ready && list.some((w) => canon(w.user_id) === me);
+    const id = b.batch_id;
+    const people = list.map((w) => `<li data-witness="${TV.esc(w.user_id)}">${TV.esc(w.name)}${w.organisation ? ` (${TV.esc(w.organisation)})` : ""}
+      <span class="muted">${TV.esc(w.user_id)}${w.confirmed_at ? ` · ${TV.esc(TV.fmtTime(w.confirmed_at))}` : ""}</span>
+      ${canon(w.user_id) === me ? `<span class="badge">${TV.esc(TV.t("board.witness_you"))}</span>` : ""}</li>`).join("");
+    let own = "";
+    if (ready && TV.may(["board_member", "auditor"])) {
+      own = mine
+        ? `<p><button type="button" class="secondary withdraw-witness">${TV.esc(TV.t("board.witness_withdraw"))}</button></p>`
+        : `<form class="witness panel" data-batch="${id}" novalidate><fieldset><legend>${TV.esc(TV.t("board.witness_form"))}</legend>
+            <p class="muted">${TV.esc(TV.t("board.witness_hint", { user: s.user || "" }))}</p>
+            <label for="wname-${id}">${TV.esc(TV.t("board.witness_name"))}</label>
+            <input id="wname-${id}" name="name" autocomplete="name" maxlength="200" required>
+            <label for="worg-${id}">${TV.esc(TV.t("board.witness_org"))}</label>
+            <input id="worg-${id}" name="organisation" autocomplete="organization" maxlength="200">
+            <p><button type="submit">${TV.esc(TV.t("board.witness_confirm"))}</button></p></fieldset></form>`;
+    }
+    return `<div class="witnesses" data-confirmed="${list.length}"><h4>${TV.esc(TV.t(ready ? "board.witnesses" : "board.executed_witnesses"))}</h4>
+      ${ready ? `<p data-role="witness-count">${TV.esc(TV.t("board.witnesses_count", { n: list.length }))}</p>` : ""}
+      ${list.length ? `<ul class="witness-list">${people}</ul>` : `<p class="muted" data-role="no-witness">${TV.esc(TV.t("board.witnesses_none"))}</p>`}
+      ${own}</div>`;
+  }
+
   function voteForm(b) {
     const s = TV.session() || {};
     if (b.status !== "proposed" || !TV.may(["board_member"]) || b.proposer === s.user || b.votes.some((v) => v.member === s.user)) return "";
@@ -86,6 +121,7 @@
       ${b.votes.length ? `<h4>${TV.esc(TV.t("board.votes"))}</h4><ul class="votes">${votesOf(b)}</ul>` : ""}
       ${reservationOf(b)}
       ${b.status === "executed" ? `<p><button type="button" class="secondary certificate">${TV.esc(TV.t("board.certificate"))}</button> <a class="certificate-link hidden" target="_blank" rel="noopener"></a></p>` : ""}
+      ${witnessesOf(b)}
       ${droppedOf(b)}
       <details${section.dataset.open ? " open" : ""}><summary>${TV.esc(TV.t("board.items"))} (${TV.esc(b.item_count)})</summary>
         <div class="table-wrap"><table class="items"><thead><tr><th scope="col">${TV.esc(TV.t("item.category"))}</th><th scope="col">${TV.esc(TV.t("item.description"))}</th>
@@ -106,6 +142,10 @@
       button.closest("tr.drop-row").classList.add("hidden");
     }));
     section.querySelectorAll("form.drop-form").forEach((f) => f.addEventListener("submit", (e) => drop(e, b, into)));
+    const attend = section.querySelector("form.witness");
+    if (attend) attend.addEventListener("submit", (e) => confirmWitness(e, b, into));
+    const withdraw = section.querySelector("button.withdraw-witness");
+    if (withdraw) withdraw.addEventListener("click", () => withdrawWitness(b, into));
     const cert = section.querySelector("button.certificate");
     if (cert) cert.addEventListener("click", async () => {
       const link = section.querySelector("a.certificate-link");
@@ -141,6 +181,35 @@
     $("status").innerHTML = r.ok
       ? `<p class="banner ok">${TV.esc(TV.t("board.dropped_ok"))}</p>`
       : `<p class="banner error">${TV.esc(TV.t("common.error", { message: refusal(r) }))}</p>`;
+    await render(b.batch_id, into);
+  }
+
+  function said(r, ok) {
+    $("status").innerHTML = r.ok
+      ? `<p class="banner ok">${TV.esc(TV.t(ok))}</p>`
+      : `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.errText(r) }))}</p>`;
+  }
+
+  // The witness is the session's person: the body carries only the name and organisation they give.
+  async function confirmWitness(e, b, into) {
+    e.preventDefault();
+    const form = e.target;
+    const name = form.querySelector('input[name="name"]').value.trim();
+    const organisation = form.querySelector('input[name="organisation"]').value.trim();
+    if (!name) {
+      $("status").innerHTML = `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.t("board.witness_name_required") }))}</p>`;
+      form.querySelector('input[name="name"]').focus();
+      return;
+    }
+    const body = organisation ? { name, organisation } : { name };
+    const r = await TV.api(`disposal/batches/${b.batch_id}/execution/witnesses`, { body, key: TV.newKey() });
+    said(r, "board.witness_confirmed");
+    await render(b.batch_id, into);
+  }
+
+  async function withdrawWitness(b, into) {
+    const r = await TV.api(`disposal/batches/${b.batch_id}/execution/witnesses/me`, { method: "DELETE", key: TV.newKey() });
+    said(r, "board.witness_withdrawn");
     await render(b.batch_id, into);
   }
 
