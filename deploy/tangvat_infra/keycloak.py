@@ -3,12 +3,14 @@ run on a Java 21+ JDK (Keycloak 26 refuses 17) against its own database on our P
 
 Installing fetches `org.keycloak:keycloak-quarkus-dist:<version>:zip` with Maven and runs `kc.sh build`
 once (minutes on a 2-core box), so every later start is `kc.sh start --optimized`. The realm
-(deploy/keycloak/realm-tangvat.json) is imported at start when it does not exist yet.
+(deploy/keycloak/realm-tangvat.json) is imported at start when it does not exist yet, and replaced when the
+file changed since the state directory's last start (a development stack follows the realm in the repository).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -29,6 +31,8 @@ log = logging.getLogger("tangvat.localinfra")
 VERSION = "26.5.6"
 DEPLOY_DIR = Path(__file__).resolve().parent.parent / "keycloak"
 REALM_FILE = DEPLOY_DIR / "realm-tangvat.json"
+# The realm's login theme (a handheld-fitted child of Keycloak's own), read by Keycloak from the repository.
+THEMES_DIR = DEPLOY_DIR / "themes"
 REALM = "tangvat"
 # Options baked into the optimized build: changing one needs `kc.sh build` again (the marker says which).
 BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--metrics-enabled=false",
@@ -114,6 +118,7 @@ class KeycloakServer:
         self.realm_file = realm_file
         self.pid_path = self.data_dir / "keycloak.pid"
         self.output_path = self.data_dir / "keycloak.out"
+        self.realm_marker = self.data_dir / "realm.sha256"
 
     @property
     def url(self) -> str:
@@ -156,18 +161,35 @@ class KeycloakServer:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
+    def _db_options(self) -> list[str]:
+        return [f"--db-url={self.db_url}", f"--db-username={self.db_user}"]
+
+    def _env(self) -> dict[str, str]:
+        return _java_env() | {"KC_BOOTSTRAP_ADMIN_USERNAME": "kcadmin",
+                              "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password, "KC_DB_PASSWORD": self.db_password}
+
+    def _follow_realm_file(self) -> None:
+        """`--import-realm` leaves an existing realm alone: when the file changed since this state directory last
+        started, the realm is replaced (`kc.sh import --override`: its users, roles, groups and theme as the
+        file says; accounts added by hand are gone, as on a fresh stack)."""
+        digest = hashlib.sha256(self.realm_file.read_bytes()).hexdigest()
+        if self.realm_marker.exists() and self.realm_marker.read_text().strip() != digest:
+            log.info("the realm file changed: importing it over the stored realm")
+            run([self.home / "bin" / "kc.sh", "import", "--optimized", f"--file={self.realm_file}",
+                 "--override=true", *self._db_options()], env=self._env(), cwd=self.data_dir, timeout=600)
+        self.realm_marker.write_text(f"{digest}\n")
+
     def _launch(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._follow_realm_file()
         # `--import-realm` reads the distribution's data/import; a realm that exists is left alone.
         import_dir = self.home / "data" / "import"
         import_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.realm_file, import_dir / self.realm_file.name)
-        env = _java_env() | {"KC_BOOTSTRAP_ADMIN_USERNAME": "kcadmin",
-                             "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
-                             "KC_DB_PASSWORD": self.db_password}
+        env = self._env()
         cmd = [str(self.home / "bin" / "kc.sh"), "start", "--optimized", "--http-enabled=true",
                "--http-host=127.0.0.1", f"--http-port={self.port}", f"--http-management-port={self.management_port}",
-               "--hostname-strict=false", f"--db-url={self.db_url}", f"--db-username={self.db_user}",
+               "--hostname-strict=false", *self._db_options(), f"--spi-theme--folder--dir={THEMES_DIR}",
                "--import-realm"]
         with self.output_path.open("ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,

@@ -264,6 +264,7 @@ def log_in_at_keycloak(page: Page, user: str, identity: Identity, *, tap: bool =
                        shot: str | None = None) -> None:
     """Fill Keycloak's login form (and its one-time-code form when it asks); `shot` names screenshots of both."""
     page.wait_for_selector("#username")
+    _fits_its_screen(page)
     page.fill("#username", user)
     page.fill("#password", identity.accounts[user].password)
     if shot:
@@ -272,6 +273,7 @@ def log_in_at_keycloak(page: Page, user: str, identity: Identity, *, tap: bool =
     submit.tap() if tap else submit.click()
     if identity.totp_secret(user) is not None:
         page.wait_for_selector("#otp")
+        _fits_its_screen(page)
         code = identity.one_time_code(user)
         assert code is not None
         page.fill("#otp", code)
@@ -279,6 +281,13 @@ def log_in_at_keycloak(page: Page, user: str, identity: Identity, *, tap: bool =
             screenshot(page, f"{shot}-keycloak-otp")
         otp_submit = page.locator("#kc-login")
         otp_submit.tap() if tap else otp_submit.click()
+
+
+def _fits_its_screen(page: Page) -> None:
+    """Nothing on the page reaches past the screen's width: a handheld never scrolls a form sideways."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], page.url
 
 
 def scan(page: Page, code: str) -> None:
