@@ -19,11 +19,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from tangvat_shared.envelope import Actor
 from tangvat_shared.errors import Forbidden, NotFound, Unauthenticated
+from tangvat_shared.units import ALL as ALL  # re-exported: the scope of every unit and warehouse
+from tangvat_shared.units import covers_any
 
 ALGORITHM = "EdDSA"
 AUDIENCE = "tangvat"
 ISSUER = "tangvat-auth"
-ALL = "*"
 
 
 class Role(StrEnum):
@@ -61,7 +62,13 @@ class Principal:
         return ALL in self.warehouses or warehouse_id in self.warehouses
 
     def may_act_for_unit(self, unit: str) -> bool:
-        return ALL in self.units or unit in self.units
+        """A unit scope reaches its own unit and every unit below it (tangvat_shared.units)."""
+        return covers_any(self.units, unit)
+
+    @property
+    def of_every_unit(self) -> bool:
+        """Scoped to `*`: what reads across every unit (a whole-log audit) is for these principals only."""
+        return ALL in self.units
 
     @property
     def manages_registry(self) -> bool:
@@ -101,7 +108,7 @@ class Principal:
         """Something kept for `unit` that the caller named by its id: outside the caller's units it does not
         exist for them. `unknown` is the very answer an unknown id gets, so a refusal never says where
         something is. `unit` None (nothing known of where it belongs) is visible to all-unit callers only."""
-        if not (self.may_act_for_unit(unit) if unit is not None else ALL in self.units):
+        if not (self.may_act_for_unit(unit) if unit is not None else self.of_every_unit):
             raise unknown
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
-from tangvat_shared.auth import ALL, Principal, Role, Verifier
+from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.errors import Forbidden
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
@@ -26,7 +26,7 @@ Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 def _of_every_unit(principal: Auditor) -> Principal:
     """A replay reads the whole log and a report lists every unit's findings: an auditor of every unit only (the
     same answer whatever exists, so it says nothing of where anything is)."""
-    if not principal.may_act_for_unit(ALL):
+    if not principal.of_every_unit:
         raise Forbidden("whole-log audits are for auditors of every unit", code="unit_scope")
     return principal
 
