@@ -192,7 +192,10 @@ async def test_tokens_roles_and_units_are_enforced(
     seizure_id = created.json()["seizure_id"]
     assert (await intake_client.get(f"/seizures/{seizure_id}", headers=bearer(token("auditor")))).status_code == 200
     other_unit = await intake_client.get(f"/seizures/{seizure_id}", headers=bearer(token(units=("QLTT-HN",))))
-    assert other_unit.status_code == 403
+    unknown = await intake_client.get(f"/seizures/{uuid.uuid4()}", headers=bearer(token(units=("QLTT-HN",))))
+    # Another unit's seizure is as unknown as an id nobody registered (a 403 would say that it exists).
+    assert (other_unit.status_code, other_unit.json()["error"]["code"]) == (404, unknown.json()["error"]["code"])
+    assert unknown.status_code == 404 and "QLTT-BN" not in other_unit.text
 
 
 async def test_every_protected_route_refuses_requests_without_a_valid_token(

@@ -69,6 +69,22 @@ def test_another_units_item_is_unknown_to_the_board_and_says_nothing_of_where_it
     assert [r["item_id"] for r in domain.of_unit(rows, "QLTT-BN")] == ["a"]
 
 
+def test_unknown_item_a_departments_board_decides_for_its_teams_items_a_teams_board_not_for_its_department() -> None:
+    def refused(seized_by: str, board_unit: str) -> set[Rule]:
+        return {r.rule for r in domain.refusals_for("i-1", item(seizing_unit=seized_by), method=Method.DESTROY,
+                                                    emergency=False, unit=board_unit)}
+
+    assert refused("QLTT-BN-D01", "QLTT-BN") == set()
+    assert refused("QLTT-BN-D01", "QLTT") == set()
+    for seized_by, board_unit in [("QLTT-BN", "QLTT-BN-D01"), ("QLTT-BN-D02", "QLTT-BN-D01"),
+                                  ("QLTT-BNH", "QLTT-BN"), ("QLTT", "QLTT-BN")]:
+        assert refused(seized_by, board_unit) == {Rule.UNKNOWN_ITEM}, (seized_by, board_unit)
+    rows = [{"item_id": "a", "seizing_unit": "QLTT-BN"}, {"item_id": "b", "seizing_unit": "QLTT-BN-D01"},
+            {"item_id": "c", "seizing_unit": "QLTT-BNH"}]
+    assert [r["item_id"] for r in domain.of_unit(rows, "QLTT-BN")] == ["a", "b"]
+    assert [r["item_id"] for r in domain.of_unit(rows, "QLTT-BN-D01")] == ["b"]
+
+
 def test_board_members_and_voters_are_compared_as_people_not_spellings() -> None:
     with pytest.raises(RuleViolation) as twice:
         domain.check_board(["board-2", "Board-2 "], 1, 1)

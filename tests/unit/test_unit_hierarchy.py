@@ -20,7 +20,7 @@ def test_a_units_parent_is_its_code_without_the_last_segment() -> None:
     assert ancestors("QLTT") == []
 
 
-@pytest.mark.parametrize("scope, unit", [
+@pytest.mark.parametrize(("scope", "unit"), [
     ("QLTT-BN", "QLTT-BN"),
     ("QLTT-BN", "QLTT-BN-D01"),
     ("QLTT-BN", "QLTT-BN-D01-T2"),
@@ -32,7 +32,7 @@ def test_a_scope_covers_its_unit_and_every_unit_below(scope: str, unit: str) -> 
     assert covers(scope, unit)
 
 
-@pytest.mark.parametrize("scope, unit", [
+@pytest.mark.parametrize(("scope", "unit"), [
     ("QLTT-BN", "QLTT-BNH"),      # starts alike, is a sibling
     ("QLTT-BN", "QLTT-BNH-D01"),
     ("QLTT-BN", "QLTT"),          # the department does not reach the nation

@@ -17,6 +17,7 @@ from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
 from tangvat_shared.events.disposal import MAX_ITEMS_PER_EVENT, Method
+from tangvat_shared.units import covers
 
 
 class BatchStatus(StrEnum):
@@ -131,8 +132,10 @@ class Refusal:
 def refusals_for(item_id: str, item: Mapping[str, Any] | None, *, method: Method, emergency: bool,
                  unit: str) -> list[Refusal]:
     """Every rule the item breaks for this proposal (empty: eligible)."""
-    if item is None or item["seizing_unit"] != unit:
-        # Another unit's item is unknown to this unit's board: the same refusal, nothing about where it is.
+    if item is None or not covers(unit, item["seizing_unit"]):
+        # A board decides for its unit and the units below it (a department's board for its teams' items, never a
+        # team's board for its department's): any other unit's item is unknown to it, the same refusal as an id
+        # nobody registered, nothing about where it is.
         return [Refusal(item_id, Rule.UNKNOWN_ITEM, "no intake registration seen for this item")]
     out: list[Refusal] = []
 
@@ -162,8 +165,9 @@ def refusals_for(item_id: str, item: Mapping[str, Any] | None, *, method: Method
 
 
 def of_unit(rows: Iterable[Mapping[str, Any]], unit: str) -> list[Mapping[str, Any]]:
-    """The read model's rows a unit's board may see: a filter over another unit's seizure matches nothing."""
-    return [r for r in rows if r["seizing_unit"] == unit]
+    """The read model's rows a unit's board may see (its unit's and those below): a filter over another unit's
+    seizure matches nothing."""
+    return [r for r in rows if covers(unit, r["seizing_unit"])]
 
 
 def check_eligibility(item_ids: Sequence[str], items: Mapping[str, Mapping[str, Any]], *, method: Method,

@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from tangvat_shared.units import UnitFilter
+
 
 async def custody_actors(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[str]:
     rows = await conn.fetch("SELECT user_id FROM custody_actor WHERE item_id = $1 ORDER BY user_id", item_id)
@@ -20,12 +22,13 @@ async def confirmed_witnesses(conn: asyncpg.Connection, batch_id: uuid.UUID) -> 
     return [dict(r) for r in rows]
 
 
-async def list_batches(conn: asyncpg.Connection, units: list[str] | None, status: str | None, limit: int
+async def list_batches(conn: asyncpg.Connection, units: UnitFilter | None, status: str | None, limit: int
                        ) -> list[asyncpg.Record]:
+    """The newest batches of the units `units` covers (None: every unit's)."""
     return await conn.fetch(
-        """SELECT * FROM batch WHERE ($1::text[] IS NULL OR unit = ANY($1::text[]))
-           AND ($2::text IS NULL OR status = $2) ORDER BY proposed_at DESC LIMIT $3""",
-        units, status, limit,
+        """SELECT * FROM batch WHERE ($1::text[] IS NULL OR unit = ANY($1::text[]) OR unit LIKE ANY($2::text[]))
+           AND ($3::text IS NULL OR status = $3) ORDER BY proposed_at DESC LIMIT $4""",
+        None if units is None else units.exact, None if units is None else units.below, status, limit,
     )
 
 

@@ -67,18 +67,21 @@ def _accepted(outcome: Outcome) -> Outcome:
 async def _seizure(conn: asyncpg.Connection, principal: Principal, seizure_id: uuid.UUID, *,
                    for_update: bool = False) -> dict[str, Any]:
     row = await store.seizure(conn, seizure_id, for_update=for_update)
+    unknown = NotFound(f"seizure {seizure_id} not found")
     if row is None:
-        raise NotFound(f"seizure {seizure_id} not found")
-    principal.require_unit(row["seizing_unit"])
+        raise unknown
+    # Outside the caller's units (their own and those below) a seizure does not exist for them: the same 404.
+    principal.require_visible_unit(row["seizing_unit"], unknown)
     return dict(row)
 
 
 async def _item(conn: asyncpg.Connection, principal: Principal, item_id: uuid.UUID, *,
                 for_update: bool = False) -> dict[str, Any]:
     row = await store.item(conn, item_id, for_update=for_update)
+    unknown = NotFound(f"item {item_id} not found")
     if row is None:
-        raise NotFound(f"item {item_id} not found")
-    principal.require_unit(row["seizing_unit"])
+        raise unknown
+    principal.require_visible_unit(row["seizing_unit"], unknown)
     return dict(row)
 
 

@@ -10,9 +10,10 @@ import asyncpg
 
 from tangvat_disposal import domain_execution, reads, store
 from tangvat_disposal.service.common import Disposal, batch
-from tangvat_shared.auth import ALL, Principal
+from tangvat_shared.auth import Principal
 from tangvat_shared.canonical import canonical_json, sha256_hex
 from tangvat_shared.errors import NotFound
+from tangvat_shared.units import sql_filter
 
 BATCH_FIELDS = ("batch_id", "unit", "method", "reason", "emergency", "proposer", "status", "item_count",
                 "total_value_vnd", "quorum", "rejections_to_reject", "deadline", "proposed_at", "decided_at",
@@ -54,9 +55,8 @@ async def _batch_view(conn: asyncpg.Connection, row: dict[str, Any]) -> dict[str
 
 async def list_batches(disposal: Disposal, principal: Principal, status: str | None, limit: int
                        ) -> list[dict[str, Any]]:
-    units = None if ALL in principal.units else sorted(principal.units)
     async with disposal.pool.acquire() as conn:
-        rows = await reads.list_batches(conn, units, status, limit)
+        rows = await reads.list_batches(conn, sql_filter(principal.units), status, limit)
     return [{"batch_id": r["batch_id"], "unit": r["unit"], "method": r["method"], "status": r["status"],
              "item_count": r["item_count"], "proposed_at": r["proposed_at"]} for r in rows]
 
