@@ -182,15 +182,18 @@ class KeycloakServer:
     def _launch(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._follow_realm_file()
-        # `--import-realm` reads the distribution's data/import; a realm that exists is left alone.
-        import_dir = self.home / "data" / "import"
+        # The realm is imported at start from this server's own directory (a realm that exists is left alone).
+        # `--import-realm` would read the distribution's data/import, which every server started from the same
+        # (shared, built-once) home reads too: two starting at once imported each other's realm file.
+        # `keycloak.migration.dir` is what that option sets (ExportImportConfig.setDir), here per server.
+        import_dir = self.data_dir / "import"
         import_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.realm_file, import_dir / self.realm_file.name)
         env = self._env()
+        env["JAVA_OPTS_APPEND"] = f"{env.get('JAVA_OPTS_APPEND', '')} -Dkeycloak.migration.dir={import_dir}".strip()
         cmd = [str(self.home / "bin" / "kc.sh"), "start", "--optimized", "--http-enabled=true",
                "--http-host=127.0.0.1", f"--http-port={self.port}", f"--http-management-port={self.management_port}",
-               "--hostname-strict=false", *self._db_options(), f"--spi-theme--folder--dir={THEMES_DIR}",
-               "--import-realm"]
+               "--hostname-strict=false", *self._db_options(), f"--spi-theme--folder--dir={THEMES_DIR}"]
         with self.output_path.open("ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
                                     cwd=self.data_dir)

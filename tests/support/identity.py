@@ -38,7 +38,8 @@ TOTP_PERIOD = 30
 
 @dataclass(frozen=True)
 class Account:
-    """A person a test signs in as: their realm role, scopes and, for the roles that need one, a TOTP secret."""
+    """A person a test signs in as: their realm role, scopes and, for the roles that need one, a TOTP secret.
+    `groups` are realm group paths (`/QLTT-BN`): a unit group's `units` attribute adds to the account's own."""
 
     username: str
     role: str
@@ -46,6 +47,7 @@ class Account:
     warehouses: tuple[str, ...] = ()
     password: str = DEMO_PASSWORD
     totp_secret: str | None = None
+    groups: tuple[str, ...] = ()
 
     def representation(self) -> dict[str, Any]:
         credentials: list[dict[str, Any]] = [{"type": "password", "value": self.password, "temporary": False}]
@@ -58,7 +60,7 @@ class Account:
         return {"username": self.username, "enabled": True, "emailVerified": True, "firstName": self.username,
                 "lastName": "Test", "email": f"{self.username}@tangvat.test", "realmRoles": [self.role],
                 "attributes": {"units": list(self.units), "warehouses": list(self.warehouses)},
-                "credentials": credentials}
+                "groups": list(self.groups), "credentials": credentials}
 
 
 @dataclass
