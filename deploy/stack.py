@@ -280,13 +280,20 @@ class Stack:
                 f"  + a one-time code: make totp USER={user}"
                 f"  (or an authenticator app with the key {base64.b32encode(secret.encode()).decode().rstrip('=')})")
             print(f"  {role:<16} {user}{code}")
+        from tangvat_infra.keycloak import HIERARCHY_DEMO_USERS
+
+        print("The unit hierarchy (a scope reaches the units below it; make demo registers a team's seizure):")
+        for user, (role, unit, what) in HIERARCHY_DEMO_USERS.items():
+            print(f"  {role:<16} {user:<15} group {unit:<12} {what}")
 
     def token(self, role: str, user: str, units: list[str], warehouses: list[str], ttl: int) -> str:
         """A token for the API: the demo account's from the identity provider when the stack has one."""
         env = self._saved_env()
         if "TANGVAT_OIDC_ISSUER" in env:
-            from tangvat_infra.keycloak import demo_token
+            from tangvat_infra.keycloak import HIERARCHY_DEMO_USERS, account_token, demo_token
 
+            if user in HIERARCHY_DEMO_USERS:
+                return account_token(env["TANGVAT_OIDC_ISSUER"], user)
             return demo_token(env["TANGVAT_OIDC_ISSUER"], role)
         return mint(self.keys_dir, role, user, units, warehouses, ttl)
 
@@ -335,6 +342,12 @@ def demo(stack: Stack, n_items: int) -> None:
     labels_path = stack.state / f"labels-{seizure_id}.pdf"
     labels_path.write_bytes(labels.content)
     published = _wait_published(stack, created["item_count"] + 1)
+    from demo_hierarchy import show_hierarchy_at
+
+    def token_for(role: str, user: str, units: list[str], warehouses: list[str]) -> str:
+        return stack.token(role, user, units, warehouses, 3600)
+
+    hierarchy = show_hierarchy_at(base, token_for, seizure_id)
     print(
         json.dumps(
             {
@@ -347,6 +360,7 @@ def demo(stack: Stack, n_items: int) -> None:
                 ],
                 "events_acknowledged_by_kafka": published,
                 "label_sheet": str(labels_path),
+                "unit_hierarchy": hierarchy,
             },
             ensure_ascii=False,
             indent=2,

@@ -223,6 +223,11 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 DEMO_PASSWORD = "Tangvat-demo-2026"
 DEMO_USERS = {"intake_officer": "officer-bn", "warehouse_staff": "staff-bn", "auditor": "auditor",
               "board_member": "board1-bn", "admin": "admin"}
+# The unit hierarchy's demo accounts: their scope comes from their realm group (a team, its department, the
+# nation), and a scope reaches the units below it (tangvat_shared.units).
+HIERARCHY_DEMO_USERS = {"officer-bn-d01": ("intake_officer", "QLTT-BN-D01", "a team of the Bắc Ninh department"),
+                        "auditor-bn": ("auditor", "QLTT-BN", "the Bắc Ninh department: its teams' data too"),
+                        "auditor-qltt": ("auditor", "QLTT", "national: every QLTT unit below it")}
 CLI_CLIENT = "tangvat-cli"
 
 
@@ -273,7 +278,11 @@ def demo_token(issuer: str, role: str) -> str:
 
     Keycloak refuses a code used once: a second call in the same 30 s (make token twice, make fuzz per
     port) takes the next window's code, which the realm accepts (look-ahead of one window)."""
-    username = DEMO_USERS[role]
+    return account_token(issuer, DEMO_USERS[role])
+
+
+def account_token(issuer: str, username: str) -> str:
+    """An access token of a demo account by its username (its TOTP code computed where it needs one)."""
     secret = demo_totp_secret(username)
     if secret is None:
         return str(password_grant(issuer, username)["access_token"])
