@@ -89,6 +89,51 @@ async def test_an_items_timeline_comes_from_the_streams_and_each_read_is_recorde
     assert (await audit_client.get(f"/items/{item['item_id']}/timeline", headers=national)).status_code == 200
 
 
+async def test_unit_scope_a_departments_auditor_reads_its_teams_timelines_a_team_neither_its_siblings_nor_its_own(
+    intake_client: httpx.AsyncClient, intake_relay: Relay, audit_consumer: None, audit_client: httpx.AsyncClient,
+    token: TokenFactory,
+) -> None:
+    """The unit hierarchy on the auditor's service: QLTT-BN's auditor reads QLTT-BN-D01's item, the nation's
+    (QLTT) too; the sibling team, a look-alike code and the team for its department's item get an unknown id's
+    answer; a whole-log audit stays for auditors of every unit (`*`), the nation's included."""
+
+    async def registered(unit: str) -> str:
+        headers = bearer(token(units=(unit,)))
+        created = await intake_client.post("/seizures", json=demo_data.seizure(1, unit=unit), headers=headers)
+        assert created.status_code == 201, created.text
+        page = await intake_client.get(f"{created.json()['items_url']}?limit=1", headers=headers)
+        return str(page.json()["items"][0]["item_id"])
+
+    team_item, department_item = await registered("QLTT-BN-D01"), await registered("QLTT-BN")
+
+    async def timeline(item_id: str, *units: str) -> httpx.Response:
+        return await audit_client.get(f"/items/{item_id}/timeline",
+                                      headers=bearer(token("auditor", user=f"auditor-{units[0]}", units=units)))
+
+    async def projected() -> bool:  # the registrations have reached the auditor's projection
+        # (an all-unit auditor gets an empty timeline before: nothing yet says whose the item is)
+        for item_id in (team_item, department_item):
+            steps = (await timeline(item_id, "*")).json()
+            if not any(step["event_type"] == "intake.item_registered" for step in steps):
+                return False
+        return True
+
+    await eventually(projected, what="both registrations in the auditor's projection")
+    for units in (("QLTT-BN",), ("QLTT",), ("QLTT-BN-D01",), ("QLTT-HN", "QLTT-BN")):
+        seen = await timeline(team_item, *units)
+        assert seen.status_code == 200 and seen.json()[0]["data"]["seizing_unit"] == "QLTT-BN-D01", units
+    for item_id, units in [(team_item, ("QLTT-BN-D02",)), (team_item, ("QLTT-BNH",)), (team_item, ("QLTT-BN-D0",)),
+                           (department_item, ("QLTT-BN-D01",))]:
+        nobody = uuid.uuid4()
+        elsewhere, unknown = await timeline(item_id, *units), await timeline(str(nobody), *units)
+        assert elsewhere.status_code == unknown.status_code == 404, (units, elsewhere.text)
+        assert elsewhere.json() == {"error": {"code": "unknown_item", "message": f"item {item_id} not found"}}
+    national = bearer(token("auditor", user="auditor-qltt", units=("QLTT",)))
+    for whole_log in (await audit_client.post("/audits", headers=national),
+                      await audit_client.get("/audits", headers=national)):
+        assert whole_log.status_code == 403 and whole_log.json()["error"]["code"] == "unit_scope", whole_log.text
+
+
 async def test_an_audit_run_over_http_is_recorded_with_the_hash_of_its_report(
     intake_relay: Relay, audit_client: httpx.AsyncClient, audit_dsn: str, token: TokenFactory
 ) -> None:
