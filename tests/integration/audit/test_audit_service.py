@@ -107,8 +107,9 @@ async def test_unit_scope_a_departments_auditor_reads_its_teams_timelines_a_team
     team_item, department_item = await registered("QLTT-BN-D01"), await registered("QLTT-BN")
 
     async def timeline(item_id: str, *units: str) -> httpx.Response:
-        return await audit_client.get(f"/items/{item_id}/timeline",
-                                      headers=bearer(token("auditor", user=f"auditor-{units[0]}", units=units)))
+        user = "h-auditor-" + "-".join("all" if u == "*" else u.lower() for u in units)
+        return await audit_client.get(f"/items/{item_id}/timeline", headers=bearer(token("auditor", user=user,
+                                                                                        units=units)))
 
     async def projected() -> bool:  # the registrations have reached the auditor's projection
         # (an all-unit auditor gets an empty timeline before: nothing yet says whose the item is)
@@ -128,7 +129,7 @@ async def test_unit_scope_a_departments_auditor_reads_its_teams_timelines_a_team
         elsewhere, unknown = await timeline(item_id, *units), await timeline(str(nobody), *units)
         assert elsewhere.status_code == unknown.status_code == 404, (units, elsewhere.text)
         assert elsewhere.json() == {"error": {"code": "unknown_item", "message": f"item {item_id} not found"}}
-    national = bearer(token("auditor", user="auditor-qltt", units=("QLTT",)))
+    national = bearer(token("auditor", user="h-auditor-national", units=("QLTT",)))
     for whole_log in (await audit_client.post("/audits", headers=national),
                       await audit_client.get("/audits", headers=national)):
         assert whole_log.status_code == 403 and whole_log.json()["error"]["code"] == "unit_scope", whole_log.text

@@ -2,7 +2,7 @@
 provincial department (QLTT-BN) sees and acts on its team's (QLTT-BN-D01) seizures, items, batches and lists; a
 team sees neither its sibling's (QLTT-BN-D02) nor its department's, answered as the unknown ids they are for it.
 
-Every caller's token comes from the `token` fixture, so the same cases run with the identity provider's tokens."""
+Every caller's token comes from the `token` fixture, here the identity provider's (Keycloak's) tokens."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from tangvat_disposal import reads
 from tangvat_shared.db import connect
 from tangvat_shared.labels import sign_label
 from tangvat_shared.units import sql_filter
+from tests.support.identity import Identity
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
@@ -37,11 +39,11 @@ REASON = "Hàng giả, không còn giá trị sử dụng"
 
 
 def officer(token: TokenFactory, *units: str) -> dict[str, str]:
-    return bearer(token("intake_officer", user=f"officer-{units[0].lower()}", units=units))
+    return bearer(token("intake_officer", user=f"h-officer-{units[0].lower()}", units=units))
 
 
 def auditor(token: TokenFactory, *units: str) -> dict[str, str]:
-    return bearer(token("auditor", user=f"auditor-{units[0].lower()}", units=units))
+    return bearer(token("auditor", user=f"h-auditor-{units[0].lower()}", units=units))
 
 
 async def team_seizure(world: World, token: TokenFactory, n: int = 2) -> Seizure:
@@ -131,7 +133,7 @@ async def test_unit_scope_a_departments_board_member_holds_its_teams_item_a_team
     department = await seizure([("counterfeit", 1)])
 
     def board_member(unit: str) -> dict[str, str]:
-        return bearer(token("board_member", user=f"board-{unit.lower()}", units=(unit,), warehouses=(WAREHOUSE,)))
+        return bearer(token("board_member", user=f"h-board-{unit.lower()}", units=(unit,), warehouses=(WAREHOUSE,)))
 
     item = team.ids(0)[0]
     r = await world.custody.post(f"/items/{item}/legal-hold", headers=board_member(DEPARTMENT), json={"reason": "r"})
@@ -242,15 +244,17 @@ async def test_unit_scope_the_batch_list_filter_escapes_like_wildcards(
         await conn.close()
 
 
-async def test_unit_scope_make_demos_hierarchy_a_team_seizure_read_by_its_department_and_the_nation(
-    world: World, token: TokenFactory, seizure: SeizureFactory,
+async def test_unit_scope_make_demos_hierarchy_its_group_accounts_signed_in_at_keycloak(
+    world: World, token: TokenFactory, seizure: SeizureFactory, identity: Identity,
 ) -> None:
+    """make demo's part, with the realm's own demo accounts: their scopes come from their unit groups only."""
     from demo_hierarchy import show_hierarchy
 
     department = await seizure([("counterfeit", 1)], check_in=False)
+    token("auditor", user="h-binds-the-issuer")  # the services trust the provider's tokens once the factory ran
 
     def token_for(role: str, user: str, units: list[str], warehouses: list[str]) -> str:
-        return token(role, user=user, units=tuple(units), warehouses=tuple(warehouses))
+        return identity.access_token(user)
 
     shown = await show_hierarchy(world.intake, token_for, department.seizure_id)
     assert shown["read_by"] == {"auditor-bn (QLTT-BN)": 200, "auditor-qltt (QLTT)": 200}
