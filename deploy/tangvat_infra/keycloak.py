@@ -169,7 +169,7 @@ class KeycloakServer:
                               "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password, "KC_DB_PASSWORD": self.db_password}
 
     def _follow_realm_file(self) -> None:
-        """`--import-realm` leaves an existing realm alone: when the file changed since this state directory last
+        """The import at start leaves an existing realm alone: when the file changed since this state directory last
         started, the realm is replaced (`kc.sh import --override`: its users, roles, groups and theme as the
         file says; accounts added by hand are gone, as on a fresh stack)."""
         digest = hashlib.sha256(self.realm_file.read_bytes()).hexdigest()
