@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
 from tests.support.kafka_reader import events_only, read_topic
 from tests.support.tokens import TokenFactory
 from tests.support.waiting import eventually
@@ -131,9 +132,10 @@ async def test_the_recorder_is_no_witness_and_a_witness_withdraws_only_before_th
                   if e["subject"] == subject and e["type"].startswith(("disposal.execution_witnessed",
                                                                        "disposal.witness_withdrawn"))),
                  key=lambda e: e["sequence"])
+    # Signed in at the identity provider, "BOARD-5" is the account board-5: the actor is its canonical id.
     assert [(e["type"].split(".")[1], e["actorid"]) for e in log] == [
         ("execution_witnessed", first), ("execution_witnessed", second), ("execution_witnessed", recorder),
-        ("witness_withdrawn", recorder.upper()), ("witness_withdrawn", second), ("execution_witnessed", second)]
+        ("witness_withdrawn", recorder), ("witness_withdrawn", second), ("execution_witnessed", second)]
     assert [e["data"].get("user_id") for e in log if e["type"] == "disposal.witness_withdrawn"] == [recorder, second]
 
 
