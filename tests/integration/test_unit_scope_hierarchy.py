@@ -74,7 +74,7 @@ async def team_seizure(world: World, token: TokenFactory, n: int = 2) -> Seizure
 
 @pytest.fixture(scope="module")
 async def team_board(world: World, token: TokenFactory) -> None:
-    admin = bearer(token("admin", user="admin-1", units=("*",), warehouses=("*",)))
+    admin = bearer(token("admin", user="h-admin", units=("*",), warehouses=("*",)))
     r = await world.disposal.put(f"/boards/{TEAM}", headers=admin,
                                  json={"members": TEAM_BOARD, "quorum": 2, "rejections_to_reject": 2})
     assert r.status_code == 200, r.text

@@ -98,7 +98,7 @@ async def test_unit_scope_a_departments_auditor_reads_its_teams_timelines_a_team
     answer; a whole-log audit stays for auditors of every unit (`*`), the nation's included."""
 
     async def registered(unit: str) -> str:
-        headers = bearer(token(units=(unit,)))
+        headers = bearer(token(user=f"h-officer-{unit.lower()}", units=(unit,)))
         created = await intake_client.post("/seizures", json=demo_data.seizure(1, unit=unit), headers=headers)
         assert created.status_code == 201, created.text
         page = await intake_client.get(f"{created.json()['items_url']}?limit=1", headers=headers)
