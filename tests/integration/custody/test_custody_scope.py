@@ -11,6 +11,7 @@ import pytest
 from tests.integration.conftest import TokenFactory, bearer
 from tests.integration.custody.conftest import OTHER_WAREHOUSE, WAREHOUSE, SeedFactory
 from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
+from tests.support.templates import fill
 
 ROLES = ("intake_officer", "warehouse_staff", "auditor", "board_member", "admin")
 READERS = {"warehouse_staff", "auditor", "board_member"}
@@ -61,15 +62,6 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
 ]
 
 
-def _fill(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**names)
-    if isinstance(value, list):
-        return [_fill(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, names) for k, v in value.items()}
-    return value
-
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
@@ -95,8 +87,8 @@ async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
             warehouses_claim = {"home": (WAREHOUSE,), "elsewhere": (OTHER_WAREHOUSE,), "none": ()}[scope]
             headers = bearer(token(role, user=f"m-{role}", warehouses=warehouses_claim))
             n = uuid.uuid4().hex[:6]
-            url = _fill(path, names)
-            payload = _fill(body, {**names, "n": n}) if body is not None else None
+            url = fill(path, names)
+            payload = fill(body, {**names, "n": n}) if body is not None else None
             response = await custody_client.request(method, url, json=payload, headers=headers)
             # An admin keeps the registry of every warehouse, whatever its token's scope; it does no other work.
             registry = role == "admin" and path in ("/warehouses", "/warehouses/{wh}/locations")

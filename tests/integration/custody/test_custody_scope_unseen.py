@@ -26,6 +26,7 @@ from tests.integration.custody.conftest import (
     fetch,
 )
 from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
+from tests.support.templates import fill
 
 A, B, ELSEWHERE = WAREHOUSE, OTHER_WAREHOUSE, "KHO-DN-09"  # ELSEWHERE: a warehouse no transfer goes to
 DUE = (datetime.now(UTC) + timedelta(days=30)).isoformat()
@@ -89,15 +90,6 @@ async def scene(seed: SeedFactory, custody_client: httpx.AsyncClient, token: Tok
         _ok(await c.post(f"/counts/{count[w]}/close", headers=at[w]))
 
 
-def _fill(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**names)
-    if isinstance(value, list):
-        return [_fill(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, names) for k, v in value.items()}
-    return value
-
 
 async def _alike(client: httpx.AsyncClient, headers: dict[str, str], method: str, path: str, body: Any,
                  hidden: dict[str, str], unknown: dict[str, str], common: dict[str, str] | None = None) -> None:
@@ -106,9 +98,9 @@ async def _alike(client: httpx.AsyncClient, headers: dict[str, str], method: str
     answers = []
     for names in (hidden, unknown):
         filled = {**(common or {}), **names}
-        url = _fill(path, filled)
+        url = fill(path, filled)
         answers.append(await client.request(method, url, headers=headers,
-                                            json=_fill(body, filled) if body is not None else None))
+                                            json=fill(body, filled) if body is not None else None))
     seen, absent = answers
     assert absent.status_code == 404, (method, path, absent.text)
     said = seen.text
