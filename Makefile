@@ -17,13 +17,15 @@ help:
 	@echo "make fuzz     schemathesis (every check, stateful phase) against the running stack's APIs"
 	@echo "make down | status | logs | token ROLE=warehouse_staff | lint | bench | bench-<name>"
 
-$(STAMP): requirements.lock Makefile
+$(STAMP): requirements.lock package-lock.json Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "python3 is required"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@printf '%s\n' $(CURDIR)/shared $(CURDIR)/services/intake $(CURDIR)/services/custody \
 		$(CURDIR)/services/disposal $(CURDIR)/services/audit $(CURDIR)/services/web $(CURDIR)/deploy \
 		> "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tangvat.pth"
+	@command -v npm >/dev/null || { echo "npm (Node.js) is required for the front-end libraries"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
 install: $(STAMP)
