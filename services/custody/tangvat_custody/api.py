@@ -34,6 +34,7 @@ from tangvat_custody.schemas import (
     LocationItemsAt,
     LocationOut,
     MoveIn,
+    OpenCountOut,
     ReturnIn,
     TransferIn,
     TransferOut,
@@ -315,10 +316,18 @@ async def warehouse_summary(request: Request, principal: CustodyReader, warehous
 async def warehouse_items(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
                           state: ItemState | None = None,
                           after: Annotated[Line, Query(description="the last label code seen")] = "",
+                          q: Annotated[NonBlankLine | None, Query(
+                              max_length=100, description="part of the printed label code or of the description")
+                          ] = None,
                           limit: Limit = 100) -> Any:
     rows = await service.warehouse_items(_custody(request), principal, warehouse_id,
-                                         state.value if state else None, after, limit)
+                                         state.value if state else None, after, limit, q)
     return {"items": rows, "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
+
+
+@router.get("/warehouses/{warehouse_id}/counts", response_model=list[OpenCountOut], summary="Counts still open")
+async def open_counts(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
+    return await service.open_counts(_custody(request), principal, warehouse_id)
 
 
 @router.get("/warehouses/{warehouse_id}/storage-age", response_model=list[AgeBucket])
@@ -353,6 +362,7 @@ LINKS: Links = {
         for name, method, tail in [("Summary", "get", "/summary"), ("Items", "get", "/items"),
                                    ("Locations", "get", "/locations"), ("AddLocation", "post", "/locations"),
                                    ("AddContainer", "post", "/containers"), ("Approvals", "get", "/approvals"),
+                                   ("OpenCounts", "get", "/counts"),
                                    ("StorageAge", "get", "/storage-age"), ("Overdue", "get", "/overdue"),
                                    ("Perishables", "get", "/perishables-past-limit"),
                                    ("Discrepancies", "get", "/discrepancies")]},

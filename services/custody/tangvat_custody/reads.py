@@ -99,12 +99,52 @@ async def overdue(conn: asyncpg.Connection, warehouse_id: str, now: datetime, li
     )
 
 
+def _like(text: str) -> str:
+    """`text` as a LIKE pattern matching it anywhere: its own `%`, `_` and `\\` match only themselves."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def items_in_state(conn: asyncpg.Connection, warehouse_id: str, state: str | None, after: str,
-                         limit: int) -> list[asyncpg.Record]:
+                         limit: int, q: str | None = None) -> list[asyncpg.Record]:
+    """A page of the warehouse's items by label code; `q` keeps those whose printed label code or description
+    contains it (any case). Scoped by the warehouse first (`item_by_warehouse_state`), so a search never reads
+    beyond the one warehouse the caller named."""
     return await conn.fetch(
         """SELECT * FROM item WHERE warehouse_id = $1 AND ($2::text IS NULL OR state = $2) AND label_code > $3
+              AND ($5::text IS NULL OR label_code ILIKE $5 ESCAPE '\\' OR description ILIKE $5 ESCAPE '\\')
             ORDER BY label_code LIMIT $4""",
-        warehouse_id, state, after, limit,
+        warehouse_id, state, after, limit, _like(q) if q else None,
+    )
+
+
+async def open_counts(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
+    """The warehouse's counts not yet closed (index `stock_count_open`), with how far each has come."""
+    return await conn.fetch(
+        """SELECT c.count_id, c.warehouse_id, c.location_code, c.blind, c.opened_by, c.opened_at,
+                  c.closed_by, c.closed_at,
+                  (SELECT count(*) FROM count_scan s WHERE s.count_id = c.count_id) AS scanned,
+                  (SELECT count(*) FROM count_expected e WHERE e.count_id = c.count_id) AS expected
+             FROM stock_count c WHERE c.warehouse_id = $1 AND c.closed_at IS NULL ORDER BY c.opened_at""",
+        warehouse_id,
+    )
+
+
+async def items_named(conn: asyncpg.Connection, warehouse_id: str, item_ids: list[uuid.UUID]
+                      ) -> list[asyncpg.Record]:
+    """The items of the warehouse among `item_ids` (what a pending request names), unlocked."""
+    return await conn.fetch(
+        """SELECT item_id, label_code, description, value_vnd, state FROM item
+            WHERE item_id = ANY($2::uuid[]) AND warehouse_id = $1 ORDER BY label_code""",
+        warehouse_id, item_ids,
+    )
+
+
+async def batch_items_in(conn: asyncpg.Connection, warehouse_id: str, batch_id: uuid.UUID, states: list[str]
+                         ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT item_id, label_code, description, value_vnd, state FROM item
+            WHERE batch_id = $2 AND warehouse_id = $1 AND state = ANY($3::text[]) ORDER BY label_code""",
+        warehouse_id, batch_id, states,
     )
 
 

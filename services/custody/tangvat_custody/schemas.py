@@ -259,7 +259,19 @@ class TransferOut(Row):
     items: list[TransferItemOut]
 
 
+class ApprovalItemOut(Row):
+    item_id: uuid.UUID
+    label_code: str
+    description: str
+    value_vnd: int
+    state: str
+
+
 class ApprovalOut(Row):
+    """A request waiting for a second person, with what it would do: the items (up to 20 named, `item_count` in
+    all), to whom (`holder`: the check-out's holder, the handover's recipient, the transfer's carrier), why and
+    until when (a check-out's `purpose` and `due_at`), where to (a transfer's `to_warehouse_id`)."""
+
     approval_id: uuid.UUID
     kind: str
     warehouse_id: str
@@ -268,6 +280,27 @@ class ApprovalOut(Row):
     requested_by: str
     requested_at: datetime
     status: str
+    items: list[ApprovalItemOut] = []
+    item_count: int = 0
+    holder: str | None = None
+    holder_kind: str | None = None
+    purpose: str | None = None
+    due_at: datetime | None = None
+    to_warehouse_id: str | None = None
+    batch_id: uuid.UUID | None = None
+
+
+class OpenCountOut(Row):
+    """A count still open: how many items it has scanned, and (0 for a blind one's view too) expects."""
+
+    count_id: uuid.UUID
+    warehouse_id: str
+    location_code: str | None
+    blind: bool
+    opened_by: str
+    opened_at: datetime
+    scanned: int
+    expected: int
 
 
 class CountOut(Row):

@@ -25,6 +25,7 @@ from tangvat_custody.service.queries import (
 )
 from tangvat_custody.service.scans import check_in, move
 from tangvat_custody.service.transfers import close_transfer, dispatch_transfer, get_transfer, receive_transfer
+from tangvat_custody.service.worklist import open_counts
 
 __all__ = [
     "Custody",
@@ -49,6 +50,7 @@ __all__ = [
     "locations",
     "move",
     "open_count",
+    "open_counts",
     "overdue",
     "pack",
     "pending_approvals",

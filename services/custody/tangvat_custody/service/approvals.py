@@ -15,6 +15,7 @@ from tangvat_custody.service.checkouts import execute_check_out
 from tangvat_custody.service.common import Custody, body, command
 from tangvat_custody.service.handover import execute_handover
 from tangvat_custody.service.transfers import execute_dispatch
+from tangvat_custody.service.worklist import approval_views
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, record
 
@@ -71,4 +72,4 @@ async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: 
 async def pending_approvals(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await store.pending_approvals(conn, warehouse_id)]
+        return await approval_views(conn, [dict(r) for r in await store.pending_approvals(conn, warehouse_id)])

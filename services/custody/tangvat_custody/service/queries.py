@@ -88,10 +88,10 @@ async def overdue(custody: Custody, principal: Principal, warehouse_id: str, lim
 
 
 async def warehouse_items(custody: Custody, principal: Principal, warehouse_id: str, state: str | None,
-                          after: str, limit: int) -> list[dict[str, Any]]:
+                          after: str, limit: int, q: str | None = None) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await reads.items_in_state(conn, warehouse_id, state, after, limit)]
+        return [dict(r) for r in await reads.items_in_state(conn, warehouse_id, state, after, limit, q)]
 
 
 async def discrepancies(custody: Custody, principal: Principal, warehouse_id: str, limit: int
