@@ -156,3 +156,36 @@ async def discrepancies(conn: asyncpg.Connection, warehouse_id: str, limit: int)
 
 async def locations(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
     return await conn.fetch("SELECT * FROM location WHERE warehouse_id = $1 ORDER BY location_code", warehouse_id)
+
+
+# --- inventory counts in progress (the scan station's progress and its confirmation before closing) ------------
+
+async def open_counts(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
+    """The warehouse's counts not yet closed, oldest first, with how many items each has scanned."""
+    return await conn.fetch(
+        """SELECT c.count_id, c.warehouse_id, c.location_code, c.blind, c.opened_by, c.opened_at,
+                  c.closed_by, c.closed_at, (SELECT count(*) FROM count_scan s WHERE s.count_id = c.count_id) AS scanned
+             FROM stock_count c WHERE c.warehouse_id = $1 AND c.closed_at IS NULL ORDER BY c.opened_at""",
+        warehouse_id,
+    )
+
+
+async def count_not_scanned(conn: asyncpg.Connection, count_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The items a count expects and has not scanned yet, as they are now: what closing it would mark missing."""
+    return await conn.fetch(
+        """SELECT e.item_id, i.label_code, i.description, e.location_code, i.state, i.batch_id
+             FROM count_expected e JOIN item i ON i.item_id = e.item_id
+            WHERE e.count_id = $1
+              AND NOT EXISTS (SELECT 1 FROM count_scan s WHERE s.count_id = e.count_id AND s.item_id = e.item_id)
+            ORDER BY i.label_code""",
+        count_id,
+    )
+
+
+async def count_unexpected(conn: asyncpg.Connection, count_id: uuid.UUID) -> int:
+    """How many items a count has scanned that it did not expect."""
+    return int(await conn.fetchval(
+        """SELECT count(*) FROM count_scan s WHERE s.count_id = $1
+              AND NOT EXISTS (SELECT 1 FROM count_expected e
+                               WHERE e.count_id = s.count_id AND e.item_id = s.item_id)""",
+        count_id) or 0)

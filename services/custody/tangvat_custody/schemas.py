@@ -303,6 +303,17 @@ class OpenCountOut(Row):
     expected: int
 
 
+class CountPendingItem(BaseModel):
+    """An item an open count expects and has not scanned yet: closing the count now marks it missing."""
+
+    item_id: uuid.UUID
+    label_code: str
+    description: str
+    location_code: str | None
+    state: str
+    batch_id: uuid.UUID | None = Field(description="the disposal batch the item is reserved for, if any")
+
+
 class CountOut(Row):
     """A count; its report once closed, or (an open count that is not blind) the items it expects."""
 
@@ -317,3 +328,5 @@ class CountOut(Row):
     scanned: int
     report: dict[str, Any] | None = None
     expected_item_ids: list[str] | None = None
+    not_scanned: list[CountPendingItem] | None = None
+    unexpected: int | None = None

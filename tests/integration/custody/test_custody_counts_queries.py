@@ -147,3 +147,45 @@ async def test_counts_per_state_storage_age_and_perishables_past_their_limit(
                                      headers=staff(token))).json()
     assert len(page["items"]) <= 2
     assert uuid.UUID(seeded.item_id(0))
+
+
+async def test_an_open_count_tells_a_station_what_closing_would_mark_missing_and_is_listed_until_closed(
+    seed: SeedFactory, custody_client: httpx.AsyncClient, token: TokenFactory, warehouses: dict[str, list[str]],
+) -> None:
+    seeded = await seed(3)
+    wh = WAREHOUSE
+    bin_ = f"{wh}.A-1-P{uuid.uuid4().hex[:6]}"
+    created = await custody_client.post(f"/warehouses/{wh}/locations", headers=staff(token), json={
+        "location_code": bin_, "kind": "bin", "parent_code": f"{wh}.A-1"})
+    assert created.status_code == 201, created.text
+    for n in (0, 1):
+        r = await custody_client.post("/scans/check-in", headers=staff(token), json={
+            "label": seeded.label(n), "location_code": bin_})
+        assert r.status_code == 200, r.text
+    r = await custody_client.post("/scans/check-in", headers=staff(token), json={
+        "label": seeded.label(2), "location_code": warehouses[wh][2]})
+    assert r.status_code == 200, r.text
+    opened = await custody_client.post("/counts", headers=staff(token), json={"warehouse_id": wh,
+                                                                              "location_code": bin_})
+    assert opened.status_code == 201, opened.text
+    count_id = opened.json()["count_id"]
+    listed = (await custody_client.get(f"/warehouses/{wh}/counts", headers=staff(token))).json()
+    assert [c["location_code"] for c in listed if c["count_id"] == count_id] == [bin_]
+
+    for n in (0, 2):  # item 1 stays unscanned; item 2 lies elsewhere
+        scanned = await custody_client.post(f"/counts/{count_id}/scans", headers=staff(token),
+                                            json={"label": seeded.label(n)})
+        assert scanned.status_code == 200, scanned.text
+    view = (await custody_client.get(f"/counts/{count_id}", headers=staff(token))).json()
+    assert [p["item_id"] for p in view["not_scanned"]] == [seeded.item_id(1)]
+    assert view["not_scanned"][0]["label_code"] and view["not_scanned"][0]["batch_id"] is None
+    assert view["unexpected"] == 1 and view["scanned"] == 2
+    assert [c["scanned"] for c in (await custody_client.get(f"/warehouses/{wh}/counts", headers=staff(token))).json()
+            if c["count_id"] == count_id] == [2]
+
+    closed = await custody_client.post(f"/counts/{count_id}/close", headers=staff(token))
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["report"]["flagged_missing"] == [seeded.item_id(1)]
+    listed = (await custody_client.get(f"/warehouses/{wh}/counts", headers=staff(token))).json()
+    assert count_id not in [c["count_id"] for c in listed]
+    assert "not_scanned" not in (await custody_client.get(f"/counts/{count_id}", headers=staff(token))).json()

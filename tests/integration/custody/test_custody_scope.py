@@ -42,6 +42,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/warehouses/{wh}/perishables-past-limit", None, {"warehouse_staff", "auditor", "board_member"}),
     ("GET", "/warehouses/{wh}/overdue", None, {"warehouse_staff", "auditor", "board_member"}),
     ("GET", "/warehouses/{wh}/discrepancies", None, {"warehouse_staff", "auditor", "board_member"}),
+    ("GET", "/warehouses/{wh}/counts", None, {"warehouse_staff", "auditor", "board_member"}),
     # Objects of the home warehouse made by its staff before each role's walk ({box}, {count});
     # unknown transfers, approvals and batches ({nobody}) still need the role before the lookup.
     ("POST", "/containers/{box}/pack", {"labels": ["{label}"]}, {"warehouse_staff"}),

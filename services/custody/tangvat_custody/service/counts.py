@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import domain, store
+from tangvat_custody import domain, reads, store
 from tangvat_custody.service.common import Custody, body, command, load_location, load_scanned
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Draft, Outcome
@@ -87,7 +87,17 @@ async def get_count(custody: Custody, principal: Principal, count_id: uuid.UUID)
         elif not count["blind"]:
             expected = await store.count_expected(conn, count_id)
             out["expected_item_ids"] = sorted(str(i) for i in expected)
+            # What closing now would mark missing (a station confirms it first), and what turned up unexpected.
+            out["not_scanned"] = [dict(r) for r in await reads.count_not_scanned(conn, count_id)]
+            out["unexpected"] = await reads.count_unexpected(conn, count_id)
     return out
+
+
+async def open_counts(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
+    """The warehouse's counts still open: a station resumes one instead of opening another."""
+    principal.require_warehouse(warehouse_id)
+    async with custody.pool.acquire() as conn:
+        return [dict(r) for r in await reads.open_counts(conn, warehouse_id)]
 
 
 async def close_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID) -> Outcome:
