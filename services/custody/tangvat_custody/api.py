@@ -274,12 +274,6 @@ async def get_count(request: Request, principal: CustodyReader, count_id: uuid.U
     return await service.get_count(_custody(request), principal, count_id)
 
 
-@router.get("/warehouses/{warehouse_id}/counts", response_model=list[CountOut], response_model_exclude_unset=True,
-            summary="The warehouse's inventory counts still open")
-async def open_counts(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
-    return await service.open_counts(_custody(request), principal, warehouse_id)
-
-
 # --- queries ------------------------------------------------------------------------------------
 
 @router.get("/items/{item_id}", response_model=ItemOut, summary="Where is item X now")

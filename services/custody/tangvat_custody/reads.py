@@ -160,16 +160,6 @@ async def locations(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg
 
 # --- inventory counts in progress (the scan station's progress and its confirmation before closing) ------------
 
-async def open_counts(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
-    """The warehouse's counts not yet closed, oldest first, with how many items each has scanned."""
-    return await conn.fetch(
-        """SELECT c.count_id, c.warehouse_id, c.location_code, c.blind, c.opened_by, c.opened_at,
-                  c.closed_by, c.closed_at, (SELECT count(*) FROM count_scan s WHERE s.count_id = c.count_id) AS scanned
-             FROM stock_count c WHERE c.warehouse_id = $1 AND c.closed_at IS NULL ORDER BY c.opened_at""",
-        warehouse_id,
-    )
-
-
 async def count_not_scanned(conn: asyncpg.Connection, count_id: uuid.UUID) -> list[asyncpg.Record]:
     """The items a count expects and has not scanned yet, as they are now: what closing it would mark missing."""
     return await conn.fetch(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tangvat_custody.service.approvals import confirm_approval, pending_approvals, reject_approval
 from tangvat_custody.service.checkouts import check_out, return_item
 from tangvat_custody.service.common import Custody, actor_of
-from tangvat_custody.service.counts import close_count, get_count, open_count, open_counts, scan_count
+from tangvat_custody.service.counts import close_count, get_count, open_count, scan_count
 from tangvat_custody.service.handover import hand_over
 from tangvat_custody.service.holds import set_hold
 from tangvat_custody.service.places import create_container, create_location, pack, register_warehouse, unpack

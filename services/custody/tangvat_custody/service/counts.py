@@ -93,12 +93,6 @@ async def get_count(custody: Custody, principal: Principal, count_id: uuid.UUID)
     return out
 
 
-async def open_counts(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
-    """The warehouse's counts still open: a station resumes one instead of opening another."""
-    principal.require_warehouse(warehouse_id)
-    async with custody.pool.acquire() as conn:
-        return [dict(r) for r in await reads.open_counts(conn, warehouse_id)]
-
 
 async def close_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID) -> Outcome:
     """The report; items expected but not found are flagged missing, missing items found come back."""
