@@ -15,6 +15,7 @@ class HistoryEntry(BaseModel):
     type: str
     sequence: int | None
     occurred_at: datetime
+    scanned_at: datetime | None = None  # a scan's own instant, when a handheld sent it later (custody)
     actor_id: str
     actor_role: str
     data: dict[str, Any]
@@ -23,5 +24,7 @@ class HistoryEntry(BaseModel):
 def history(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """`HistoryEntry`s of recorded events (`event_id, event_type, stream_seq, occurred_at, body` rows)."""
     return [{"event_id": r["event_id"], "type": r["event_type"], "sequence": r["stream_seq"],
-             "occurred_at": r["occurred_at"], "actor_id": r["body"]["actorid"], "actor_role": r["body"]["actorrole"],
+             "occurred_at": r["occurred_at"],
+             "scanned_at": r["body"]["data"].get("scanned_at"), "actor_id": r["body"]["actorid"],
+             "actor_role": r["body"]["actorrole"],
              "data": r["body"]["data"]} for r in rows]

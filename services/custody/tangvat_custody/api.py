@@ -152,14 +152,15 @@ async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(
         c, x, body.label, body.location_code, quantity_counted=body.quantity_counted, condition=body.condition,
-        seal_intact=body.seal_intact, note=body.note))
+        seal_intact=body.seal_intact, note=body.note, scanned_at=body.scanned_at))
 
 
 @command("/scans/move", status_code=200, summary="Move an item or a container to a location")
 async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.move(
-        c, x, body.location_code, label=body.label, container_code=body.container_code))
+        c, x, body.location_code, label=body.label, container_code=body.container_code,
+        scanned_at=body.scanned_at))
 
 
 # --- transfers --------------------------------------------------------------------------------
@@ -193,14 +194,16 @@ async def close_transfer(request: Request, principal: WarehouseStaff, transfer_i
 @command("/items/{item_id}/check-out", status_code=201, also=PENDING)
 async def check_out(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: CheckOutIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body.plain()))
+    return await _run(request, principal, idempotency_key, lambda c, x: service.check_out(c, x, item_id, body.plain(),
+                                                                                    body.scanned_at))
 
 
 @command("/items/{item_id}/return", status_code=200)
 async def return_item(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: ReturnIn,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.return_item(c, x, item_id, body.location_code, body.condition))
+                      lambda c, x: service.return_item(c, x, item_id, body.location_code, body.condition,
+                                                       body.scanned_at))
 
 
 @command("/items/{item_id}/legal-hold", status_code=200)
@@ -259,7 +262,8 @@ async def open_count(request: Request, principal: WarehouseStaff, body: CountIn,
 async def scan_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID, body: CountScanIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.scan_count(c, x, count_id, body.label, body.location_code))
+                      lambda c, x: service.scan_count(c, x, count_id, body.label, body.location_code,
+                                                      body.scanned_at))
 
 
 @command("/counts/{count_id}/close", status_code=200)

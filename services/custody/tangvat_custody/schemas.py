@@ -14,6 +14,10 @@ from tangvat_shared.events.custody import HolderKind
 from tangvat_shared.types import Code, Instant, NonBlankLine, NonBlankText, ShortText, Text
 
 LabelPayload = Annotated[NonBlankLine, Field(description="the signed QR payload of an intake label")]
+ScannedAt = Annotated[Instant | None, Field(
+    default=None, description="when the handheld scanned the label (a scan queued offline is sent later): with its "
+                              "UTC offset, at most 5 minutes ahead of the server's clock and at most 7 days old "
+                              "(422 scanned_at_in_future / scanned_at_too_old); recorded beside the server's instant")]
 
 
 class Input(BaseModel):
@@ -43,6 +47,7 @@ class LabelsIn(Input):
 
 class CheckInIn(Input):
     label: LabelPayload
+    scanned_at: ScannedAt = None
     location_code: Code
     quantity_counted: int | None = Field(default=None, ge=0, le=10**9)
     condition: ShortText | None = None
@@ -52,6 +57,7 @@ class CheckInIn(Input):
 
 class MoveIn(Input):
     label: LabelPayload | None = None
+    scanned_at: ScannedAt = None
     container_code: Code | None = None
     location_code: Code
 
@@ -87,6 +93,7 @@ class TransferReceiptIn(Input):
 
 class CheckOutIn(Input):
     holder: ShortText
+    scanned_at: ScannedAt = None
     holder_kind: HolderKind
     purpose: Text
     due_at: Instant
@@ -97,6 +104,7 @@ class CheckOutIn(Input):
 
 class ReturnIn(Input):
     location_code: Code
+    scanned_at: ScannedAt = None
     condition: ShortText | None = None
 
 
@@ -130,6 +138,7 @@ class CountIn(Input):
 
 class CountScanIn(Input):
     label: LabelPayload
+    scanned_at: ScannedAt = None
     location_code: Code | None = None
 
 

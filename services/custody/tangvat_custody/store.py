@@ -297,11 +297,12 @@ async def stock_count(conn: asyncpg.Connection, count_id: uuid.UUID, *, for_upda
 
 
 async def record_count_scan(conn: asyncpg.Connection, count_id: uuid.UUID, item_id: uuid.UUID,
-                            location_code: str | None, by: str, now: datetime) -> bool:
+                            location_code: str | None, by: str, now: datetime,
+                            device_scanned_at: datetime | None = None) -> bool:
     status = await conn.execute(
-        """INSERT INTO count_scan (count_id, item_id, location_code, scanned_by, scanned_at)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
-        count_id, item_id, location_code, by, now,
+        """INSERT INTO count_scan (count_id, item_id, location_code, scanned_by, scanned_at, device_scanned_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        count_id, item_id, location_code, by, now, device_scanned_at,
     )
     return bool(status.endswith(" 1"))
 

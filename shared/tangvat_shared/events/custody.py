@@ -76,6 +76,7 @@ class ItemReceived(EventData):
     quantity_counted: int
     condition: ShortText
     seal_intact: bool
+    scanned_at: datetime | None = None  # when the handheld scanned it (a queued scan); occurred_at is custody's
 
 
 class DiscrepancyRecorded(EventData):
@@ -95,6 +96,7 @@ class ItemMoved(EventData):
     from_location_code: Code | None
     location_code: Code
     container_id: uuid.UUID | None = None
+    scanned_at: datetime | None = None  # when the handheld scanned it (a queued scan); occurred_at is custody's
 
 
 class ItemPacked(EventData):
@@ -141,6 +143,7 @@ class ItemCheckedOut(EventData):
     requested_by: str | None = None
     confirmed_by: str | None = None
     location_code: None = None
+    scanned_at: datetime | None = None  # when the handheld scanned it (a queued scan); occurred_at is custody's
 
 
 class ItemReturned(EventData):
@@ -149,6 +152,7 @@ class ItemReturned(EventData):
     holder: ShortText
     location_code: Code
     condition: ShortText
+    scanned_at: datetime | None = None  # when the handheld scanned it (a queued scan); occurred_at is custody's
 
 
 class ItemMissing(EventData):

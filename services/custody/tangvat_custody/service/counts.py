@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain, reads, store
+from tangvat_custody.domain_scan_time import require_scanned_at
 from tangvat_custody.service.common import Custody, body, command, load_location, load_scanned
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Draft, Outcome
@@ -54,8 +55,9 @@ async def _open_count(conn: asyncpg.Connection, ctx: CommandContext, count_id: u
 
 
 async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID, label: str,
-                     location_code: str | None) -> Outcome:
+                     location_code: str | None, scanned_at: datetime | None = None) -> Outcome:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        require_scanned_at(scanned_at, now)
         count = await _open_count(conn, ctx, count_id, lock=False)
         # A label of an item custody does not know, or keeps outside the caller's warehouses or this count's
         # warehouse: the same unknown_item, and nothing recorded.
@@ -63,7 +65,7 @@ async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID,
         item_id = item["item_id"]
         domain.require_countable(count, item_id, item)
         where = location_code or count["location_code"]
-        new = await store.record_count_scan(conn, count_id, item_id, where, ctx.user, now)
+        new = await store.record_count_scan(conn, count_id, item_id, where, ctx.user, now, scanned_at)
         fields: dict[str, Any] = {"count_id": count_id, "item_id": item_id, "first_scan": new}
         if not count["blind"]:  # blind counts never tell the counter what was expected
             fields["expected"] = await store.is_expected(conn, count_id, item_id)

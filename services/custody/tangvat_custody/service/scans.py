@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain, store
+from tangvat_custody.domain_scan_time import require_scanned_at, stamp
 from tangvat_custody.service.common import (
     Custody,
     body,
@@ -46,10 +47,12 @@ async def _scan(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext,
 
 async def check_in(custody: Custody, ctx: CommandContext, label: str, location_code: str, *,
                    quantity_counted: int | None = None, condition: str | None = None, seal_intact: bool = True,
-                   note: str | None = None) -> Outcome:
-    """Receive an item onto a shelf; what was not given (quantity, condition) is taken as the seizure record's."""
+                   note: str | None = None, scanned_at: datetime | None = None) -> Outcome:
+    """Receive an item onto a shelf; what was not given (quantity, condition) is taken as the seizure record's.
+    `scanned_at`: when a handheld scanned it (a queued scan), recorded beside the server's instant."""
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        require_scanned_at(scanned_at, now)
         location = await load_location(conn, custody, ctx, location_code)
 
         async def decide(item: Mapping[str, Any]) -> domain.ItemDecision:
@@ -59,17 +62,19 @@ async def check_in(custody: Custody, ctx: CommandContext, label: str, location_c
 
         decision = await _scan(conn, custody, ctx, label, "custody.item_received", now, decide)
         await store.save_discrepancies(conn, decision.discrepancies, ctx.user, now)
-        return Outcome.done(body("in_storage", item_id=decision.item_id, location_code=location["location_code"],
-                                 discrepancies=[d.data["kind"] for d in decision.discrepancies])), decision.drafts
+        answer = body("in_storage", item_id=decision.item_id, location_code=location["location_code"],
+                      discrepancies=[d.data["kind"] for d in decision.discrepancies])
+        return Outcome.done(answer), stamp(decision.drafts, scanned_at)
 
     return await command(custody, ctx, work)
 
 
 async def move(custody: Custody, ctx: CommandContext, location_code: str, *, label: str | None = None,
-               container_code: str | None = None) -> Outcome:
+               container_code: str | None = None, scanned_at: datetime | None = None) -> Outcome:
     """Move one item (by its label) or a container with everything in it; exactly one of the two is given."""
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        require_scanned_at(scanned_at, now)
         location = await load_location(conn, custody, ctx, location_code)
         warehouse_id = location["warehouse_id"]
         if label is not None:
@@ -81,7 +86,7 @@ async def move(custody: Custody, ctx: CommandContext, location_code: str, *, lab
 
             decision = await _scan(conn, custody, ctx, label, "custody.item_moved", now, decide)
             return Outcome.done(body("moved", item_id=decision.item_id,
-                                     location_code=location["location_code"])), [decision.event]
+                                     location_code=location["location_code"])), stamp([decision.event], scanned_at)
         assert container_code is not None
         container = await load_container(conn, ctx, container_code)
         counts, scope = await _counts(conn, warehouse_id, [container["location_code"], location["location_code"]])
@@ -89,8 +94,9 @@ async def move(custody: Custody, ctx: CommandContext, location_code: str, *, lab
         decisions = domain.move_container(container, location, packed, counts, scope)
         await store.save_items(conn, decisions, now)
         await store.set_container_location(conn, container["container_id"], location["location_code"])
-        return Outcome.done(body("moved", container_id=container["container_id"], items=len(packed),
-                                 location_code=location["location_code"])), [d.event for d in decisions]
+        answer = body("moved", container_id=container["container_id"], items=len(packed),
+                      location_code=location["location_code"])
+        return Outcome.done(answer), stamp([d.event for d in decisions], scanned_at)
 
     return await command(custody, ctx, work)
 
