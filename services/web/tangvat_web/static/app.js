@@ -157,7 +157,8 @@ const TV = (() => {
       const key = `err.${code}`;
       const text = t(key);
       if (text !== key) return text;
-      if (answer.error.message) return answer.error.message;
+      // The service's own message is English: never on a Vietnamese page.
+      if (answer.error.message && lang === "en") return answer.error.message;
     }
     return t("err.http", { status: answer.status });
   }

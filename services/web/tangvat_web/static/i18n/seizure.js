@@ -1,0 +1,33 @@
+/* Words of the seizure page (extends i18n.js). */
+Object.assign(window.TV_STRINGS.vi, {
+  "seizure.title": "Vụ tạm giữ", "seizure.id": "Mã vụ tạm giữ", "seizure.record": "Số biên bản",
+  "seizure.counts_cat": "Số lượng theo loại",
+  "seizure.counts_state": "Số lượng theo trạng thái (các tang vật đang hiển thị)", "seizure.items": "Tang vật",
+  "seizure.labels": "Tải tờ nhãn (PDF)", "seizure.upload": "Đăng ký hàng loạt (CSV)",
+  "seizure.fields": "Thông tin vụ (JSON)", "seizure.csv": "Tệp CSV tang vật", "seizure.submit": "Tải lên",
+  "seizure.row_errors": "Lỗi theo dòng", "seizure.line": "Dòng", "seizure.field": "Trường", "seizure.message": "Lỗi",
+  "seizure.created": "Đã đăng ký {n} tang vật", "seizure.more": "Tải thêm",
+  "err.duplicate_record_number": "Số biên bản này đã được đăng ký: kiểm tra lại số biên bản.",
+  "err.duplicate_label": "Mã nhãn đã được dùng: đổi mã nhãn ở các dòng được nêu.",
+  "err.required_field": "Trường này không được để trống.",
+  "err.empty_correction": "Đính chính không thay đổi gì: sửa ít nhất một trường.",
+  "err.legal_status_recorded": "Tình trạng pháp lý của vụ đã được ghi rồi.",
+  "err.invalid_csv": "Tệp CSV có lỗi: sửa các dòng được nêu rồi tải lên lại.",
+  "err.too_many_items": "Tệp có quá nhiều tang vật: chia thành nhiều tệp.",
+});
+Object.assign(window.TV_STRINGS.en, {
+  "seizure.title": "Seizure", "seizure.id": "Seizure id", "seizure.record": "Record number",
+  "seizure.counts_cat": "Counts per category", "seizure.counts_state": "Counts per state (items shown)",
+  "seizure.items": "Items", "seizure.labels": "Download the label sheet (PDF)",
+  "seizure.upload": "Bulk registration (CSV)", "seizure.fields": "Seizure fields (JSON)",
+  "seizure.csv": "Items CSV file", "seizure.submit": "Upload", "seizure.row_errors": "Row errors",
+  "seizure.line": "Line", "seizure.field": "Field", "seizure.message": "Problem",
+  "seizure.created": "Registered {n} items", "seizure.more": "Load more",
+  "err.duplicate_record_number": "This record number is already registered: check the record number.",
+  "err.duplicate_label": "Label codes already in use: change the label codes on the lines named.",
+  "err.required_field": "This field cannot be emptied.",
+  "err.empty_correction": "The correction changes nothing: change at least one field.",
+  "err.legal_status_recorded": "The seizure's legal status is already recorded.",
+  "err.invalid_csv": "The CSV file has problems: correct the lines named and upload it again.",
+  "err.too_many_items": "Too many items in one file: split it.",
+});
