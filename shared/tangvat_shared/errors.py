@@ -42,3 +42,15 @@ class InvalidInput(DomainError):
     """Input that parsed but is wrong row by row (details list every bad field)."""
 
     code = "invalid_input"
+
+
+class TooLarge(DomainError):
+    """A request part over the size its rule allows (an uploaded photo)."""
+
+    code = "too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """Content of a kind the rule does not accept (a file that is not one of the allowed image formats)."""
+
+    code = "unsupported_media"

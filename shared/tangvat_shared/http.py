@@ -33,7 +33,9 @@ from tangvat_shared.errors import (
     InvalidInput,
     NotFound,
     RuleViolation,
+    TooLarge,
     Unauthenticated,
+    UnsupportedMedia,
 )
 from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import install as document_errors
@@ -48,6 +50,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     Conflict: 409,
     InvalidInput: 422,
     RuleViolation: 422,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
 }
 
 REQUESTS = Counter("tangvat_http_requests_total", "HTTP requests", ["method", "route", "status"])

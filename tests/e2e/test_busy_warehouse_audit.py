@@ -100,10 +100,16 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     smuggled = [i for i, row in ids.items() if row["category"] == "smuggled"]
     label = raid.labels.__getitem__
     awaiting = smuggled.pop()
+    # The first receipt names its deliverer and a photo taken at receipt (its hash in the event).
+    first = next(iter(ids))
+    photo = await world.custody.post(f"/items/{first}/photos", headers=here,
+                                     files={"photo": ("p.jpg", b"\xff\xd8\xff\xe0" + bytes(64), "image/jpeg")})
+    assert photo.status_code == 201, photo.text
+    evidence = {"deliverer": "Đội QLTT số 1", "photo_ids": [photo.json()["photo_id"]]}
     for item_id in ids:
         if item_id != awaiting:
-            r = await world.custody.post("/scans/check-in", headers=here,
-                                         json={"label": label(item_id), "location_code": SHELF})
+            r = await world.custody.post("/scans/check-in", headers=here, json={
+                "label": label(item_id), "location_code": SHELF, **(evidence if item_id == first else {})})
             assert r.status_code == 200, r.text
 
     (destroyed, handed, reserved, cancelled_handed, cancelled_reserved, held, packed, counted_missing) = counterfeit

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from tangvat_custody import api_photos as photo_routes
 from tangvat_custody import service
 from tangvat_custody.schemas import (
     AgeBucket,
@@ -152,7 +153,8 @@ async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(
         c, x, body.label, body.location_code, quantity_counted=body.quantity_counted, condition=body.condition,
-        seal_intact=body.seal_intact, note=body.note, scanned_at=body.scanned_at))
+        seal_intact=body.seal_intact, note=body.note, scanned_at=body.scanned_at, deliverer=body.deliverer,
+        photo_ids=body.photo_ids))
 
 
 @command("/scans/move", status_code=200, summary="Move an item or a container to a location")
@@ -401,5 +403,6 @@ def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool
     app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
+    app.include_router(photo_routes.router)
     add_links(app, LINKS)
     return app

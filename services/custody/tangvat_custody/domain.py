@@ -122,14 +122,21 @@ def decide(item: Mapping[str, Any], event_type: str, fields: Mapping[str, Any] |
 
 
 def check_in(item: Mapping[str, Any], location: Mapping[str, Any], *, quantity_counted: int, condition: str,
-             seal_intact: bool, note: str | None, now: datetime) -> ItemDecision:
-    """Receipt: the item goes on a shelf; every difference from the seizure record is recorded."""
+             seal_intact: bool, note: str | None, now: datetime, deliverer: str | None = None,
+             photos: list[dict[str, Any]] | None = None) -> ItemDecision:
+    """Receipt: the item goes on a shelf; every difference from the seizure record is recorded. Who delivered
+    it and the photos taken (`domain_photos.receipt_photos`) go into the event when given."""
     require_same_warehouse(item, location)
+    evidence: dict[str, Any] = {}
+    if deliverer is not None:
+        evidence["deliverer"] = deliverer
+    if photos:
+        evidence["photos"] = photos
     received = decide(
-        item, "custody.item_received", {"received_at": now},
+        item, "custody.item_received", {"received_at": now, **({"deliverer": deliverer} if deliverer else {})},
         warehouse_id=item["warehouse_id"], location_code=location["location_code"],
         quantity_expected=item["quantity"], quantity_counted=quantity_counted, condition=condition,
-        seal_intact=seal_intact,
+        seal_intact=seal_intact, **evidence,
     )
     differences: list[tuple[DiscrepancyKind, Any, Any]] = []
     if quantity_counted != item["quantity"]:

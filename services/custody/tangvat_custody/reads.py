@@ -179,3 +179,14 @@ async def count_unexpected(conn: asyncpg.Connection, count_id: uuid.UUID) -> int
               AND NOT EXISTS (SELECT 1 FROM count_expected e
                                WHERE e.count_id = s.count_id AND e.item_id = s.item_id)""",
         count_id) or 0)
+
+
+async def item_photos(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[asyncpg.Record]:
+    """An item's photos, oldest first, without their bytes."""
+    return await conn.fetch(
+        """SELECT photo_id, item_id, warehouse_id, media_type, size_bytes, sha256, uploaded_by, uploaded_at,
+                  received_at FROM item_photo WHERE item_id = $1 ORDER BY uploaded_at, photo_id""", item_id)
+
+
+async def photo(conn: asyncpg.Connection, photo_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM item_photo WHERE photo_id = $1", photo_id)

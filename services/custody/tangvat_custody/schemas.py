@@ -53,6 +53,15 @@ class CheckInIn(Input):
     condition: ShortText | None = None
     seal_intact: bool = True
     note: Text | None = None
+    deliverer: ShortText | None = Field(default=None, description="who brought the goods in, in words")
+    photo_ids: list[uuid.UUID] = Field(default=[], max_length=10,
+                                       description="photos staged for this item (POST /items/{id}/photos)")
+
+    @model_validator(mode="after")
+    def _photos_once(self) -> CheckInIn:
+        if len(set(self.photo_ids)) != len(self.photo_ids):
+            raise ValueError("photo_ids must not repeat")
+        return self
 
 
 class MoveIn(Input):
@@ -179,6 +188,7 @@ class ItemOut(BaseModel):
     registered_at: datetime
     received_at: datetime | None
     state_changed_at: datetime
+    deliverer: str | None = None
 
 
 class ItemPage(BaseModel):
@@ -339,3 +349,16 @@ class CountOut(Row):
     expected_item_ids: list[str] | None = None
     not_scanned: list[CountPendingItem] | None = None
     unexpected: int | None = None
+
+
+class PhotoOut(Row):
+    """A photo taken at receipt (its bytes at GET /photos/{photo_id}); `received_at` once a receipt named it."""
+
+    photo_id: uuid.UUID
+    item_id: uuid.UUID
+    media_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    received_at: datetime | None

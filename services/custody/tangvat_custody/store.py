@@ -381,3 +381,32 @@ async def record_solo_move(conn: asyncpg.Connection, user_id: str, warehouse_id:
     await conn.execute(
         "INSERT INTO solo_move (user_id, warehouse_id, kind, value_vnd, moved_at) VALUES ($1, $2, $3, $4, $5)",
         user_id, warehouse_id, kind, value_vnd, now)
+
+
+# --- photos taken at receipt (staged, then named by the receipt) -----------------------------------
+
+
+async def insert_photo(conn: asyncpg.Connection, photo_id: uuid.UUID, item_id: uuid.UUID, warehouse_id: str,
+                       media_type: str, size_bytes: int, sha256: str, content: bytes, by: str, now: datetime) -> int:
+    """Stage a photo of an item; answers how many photos the item has (this one included)."""
+    await conn.execute(
+        """INSERT INTO item_photo (photo_id, item_id, warehouse_id, media_type, size_bytes, sha256, content,
+                                   uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        photo_id, item_id, warehouse_id, media_type, size_bytes, sha256, content, by, now)
+    return int(await conn.fetchval("SELECT count(*) FROM item_photo WHERE item_id = $1", item_id))
+
+
+async def photo_count(conn: asyncpg.Connection, item_id: uuid.UUID) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM item_photo WHERE item_id = $1", item_id))
+
+
+async def staged_photos(conn: asyncpg.Connection, photo_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+    """The named photos (locked, without their bytes): a receipt names each at most once."""
+    rows = await conn.fetch(
+        """SELECT photo_id, item_id, media_type, size_bytes, sha256, received_at FROM item_photo
+            WHERE photo_id = ANY($1::uuid[]) ORDER BY photo_id FOR UPDATE""", list(photo_ids))
+    return {r["photo_id"]: r for r in rows}
+
+
+async def mark_photos_received(conn: asyncpg.Connection, photo_ids: Sequence[uuid.UUID], now: datetime) -> None:
+    await conn.execute("UPDATE item_photo SET received_at = $2 WHERE photo_id = ANY($1::uuid[])", list(photo_ids), now)

@@ -68,7 +68,20 @@ class ItemAwaitingReceipt(EventData):
     location_code: None = None
 
 
+class PhotoRef(EventData):
+    """A photo taken at receipt, as the chain vouches for it: its bytes are kept by custody (GET /photos/{id}),
+    and anyone holding them can check them against `sha256` (hex of the stored bytes)."""
+
+    photo_id: uuid.UUID
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    media_type: str
+    size_bytes: int = Field(ge=1)
+
+
 class ItemReceived(EventData):
+    """`deliverer`: who brought the goods in, in words; `photos`: those taken at receipt. Both absent in
+    events recorded before they existed."""
+
     item_id: uuid.UUID
     warehouse_id: Code
     location_code: Code
@@ -77,6 +90,8 @@ class ItemReceived(EventData):
     condition: ShortText
     seal_intact: bool
     scanned_at: datetime | None = None  # when the handheld scanned it (a queued scan); occurred_at is custody's
+    deliverer: ShortText | None = None
+    photos: list[PhotoRef] = Field(default_factory=list, max_length=20)
 
 
 class DiscrepancyRecorded(EventData):

@@ -7,6 +7,7 @@ the scan decides again on the locked row, whose rules then name the exact reason
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from tangvat_custody.service.common import (
     load_location,
     load_scanned,
 )
+from tangvat_custody.service.photos import receipt_photos
 from tangvat_shared.command import CommandContext, Decision, Outcome
 from tangvat_shared.errors import DomainError
 
@@ -47,18 +49,27 @@ async def _scan(conn: asyncpg.Connection, custody: Custody, ctx: CommandContext,
 
 async def check_in(custody: Custody, ctx: CommandContext, label: str, location_code: str, *,
                    quantity_counted: int | None = None, condition: str | None = None, seal_intact: bool = True,
-                   note: str | None = None, scanned_at: datetime | None = None) -> Outcome:
+                   note: str | None = None, scanned_at: datetime | None = None, deliverer: str | None = None,
+                   photo_ids: Sequence[uuid.UUID] = ()) -> Outcome:
     """Receive an item onto a shelf; what was not given (quantity, condition) is taken as the seizure record's.
-    `scanned_at`: when a handheld scanned it (a queued scan), recorded beside the server's instant."""
+    `scanned_at`: when a handheld scanned it (a queued scan), recorded beside the server's instant. The photos
+    staged for it at receipt (`photo_ids`) are named, with their SHA-256, in its receipt event."""
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         require_scanned_at(scanned_at, now)
         location = await load_location(conn, custody, ctx, location_code)
+        taken: list[dict[str, Any]] | None = None
 
         async def decide(item: Mapping[str, Any]) -> domain.ItemDecision:
+            nonlocal taken
             counted = item["quantity"] if quantity_counted is None else quantity_counted
-            return domain.check_in(item, location, quantity_counted=counted, condition=condition or item["condition"],
-                                   seal_intact=seal_intact, note=note, now=now)
+            decision = domain.check_in(item, location, quantity_counted=counted,
+                                       condition=condition or item["condition"], seal_intact=seal_intact, note=note,
+                                       now=now, deliverer=deliverer, photos=taken)
+            if photo_ids and taken is None:  # the receipt is allowed: now lock and check its photos, once
+                taken = await receipt_photos(conn, item["item_id"], list(photo_ids), now)
+                return await decide(item)
+            return decision
 
         decision = await _scan(conn, custody, ctx, label, "custody.item_received", now, decide)
         await store.save_discrepancies(conn, decision.discrepancies, ctx.user, now)
