@@ -22,7 +22,8 @@ def build_api(platform: PlatformSettings, settings: CustodySettings) -> FastAPI:
     return build_app(settings.database_url, runtime.token_verifier(platform), label_key,
                      pool_max_size=settings.pool_max_size, two_person_threshold_vnd=settings.two_person_threshold_vnd,
                      perishable_limit_days=settings.perishable_limit_days,
-                     two_person_window_hours=settings.two_person_window_hours)
+                     two_person_window_hours=settings.two_person_window_hours,
+                     location_key=runtime.signing_key(SERVICE, platform, settings))
 
 
 def handlers() -> tuple[list[str], Mapping[str, Handler]]:

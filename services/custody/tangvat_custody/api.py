@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import asyncpg
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from tangvat_custody import api_photos as photo_routes
 from tangvat_custody import service
+from tangvat_custody.api_labels import router as labels_router
 from tangvat_custody.schemas import (
     AgeBucket,
     ApprovalOut,
@@ -37,6 +39,7 @@ from tangvat_custody.schemas import (
     MoveIn,
     OpenCountOut,
     ReturnIn,
+    ScannedLocation,
     TransferIn,
     TransferOut,
     TransferReceiptIn,
@@ -44,6 +47,7 @@ from tangvat_custody.schemas import (
     WarehouseSummary,
 )
 from tangvat_custody.service import Custody
+from tangvat_custody.service.location_labels import required_location, scanned_location
 from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext, Outcome
 from tangvat_shared.history import HistoryEntry
@@ -73,6 +77,11 @@ def _custody(request: Request) -> Custody:
 
 
 Command = Callable[[Custody, CommandContext], Awaitable[Outcome | StoredResponse]]
+
+
+def _at(custody: Custody, body: ScannedLocation) -> str:
+    """A scan's location: a signed location label's code (anything else is refused), or the code picked."""
+    return required_location(custody, body.location_code, body.location_label)
 
 
 async def _run(request: Request, principal: Principal, key: str | None, command: Command) -> JSONResponse:
@@ -152,7 +161,7 @@ async def unpack(request: Request, principal: WarehouseStaff, container_code: Co
 async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.check_in(
-        c, x, body.label, body.location_code, quantity_counted=body.quantity_counted, condition=body.condition,
+        c, x, body.label, _at(c, body), quantity_counted=body.quantity_counted, condition=body.condition,
         seal_intact=body.seal_intact, note=body.note, scanned_at=body.scanned_at, deliverer=body.deliverer,
         photo_ids=body.photo_ids))
 
@@ -161,7 +170,7 @@ async def check_in(request: Request, principal: WarehouseStaff, body: CheckInIn,
 async def move(request: Request, principal: WarehouseStaff, body: MoveIn,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key, lambda c, x: service.move(
-        c, x, body.location_code, label=body.label, container_code=body.container_code,
+        c, x, _at(c, body), label=body.label, container_code=body.container_code,
         scanned_at=body.scanned_at))
 
 
@@ -182,7 +191,7 @@ async def get_transfer(request: Request, principal: CustodyReader, transfer_id: 
 async def receive_transfer(request: Request, principal: WarehouseStaff, transfer_id: uuid.UUID,
                            body: TransferReceiptIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.receive_transfer(c, x, transfer_id, body.labels, body.location_code))
+                      lambda c, x: service.receive_transfer(c, x, transfer_id, body.labels, _at(c, body)))
 
 
 @command("/transfers/{transfer_id}/close", status_code=200)
@@ -204,7 +213,7 @@ async def check_out(request: Request, principal: WarehouseStaff, item_id: uuid.U
 async def return_item(request: Request, principal: WarehouseStaff, item_id: uuid.UUID, body: ReturnIn,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.return_item(c, x, item_id, body.location_code, body.condition,
+                      lambda c, x: service.return_item(c, x, item_id, _at(c, body), body.condition,
                                                        body.scanned_at))
 
 
@@ -264,7 +273,8 @@ async def open_count(request: Request, principal: WarehouseStaff, body: CountIn,
 async def scan_count(request: Request, principal: WarehouseStaff, count_id: uuid.UUID, body: CountScanIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(request, principal, idempotency_key,
-                      lambda c, x: service.scan_count(c, x, count_id, body.label, body.location_code,
+                      lambda c, x: service.scan_count(c, x, count_id, body.label,
+                                                      scanned_location(c, body.location_code, body.location_label),
                                                       body.scanned_at))
 
 
@@ -395,14 +405,16 @@ LINKS: Links = {
 
 def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
               two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30,
-              two_person_window_hours: float = 24.0) -> FastAPI:
+              two_person_window_hours: float = 24.0, location_key: Ed25519PrivateKey | None = None) -> FastAPI:
+    """`location_key` signs location labels: custody's own key (None: one of this process only)."""
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
-        app.state.custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days,
-                                    two_person_window_hours)
+        custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days, two_person_window_hours)
+        app.state.custody = custody if location_key is None else dataclasses.replace(custody, location_key=location_key)
 
     app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
     app.include_router(photo_routes.router)
+    app.include_router(labels_router)
     add_links(app, LINKS)
     return app

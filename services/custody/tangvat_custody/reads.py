@@ -190,3 +190,7 @@ async def item_photos(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[asyn
 
 async def photo(conn: asyncpg.Connection, photo_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM item_photo WHERE photo_id = $1", photo_id)
+
+
+async def warehouses(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT warehouse_id, name, created_at FROM warehouse ORDER BY warehouse_id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,10 +18,30 @@ ScannedAt = Annotated[Instant | None, Field(
     default=None, description="when the handheld scanned the label (a scan queued offline is sent later): with its "
                               "UTC offset, at most 5 minutes ahead of the server's clock and at most 7 days old "
                               "(422 scanned_at_in_future / scanned_at_too_old); recorded beside the server's instant")]
+LocationLabel = Annotated[NonBlankLine, Field(max_length=300, description=(
+    "the scanned QR payload of a location label custody signed (TVL1.<code>.<signature>): a manufacturer's "
+    "barcode or unsigned text is refused (422 invalid_location_label)"))]
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ScannedLocation(BaseModel):
+    """A scan command's location: the signed label scanned (`location_label`), or a code picked from a list
+    (`location_code`); one of the two, or neither where the location is optional."""
+
+    location_code: Code | None = None
+    location_label: LocationLabel | None = None
+    location_required: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _one_location(self) -> ScannedLocation:
+        if self.location_code is not None and self.location_label is not None:
+            raise ValueError("give location_code or location_label, not both")
+        if self.location_required and self.location_code is None and self.location_label is None:
+            raise ValueError("give location_label (scanned) or location_code (picked)")
+        return self
 
 
 class WarehouseIn(Input):
@@ -45,10 +65,9 @@ class LabelsIn(Input):
     labels: list[LabelPayload] = Field(min_length=1, max_length=2000)
 
 
-class CheckInIn(Input):
+class CheckInIn(Input, ScannedLocation):
     label: LabelPayload
     scanned_at: ScannedAt = None
-    location_code: Code
     quantity_counted: int | None = Field(default=None, ge=0, le=10**9)
     condition: ShortText | None = None
     seal_intact: bool = True
@@ -64,11 +83,10 @@ class CheckInIn(Input):
         return self
 
 
-class MoveIn(Input):
+class MoveIn(Input, ScannedLocation):
     label: LabelPayload | None = None
     scanned_at: ScannedAt = None
     container_code: Code | None = None
-    location_code: Code
 
     @model_validator(mode="after")
     def _one_subject(self) -> MoveIn:
@@ -95,9 +113,8 @@ class TransferIn(Input):
         return requests.Dispatch(self.from_warehouse_id, self.to_warehouse_id, self.item_ids, self.carrier)
 
 
-class TransferReceiptIn(Input):
+class TransferReceiptIn(Input, ScannedLocation):
     labels: list[LabelPayload] = Field(min_length=1, max_length=2000)
-    location_code: Code
 
 
 class CheckOutIn(Input):
@@ -111,8 +128,7 @@ class CheckOutIn(Input):
         return requests.CheckOut(self.holder, self.holder_kind, self.purpose, self.due_at)
 
 
-class ReturnIn(Input):
-    location_code: Code
+class ReturnIn(Input, ScannedLocation):
     scanned_at: ScannedAt = None
     condition: ShortText | None = None
 
@@ -145,10 +161,10 @@ class CountIn(Input):
     blind: bool = False
 
 
-class CountScanIn(Input):
+class CountScanIn(Input, ScannedLocation):
     label: LabelPayload
     scanned_at: ScannedAt = None
-    location_code: Code | None = None
+    location_required: ClassVar[bool] = False
 
 
 class CommandOut(BaseModel):
@@ -241,6 +257,16 @@ class LocationOut(Row):
     kind: str
     parent_code: str | None
     name: str | None
+    created_at: datetime
+
+
+class LabelledLocationOut(LocationOut):
+    label: str = Field(description="the location's signed label (TVL1.<code>.<signature>), what its QR code carries")
+
+
+class WarehouseOut(Row):
+    warehouse_id: str
+    name: str
     created_at: datetime
 
 

@@ -42,7 +42,8 @@ async def custody_dsn(infra: Any) -> str:
 async def custody_client(custody_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
     verifier = verifier_for(keys_dir)
     app = build_app(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
-                    pool_max_size=20, two_person_threshold_vnd=THRESHOLD_VND, perishable_limit_days=30)
+                    pool_max_size=20, two_person_threshold_vnd=THRESHOLD_VND, perishable_limit_days=30,
+                    location_key=load_private_key((keys_dir / "custody.pem").read_bytes()))
     async with running_app(app, "custody") as client:
         yield client
 

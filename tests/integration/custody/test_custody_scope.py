@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tangvat_shared.keys import load_private_key
+from tangvat_shared.labels import sign_location_label
 from tests.integration.conftest import TokenFactory, bearer
 from tests.integration.custody.conftest import OTHER_WAREHOUSE, WAREHOUSE, SeedFactory
 from tests.support.idp_tokens import token_from_identity_provider  # noqa: F401 (these callers sign in at Keycloak)
@@ -15,6 +18,9 @@ from tests.support.templates import fill
 
 ROLES = ("intake_officer", "warehouse_staff", "auditor", "board_member", "admin")
 READERS = {"warehouse_staff", "auditor", "board_member"}
+# The registry an admin keeps for every warehouse whatever its token's scope (its locations and their labels).
+REGISTRY = ("/warehouses", "/warehouses/{wh}/locations", "/labels/location-lookup", "/warehouses/{wh}/location-labels",
+            "/warehouses/{wh}/location-labels.pdf", "/warehouses/{wh}/location-labels.zpl")
 # (method, path template, body template, roles allowed); {item}, {label}, {wh}, {loc} filled per case.
 ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/warehouses", {"warehouse_id": "KHO-NEW-{n}", "name": "n"}, {"admin"}),
@@ -22,9 +28,16 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/warehouses/{wh}/locations", {"location_code": "{wh}.Z{n}", "kind": "zone"},
      {"warehouse_staff", "admin"}),
     ("GET", "/warehouses/{wh}/locations", None, {"warehouse_staff", "auditor", "board_member", "admin"}),
+    # Signed location labels: looked up by readers, printed by the warehouse's staff and the registry's admin.
+    ("GET", "/warehouses", None, {"warehouse_staff", "auditor", "board_member", "admin"}),
+    ("GET", "/labels/location-lookup?label={loclabel}", None, {"warehouse_staff", "auditor", "board_member", "admin"}),
+    ("GET", "/warehouses/{wh}/location-labels", None, {"warehouse_staff", "admin"}),
+    ("GET", "/warehouses/{wh}/location-labels.pdf?code={loc}", None, {"warehouse_staff", "admin"}),
+    ("GET", "/warehouses/{wh}/location-labels.zpl?code={loc}", None, {"warehouse_staff", "admin"}),
     ("POST", "/warehouses/{wh}/containers", {"container_code": "C-{n}"}, {"warehouse_staff"}),
     ("POST", "/scans/check-in", {"label": "{label}", "location_code": "{loc}"}, {"warehouse_staff"}),
     ("POST", "/scans/move", {"label": "{label}", "location_code": "{loc}"}, {"warehouse_staff"}),
+    ("POST", "/scans/move", {"label": "{label}", "location_label": "{loclabel}"}, {"warehouse_staff"}),
     ("POST", "/items/{item}/check-out", {"holder": "h", "holder_kind": "court", "purpose": "p",
                                          "due_at": "2099-01-01T00:00:00Z"}, {"warehouse_staff"}),
     ("POST", "/items/{item}/return", {"location_code": "{loc}"}, {"warehouse_staff"}),
@@ -67,7 +80,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
 @pytest.mark.parametrize("role", ROLES)
 async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
     role: str, seed: SeedFactory, custody_client: httpx.AsyncClient, token: TokenFactory,
-    warehouses: dict[str, list[str]],
+    warehouses: dict[str, list[str]], keys_dir: Path,
 ) -> None:
     seeded = await seed(1)
     setup = bearer(token("warehouse_staff", user="matrix-setup", warehouses=(WAREHOUSE,)))
@@ -81,7 +94,9 @@ async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
     assert counted.status_code == 201, counted.text
     names = {"item": seeded.item_id(0), "label": seeded.label(0), "wh": WAREHOUSE, "other": OTHER_WAREHOUSE,
              "loc": warehouses[WAREHOUSE][0], "box": box, "count": counted.json()["count_id"],
-             "nobody": str(uuid.uuid4())}
+             "nobody": str(uuid.uuid4()),
+             "loclabel": sign_location_label(load_private_key((keys_dir / "custody.pem").read_bytes()),
+                                             warehouses[WAREHOUSE][0])}
     failures = []
     for method, path, body, allowed in ROUTES:
         for scope in ("home", "elsewhere", "none"):
@@ -92,8 +107,10 @@ async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
             payload = fill(body, {**names, "n": n}) if body is not None else None
             response = await custody_client.request(method, url, json=payload, headers=headers)
             # An admin keeps the registry of every warehouse, whatever its token's scope; it does no other work.
-            registry = role == "admin" and path in ("/warehouses", "/warehouses/{wh}/locations")
-            may = role in allowed and (scope == "home" or registry)
+            registry = role == "admin" and path.split("?")[0] in REGISTRY
+            # The list of warehouses is of those the caller may see: in any scope, an answer (empty elsewhere).
+            listing = (method, path) == ("GET", "/warehouses")
+            may = role in allowed and (scope == "home" or registry or listing)
             if not may and response.status_code < 400:
                 failures.append((method, path, scope, response.status_code))
             if not may and response.status_code not in (403, 404):

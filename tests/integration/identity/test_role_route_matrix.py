@@ -23,7 +23,12 @@ from tests.support.apps import UNUSED_DSN
 from tests.support.identity import Account, Identity
 
 REGISTRY = {("custody", "POST", "/warehouses"), ("custody", "POST", "/warehouses/{warehouse_id}/locations"),
-            ("custody", "GET", "/warehouses/{warehouse_id}/locations"), ("disposal", "PUT", "/boards/{unit}")}
+            ("custody", "GET", "/warehouses/{warehouse_id}/locations"), ("disposal", "PUT", "/boards/{unit}"),
+            # The registry's signed location labels: the warehouses an admin sets up, their labels looked up, printed.
+            ("custody", "GET", "/warehouses"), ("custody", "GET", "/labels/location-lookup"),
+            ("custody", "GET", "/warehouses/{warehouse_id}/location-labels"),
+            ("custody", "GET", "/warehouses/{warehouse_id}/location-labels.pdf"),
+            ("custody", "GET", "/warehouses/{warehouse_id}/location-labels.zpl")}
 ACCOUNTS = [Account("matrix-admin", "admin", ("*",), ("*",), totp_secret="matrix-totp-admin"),
             Account("matrix-staff", "warehouse_staff", ("*",), ("*",))]
 

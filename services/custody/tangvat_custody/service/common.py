@@ -10,19 +10,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from tangvat_custody import SERVICE, domain, store
 from tangvat_custody import domain_requests as requests
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
+from tangvat_shared.keys import generate_private_key
 from tangvat_shared.labels import InvalidLabel, verify_label
 
 
 @dataclass(frozen=True)
 class Custody:
-    """What every command needs: the database, intake's label key, and the configured limits."""
+    """What every command needs: the database, intake's label key, and the configured limits; `location_key`
+    signs location labels (custody's own key; unset, one of this process only, for tests that print none)."""
 
     pool: asyncpg.Pool
     label_key: Ed25519PublicKey
@@ -30,6 +32,7 @@ class Custody:
     perishable_limit_days: int = 30
     two_person_window_hours: float = 24.0
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
+    location_key: Ed25519PrivateKey = field(default_factory=generate_private_key)
 
 
 def actor_of(principal: Principal) -> Actor:
