@@ -123,8 +123,16 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     assert r.status_code == 201, r.text
     r = await world.custody.post(f"/containers/{container}/pack", headers=here, json={"labels": [label(packed)]})
     assert r.status_code == 200, r.text
-    r = await world.custody.post("/scans/move", headers=here, json={"label": label(moved), "location_code": BIN})
+    # The move to the bin scans the bin's signed location label; the moved item's label was damaged and is
+    # reprinted twice (recorded by intake: intake.label_reprinted, in the replayed log).
+    bin_label = {row["location_code"]: row["label"] for row in (await world.custody.get(
+        f"/warehouses/{WAREHOUSE}/location-labels", headers=here)).json()}[BIN]
+    r = await world.custody.post("/scans/move", headers=here, json={"label": label(moved), "location_label": bin_label})
     assert r.status_code == 200, r.text
+    for reason, label_format in (("damaged", "zpl"), ("lost", "pdf")):
+        r = await world.intake.post(f"/items/{moved}/label-reprints", headers=here,
+                                    json={"reason": reason, "format": label_format})
+        assert r.status_code == 201, r.text
     r = await world.custody.post("/scans/move", headers=here,
                                  json={"label": label(counted_missing), "location_code": COUNTED})
     assert r.status_code == 200, r.text
@@ -248,6 +256,8 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
             "custody": await read_stream(world.bootstrap, world.topics.custody),
             "disposal": await read_stream(world.bootstrap, world.topics.disposal)}
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in logs}
+    # The replay below reads the label reprints among intake's events.
+    assert sum(b'"intake.label_reprinted"' in r.value and moved.encode() in r.value for r in logs["intake"]) == 2
     result = run_audit(logs, keys)
     findings: list[Any] = list(result.findings)
     reconciled = {}

@@ -102,7 +102,7 @@ ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("approval", ApprovalKind), ("approval_status", ApprovalStatus), ("batch", BatchStatus), ("res", Reservation),
     ("rule", Rule), ("method", disposal.Method), ("decision", disposal.Decision),
     ("destruction", disposal.DestructionMethod), ("outcome", disposal.ExecutionOutcome), ("role", Role),
-    ("state_line", ItemState),
+    ("state_line", ItemState), ("reprint_reason", intake.ReprintReason), ("label_format", intake.LabelFormat),
 ]
 
 

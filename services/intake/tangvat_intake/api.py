@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Requ
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from tangvat_intake import api_reprints as reprint_routes
 from tangvat_intake import service
 from tangvat_intake.csv_import import registration_from_csv
 from tangvat_intake.label_sheet import MAX_LABELS_PER_SHEET, qr_png, qr_svg, render_sheet
@@ -33,7 +34,6 @@ from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
 from tangvat_shared.events.intake import Category
-from tangvat_shared.history import HistoryEntry
 from tangvat_shared.http import answer, correlation_id_of, create_database_app, require_roles
 from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import Links, add_links, link
@@ -149,11 +149,6 @@ async def get_item(request: Request, principal: IntakeReader, item_id: uuid.UUID
     return await service.get_item(_intake(request), principal, item_id)
 
 
-@router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
-async def item_history(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> list[dict[str, Any]]:
-    return await service.item_history(_intake(request), principal, item_id)
-
-
 @router.get("/items/{item_id}/label.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}})
 async def item_label(request: Request, principal: IntakeReader, item_id: uuid.UUID) -> Response:
@@ -239,6 +234,7 @@ def build_app(dsn: str, verifier: Verifier, signing_key: Ed25519PrivateKey, *, p
     app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size,
                               on_pool=on_pool)
     app.include_router(router)
+    app.include_router(reprint_routes.router)  # with the item's history, which staff of its warehouse read too
     add_links(app, LINKS)
     # The bulk route validates its raw body itself (fast path); publish its schema for clients.
     original_openapi = app.openapi

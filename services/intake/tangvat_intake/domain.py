@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from tangvat_shared.draft import Draft
 from tangvat_shared.errors import Conflict, InvalidInput, RuleViolation
-from tangvat_shared.events.intake import Category, FieldChange, LegalStatus
+from tangvat_shared.events.intake import Category, FieldChange, LabelFormat, LegalStatus, ReprintReason
 from tangvat_shared.ids import block_strings, uuid4_block
 
 CLOCK_SKEW = timedelta(minutes=10)
@@ -219,3 +219,20 @@ def decide_legal_status(seizure_id: uuid.UUID, current: LegalStatus | None, deci
         raise Conflict(f"legal status already recorded: {current.value}", code="legal_status_recorded")
     return Draft("intake.legal_status_recorded", seizure_subject(seizure_id),
                  {**decision, "seizure_id": str(seizure_id)})
+
+
+@dataclass(frozen=True)
+class Reprint:
+    reprint_no: int
+    draft: Draft
+
+
+def reprint_label(item: Mapping[str, Any], reason: ReprintReason, note: str | None, label_format: LabelFormat,
+                  reprints_so_far: int) -> Reprint:
+    """An item's label printed again, recorded with why: "other" must say what it is."""
+    if reason is ReprintReason.OTHER and not (note and note.strip()):
+        raise RuleViolation("say why the label is printed again", code="reprint_note_required")
+    reprint_no = reprints_so_far + 1
+    return Reprint(reprint_no, Draft("intake.label_reprinted", item_subject(item["item_id"]), {
+        "item_id": str(item["item_id"]), "seizure_id": str(item["seizure_id"]), "label_code": item["label_code"],
+        "reason": reason.value, "note": note, "format": label_format.value, "reprint_no": reprint_no}))

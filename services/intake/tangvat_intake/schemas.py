@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from tangvat_shared.events.intake import Agency, Attachment, Category, LegalStatus, Offender, OffenderKind
+from tangvat_shared.events.intake import (
+    Agency,
+    Attachment,
+    Category,
+    LabelFormat,
+    LegalStatus,
+    Offender,
+    OffenderKind,
+    ReprintReason,
+)
 from tangvat_shared.types import (
     Code,
     Instant,
@@ -175,3 +184,28 @@ class LabelCheckOut(BaseModel):
 
 class Accepted(BaseModel):
     event_id: uuid.UUID
+
+
+class LabelReprintIn(Strict):
+    reason: ReprintReason = Field(description="damaged, lost, or other (then `note` says what)")
+    note: Text | None = None
+    format: LabelFormat = Field(description="pdf: an A4 sheet; zpl: a 50×30 mm thermal label")
+
+
+class LabelReprintOut(BaseModel):
+    reprint_id: uuid.UUID
+    reprint_no: int
+    format: LabelFormat
+    label_url: str
+    event_ids: list[uuid.UUID]
+
+
+class LabelReprintRow(BaseModel):
+    reprint_id: uuid.UUID
+    item_id: uuid.UUID
+    reprint_no: int
+    reason: ReprintReason
+    note: str | None
+    format: LabelFormat
+    reprinted_by: str
+    reprinted_at: datetime

@@ -18,7 +18,6 @@ from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
 from tangvat_shared.errors import NotFound
 from tangvat_shared.events.intake import LegalStatus
-from tangvat_shared.history import history
 from tangvat_shared.labels import sign_label, verify_label
 
 
@@ -159,12 +158,6 @@ async def get_item(intake: Intake, principal: Principal, item_id: uuid.UUID) -> 
     """An item with its signed label payload."""
     async with intake.pool.acquire() as conn:
         return _with_label(intake, await _item(conn, principal, item_id))
-
-
-async def item_history(intake: Intake, principal: Principal, item_id: uuid.UUID) -> list[dict[str, Any]]:
-    async with intake.pool.acquire() as conn:
-        await _item(conn, principal, item_id)
-        return history(await store.subject_history(conn, domain.item_subject(item_id)))
 
 
 async def label_sheet(intake: Intake, principal: Principal, seizure_id: uuid.UUID, after: int,

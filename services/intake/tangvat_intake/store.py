@@ -141,3 +141,27 @@ async def labels_page(conn: asyncpg.Connection, seizure_id: uuid.UUID, after: in
             WHERE seizure_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3""",
         seizure_id, after, limit,
     )
+
+
+# --- label reprints -------------------------------------------------------------------------------
+
+async def lock_reprints(conn: asyncpg.Connection, item_id: uuid.UUID) -> int:
+    """How many times the item's label was reprinted, with the item locked so that two reprints number apart."""
+    await conn.execute("SELECT 1 FROM item WHERE item_id = $1 FOR UPDATE", item_id)
+    return int(await conn.fetchval("SELECT count(*) FROM label_reprint WHERE item_id = $1", item_id) or 0)
+
+
+async def insert_reprint(conn: asyncpg.Connection, reprint_id: uuid.UUID, item_id: uuid.UUID, reprint_no: int,
+                         reason: str, note: str | None, label_format: str, user: str, now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO label_reprint (reprint_id, item_id, reprint_no, reason, note, format, reprinted_by,
+                                      reprinted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        reprint_id, item_id, reprint_no, reason, note, label_format, user, now)
+
+
+async def reprints(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM label_reprint WHERE item_id = $1 ORDER BY reprint_no", item_id)
+
+
+async def reprint(conn: asyncpg.Connection, reprint_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM label_reprint WHERE reprint_id = $1", reprint_id)

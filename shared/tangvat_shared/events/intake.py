@@ -40,6 +40,17 @@ class LegalStatus(StrEnum):
     RELEASE_ORDERED = "release_ordered"
 
 
+class ReprintReason(StrEnum):
+    DAMAGED = "damaged"
+    LOST = "lost"
+    OTHER = "other"
+
+
+class LabelFormat(StrEnum):
+    PDF = "pdf"
+    ZPL = "zpl"
+
+
 class EventData(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -119,3 +130,16 @@ class LegalStatusRecorded(EventData):
     decided_on: date
     issued_by: ShortText
     note: Text | None
+
+
+class LabelReprinted(EventData):
+    """An item's label printed again (the envelope's actor is who printed it): why, in which format, and which
+    reprint of the item's label it is (1, 2, ...)."""
+
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    label_code: Code
+    reason: ReprintReason
+    note: Text | None
+    format: LabelFormat
+    reprint_no: int

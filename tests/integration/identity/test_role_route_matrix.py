@@ -84,7 +84,12 @@ def test_role_required_staff_of_every_warehouse_do_no_intake_or_disposal_work(ac
     token = accounts.access_token("matrix-staff")
     apps = _apps(accounts)
     intake = _admitted(apps["intake"], token)
-    assert intake == {("POST", "/labels/verify")}  # a scanner tells a genuine label from a forged one
+    # A scanner tells a genuine label from a forged one; a damaged label of the warehouse's items is reprinted
+    # (recorded), and the item's intake history shows the reprints.
+    assert intake == {("POST", "/labels/verify"), ("POST", "/items/{item_id}/label-reprints"),
+                      ("GET", "/items/{item_id}/label-reprints"),
+                      ("GET", "/items/{item_id}/label-reprints/{reprint_id}/label"),
+                      ("GET", "/items/{item_id}/history")}
     assert _admitted(apps["disposal"], token) == set()
     assert not {p for _, p in _admitted(apps["custody"], token)} & {"/warehouses", "/items/{item_id}/legal-hold",
                                                                      "/items/{item_id}/legal-hold/lift"}
