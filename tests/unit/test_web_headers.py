@@ -38,6 +38,10 @@ def _upstream() -> FastAPI:
     async def echo(request: Request) -> JSONResponse:
         return JSONResponse({"authorization": request.headers.get("authorization"), "path": request.url.path})
 
+    @app.get("/query")
+    async def query(request: Request) -> JSONResponse:
+        return JSONResponse(request.query_params.multi_items())
+
     @app.get("/{rest:path}")
     async def anything(rest: str) -> JSONResponse:
         return JSONResponse({"reached": rest})
@@ -167,3 +171,10 @@ async def test_a_cache_header_set_by_the_answer_is_kept() -> None:
     assert response.text == "ok"
     assert response.headers.get_list("cache-control") == ["private, max-age=5"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_every_value_of_a_repeated_query_parameter_reaches_the_service(web: httpx.AsyncClient) -> None:
+    # The location-label sheet names its locations as ?code=A&code=B: the proxy once kept only the last one.
+    response = await web.get("/api/intake/query?code=A-1&code=A%2F2&limit=5&code=B", headers=_bearer())
+    reached = response.json()
+    assert [v for k, v in reached if k == "code"] == ["A-1", "A/2", "B"] and ["limit", "5"] in reached

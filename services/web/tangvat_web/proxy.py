@@ -55,8 +55,9 @@ class Upstreams:
         # The path arrives decoded: encode it again, so that a "?" or "#" in a segment stays in that segment.
         url = f"{base}/{quote(path, safe=PATH_SAFE)}"
         try:
+            # Every value of a repeated parameter (?code=A&code=B), not only the last.
             upstream = await self.client.request(
-                request.method, url, params=request.query_params, content=await request.body(),
+                request.method, url, params=str(request.query_params), content=await request.body(),
                 headers=headers)
         except httpx.TransportError as exc:
             # The scan station's offline queue keys on this: the request never reached the service.

@@ -7,6 +7,8 @@ const TV = (() => {
     { id: "seizure", href: "seizure.html", roles: ["intake_officer", "auditor"] },
     { id: "board", href: "board.html", roles: ["board_member", "auditor"] },
     { id: "audit", href: "audit.html", roles: ["auditor"] },
+    { id: "warehouses", href: "warehouses.html", roles: ["warehouse_staff", "admin"] },
+    { id: "reprint", href: "reprint.html", roles: ["warehouse_staff", "intake_officer"] },
   ];
   let lang = localStorage.getItem("tv_lang") || "vi";
 
