@@ -29,7 +29,7 @@ def api() -> None:
     configure_logging(SERVICE, platform.log_level)
     settings = WebSettings()
     app = build_app(settings, runtime.token_verifier(platform), issuer=platform.oidc_issuer,
-                    discovery_url=platform.oidc_discovery_url)
+                    discovery_url=platform.oidc_discovery_url, keys_dir=platform.keys_dir)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning", access_log=False,
                 proxy_headers=False)
 

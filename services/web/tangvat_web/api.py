@@ -16,7 +16,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from tangvat_shared.auth import Verifier
 from tangvat_shared.http import create_app, error_body
 from tangvat_shared.types import Code, Line
-from tangvat_web import signin_routes
+from tangvat_web import offline, signin_routes
 from tangvat_web.proxy import Upstreams
 from tangvat_web.settings import WebSettings
 from tangvat_web.signin import SignIn
@@ -129,9 +129,10 @@ async def _refuse(send: asgi.Send, status: int, code: str, message: str) -> None
 
 
 def build_app(settings: WebSettings, verifier: Verifier, *, issuer: str | None = None,
-              discovery_url: str | None = None) -> FastAPI:
+              discovery_url: str | None = None, keys_dir: Path | None = None) -> FastAPI:
     """The front; `issuer` is the identity provider people sign in with (None: only API clients' own bearer
-    tokens are passed on, as in the unit tests)."""
+    tokens are passed on, as in the unit tests); `keys_dir` holds the services' public keys (label keys for
+    offline stations)."""
     signin = SignIn(issuer, settings.oidc_client_id, settings.public_url, verifier,
                     discovery_url=discovery_url) if issuer else None
 
@@ -155,7 +156,9 @@ def build_app(settings: WebSettings, verifier: Verifier, *, issuer: str | None =
     app = create_app(title="Tangvat web", version="1.0.0", token_verifier=verifier, readiness=ready,
                      lifespan=lifespan)
     app.state.signin = signin
+    app.state.static, app.state.keys_dir = STATIC, keys_dir
     app.include_router(signin_routes.router)
+    app.include_router(offline.router)
     app.include_router(router)
 
     app.add_middleware(SecurityHeaders, csp=content_security_policy(issuer))

@@ -174,6 +174,8 @@ const TV = (() => {
   }
 
   function start(roles, init) {
+    // The app shell for offline use (static/sw.js); without a worker the pages still work online.
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
     document.addEventListener("DOMContentLoaded", async () => {
       translate();
       await loadSession();

@@ -130,15 +130,26 @@
     if (!match) { feedback("forged", `${TV.t("scan.forged")}`); log("forged", code.slice(0, 60)); return; }
     const entry = commandFor(code, match);
     if (entry.problem) { feedback("error", entry.problem); return; }
+    entry.body = { ...entry.body, scanned_at: entry.at };  // custody records when it was scanned (offline.js)
+    if ((!navigator.onLine || ScanQueue.size() > 0) && await forgedOffline(entry, code)) return;
     // Keep order: while scans are queued, a new one queues behind them.
     if (!navigator.onLine || ScanQueue.size() > 0) { enqueue(entry); flush(); return; }
     const answer = await send(entry);
     if (answer.network) {
+      if (await forgedOffline(entry, code)) return;
       enqueue(entry);
       if (answer.expired) feedback("error", TV.t("scan.expired"));
       return;
     }
     report(entry, answer, false);
+  }
+
+  /* Offline, the page's copy of the label keys refuses a forged label at once: it is never queued. */
+  async function forgedOffline(entry, code) {
+    if (await TVOffline.verify(code) !== "forged") return false;
+    feedback("forged", TV.t("offline.forged"));
+    log("forged", `${TV.t("scan." + entry.action)}: ${entry.code} — ${TV.t("scan.forged")}`);
+    return true;
   }
 
   function enqueue(entry) {
