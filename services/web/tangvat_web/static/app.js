@@ -9,6 +9,12 @@ const TV = (() => {
     { id: "audit", href: "audit.html", roles: ["auditor"] },
     { id: "warehouses", href: "warehouses.html", roles: ["warehouse_staff", "admin"] },
     { id: "reprint", href: "reprint.html", roles: ["warehouse_staff", "intake_officer"] },
+    { id: "receipt", href: "receipt.html", roles: ["warehouse_staff"] },
+    { id: "containers", href: "containers.html", roles: ["warehouse_staff"] },
+    { id: "transfers", href: "transfers.html", roles: ["warehouse_staff"] },
+    { id: "checkout", href: "checkout.html", roles: ["warehouse_staff"] },
+    { id: "holds", href: "holds.html", roles: ["board_member"] },
+    { id: "handover", href: "handover.html", roles: ["warehouse_staff"] },
   ];
   let lang = localStorage.getItem("tv_lang") || "vi";
 

@@ -27,7 +27,10 @@ Object.assign(window.TV_STRINGS.vi, {
   "floor.approvals": "Chờ người thứ hai xác nhận", "floor.confirm": "Xác nhận", "floor.reject": "Từ chối",
   "floor.mine": "Bạn đã gửi yêu cầu này: cần một người khác xác nhận.",
   "floor.confirmed": "Đã xác nhận.", "floor.rejected": "Đã từ chối.", "floor.scanned": "Đã quét: {n}",
-  "floor.remove": "Bỏ", "floor.location_set": "Vị trí: {code}", "floor.scan_here": "Quét ở đây",
+  "floor.f.missing": "Bắt buộc: điền vào đây.", "floor.f.too_long": "Quá dài: viết ngắn lại.",
+  "floor.f.too_small": "Nhỏ quá: không được âm.", "floor.f.too_big": "Lớn quá.", "floor.f.number": "Nhập một số nguyên.",
+  "floor.f.date": "Ngày không hợp lệ: chọn lại ngày.", "floor.f.bad": "Giá trị không hợp lệ: sửa lại.",
+  "floor.remove": "Bỏ", "floor.location_set": "Vị trí: {code}", "floor.cancel": "Huỷ", "transfers.scanned_now": "Đã quét: bấm «Ghi nhận đã đến»",
 
   "receipt.title": "Nhập kho", "receipt.counted": "Số lượng đếm được", "receipt.condition": "Tình trạng",
   "receipt.cond.intact": "Nguyên vẹn", "receipt.cond.damaged": "Hư hỏng", "receipt.cond.wet": "Ẩm ướt",
@@ -41,7 +44,6 @@ Object.assign(window.TV_STRINGS.vi, {
   "receipt.mismatch_seal": "NIÊM PHONG BỊ RÁCH: sẽ ghi nhận sai lệch.",
   "receipt.mismatch_cond": "TÌNH TRẠNG KHÁC BIÊN BẢN: «{observed}» (biên bản: «{declared}»).",
   "receipt.ok": "Đã nhập kho {code} tại {location}.", "receipt.ok_diff": "Đã nhập kho {code} tại {location}, ghi nhận sai lệch: {kinds}.",
-  "receipt.kind.quantity": "số lượng", "receipt.kind.condition": "tình trạng", "receipt.kind.seal_broken": "niêm phong",
 
   "containers.title": "Thùng chứa", "containers.code": "Mã thùng", "containers.create": "Tạo thùng",
   "containers.created": "Đã tạo thùng {code}.", "containers.pack": "Đóng vào thùng", "containers.unpack": "Lấy ra khỏi thùng",
@@ -68,8 +70,6 @@ Object.assign(window.TV_STRINGS.vi, {
   "checkout.ok": "Đã xuất {code} cho {holder}, hạn trả {due}.", "checkout.return_submit": "Nhận lại vào kho",
   "checkout.returned": "Đã nhận lại {code} vào {location}.", "checkout.return_condition": "Tình trạng khi nhận lại",
   "checkout.holding": "Đang ở: {holder} ({kind}) · {purpose} · hạn {due}",
-  "holder_kind.court": "Tòa án", "holder_kind.lab": "Phòng giám định / xét nghiệm",
-  "holder_kind.appraisal": "Thẩm định giá", "holder_kind.agency": "Cơ quan khác",
 
   "holds.title": "Phong tỏa tang vật", "holds.reason": "Lý do", "holds.reason_hint": "Căn cứ, số văn bản…",
   "holds.place": "Phong tỏa", "holds.lift": "Gỡ phong tỏa", "holds.placed": "Đã phong tỏa {code}.",
@@ -109,7 +109,10 @@ Object.assign(window.TV_STRINGS.en, {
   "floor.approvals": "Waiting for a second person", "floor.confirm": "Confirm", "floor.reject": "Reject",
   "floor.mine": "You asked for this: someone else must confirm it.",
   "floor.confirmed": "Confirmed.", "floor.rejected": "Rejected.", "floor.scanned": "Scanned: {n}",
-  "floor.remove": "Remove", "floor.location_set": "Location: {code}", "floor.scan_here": "Scan here",
+  "floor.f.missing": "Required: fill this in.", "floor.f.too_long": "Too long: shorten it.",
+  "floor.f.too_small": "Too small: cannot be negative.", "floor.f.too_big": "Too large.", "floor.f.number": "Type a whole number.",
+  "floor.f.date": "Not a valid date: pick the date again.", "floor.f.bad": "Not valid: correct it.",
+  "floor.remove": "Remove", "floor.location_set": "Location: {code}", "floor.cancel": "Cancel", "transfers.scanned_now": "Scanned: tap “Record arrival”",
 
   "receipt.title": "Receipt", "receipt.counted": "Quantity counted", "receipt.condition": "Condition",
   "receipt.cond.intact": "Intact", "receipt.cond.damaged": "Damaged", "receipt.cond.wet": "Wet",
@@ -123,7 +126,6 @@ Object.assign(window.TV_STRINGS.en, {
   "receipt.mismatch_seal": "SEAL BROKEN: a discrepancy will be recorded.",
   "receipt.mismatch_cond": "CONDITION DIFFERS: “{observed}” (record: “{declared}”).",
   "receipt.ok": "Received {code} at {location}.", "receipt.ok_diff": "Received {code} at {location}, discrepancies recorded: {kinds}.",
-  "receipt.kind.quantity": "quantity", "receipt.kind.condition": "condition", "receipt.kind.seal_broken": "seal",
 
   "containers.title": "Containers", "containers.code": "Container code", "containers.create": "Create container",
   "containers.created": "Container {code} created.", "containers.pack": "Pack into container", "containers.unpack": "Unpack",
@@ -150,8 +152,6 @@ Object.assign(window.TV_STRINGS.en, {
   "checkout.ok": "Checked out {code} to {holder}, due {due}.", "checkout.return_submit": "Return into storage",
   "checkout.returned": "Returned {code} to {location}.", "checkout.return_condition": "Condition on return",
   "checkout.holding": "With: {holder} ({kind}) · {purpose} · due {due}",
-  "holder_kind.court": "Court", "holder_kind.lab": "Laboratory",
-  "holder_kind.appraisal": "Appraisal", "holder_kind.agency": "Other agency",
 
   "holds.title": "Legal holds", "holds.reason": "Reason", "holds.reason_hint": "Grounds, document number…",
   "holds.place": "Place hold", "holds.lift": "Lift hold", "holds.placed": "Hold placed on {code}.",

@@ -1,0 +1,218 @@
+/* What the floor's task pages share (receipt, containers, transfers, check-out, holds, handover): the warehouse
+   being worked in, a scanner's input caught page-wide (never typed into another field), an item named by its
+   scanned label or its printed code, the status line, field-level errors in words, locations, and the list of
+   requests waiting for a second person. */
+"use strict";
+const FL = (() => {
+  const $ = (id) => document.getElementById(id);
+  const LABEL = /^TV1\.([0-9a-f]{32})\.(.+)\.([A-Za-z0-9_-]+)$/;
+  const asUuid = (hex) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const enc = encodeURIComponent;
+
+  // --- the warehouse: the one the person works in (the scan station's choice, else the first of theirs) -----
+  function warehouses() { return ((TV.session() || {}).warehouses || []).filter((w) => w !== "*"); }
+  function warehouse() {
+    const select = $("warehouse");
+    if (select && select.value) return select.value;
+    const saved = localStorage.getItem("tv_scan_wh");
+    return warehouses().includes(saved) ? saved : (warehouses()[0] || saved || "");
+  }
+  function renderWarehouse(onChange) {
+    const select = $("warehouse");
+    if (!select) return;
+    const mine = warehouses();
+    const current = warehouse();
+    select.innerHTML = (mine.length ? mine : [current]).map((w) => `<option${w === current ? " selected" : ""}>${TV.esc(w)}</option>`).join("");
+    select.addEventListener("change", () => { localStorage.setItem("tv_scan_wh", select.value); if (onChange) onChange(); });
+  }
+
+  // --- the status line: green, amber or red, in words ----------------------------------------------------
+  function status(kind, text) {
+    const box = $("status");
+    box.className = `banner ${kind}`;
+    box.dataset.kind = kind;
+    box.setAttribute("role", kind === "error" ? "alert" : "status");
+    box.textContent = text;
+    // The answer is read where it is: a phone scrolled down to the send button sees it come into view.
+    if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "start" });
+  }
+  /* A refusal in words with what to do next (TV.errText), never a bare code; a forged label louder. */
+  function refused(answer) {
+    if (answer.network) { status("error", TV.t("floor.network")); return; }
+    if (answer.error && answer.error.code === "invalid_label") { status("error", TV.t("floor.forged")); return; }
+    status("error", TV.t("floor.refused", { message: TV.errText(answer) }));
+  }
+
+  // --- field-level errors: a 422's details next to the field they name -----------------------------------
+  const FIELD_WORDS = { missing: "floor.f.missing", string_too_long: "floor.f.too_long", string_too_short: "floor.f.missing",
+    greater_than_equal: "floor.f.too_small", less_than_equal: "floor.f.too_big", int_parsing: "floor.f.number",
+    datetime_from_date_parsing: "floor.f.date", datetime_parsing: "floor.f.date", value_error: "floor.f.bad",
+    string_pattern_mismatch: "floor.f.bad" };
+  function clearFieldErrors(form) {
+    for (const el of (form || document).querySelectorAll(".field-error")) el.remove();
+    for (const el of (form || document).querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  }
+  /* Returns true when the answer named fields and each one is marked. `names` maps an API field to an input id. */
+  function fieldErrors(answer, names) {
+    clearFieldErrors();
+    const details = (answer.error && Array.isArray(answer.error.details)) ? answer.error.details : [];
+    let shown = 0;
+    for (const d of details) {
+      const loc = (d.loc || []).filter((p) => p !== "body");
+      const field = loc.find((p) => typeof p === "string" && names[p]);
+      if (!field) continue;
+      const input = $(names[field]);
+      if (!input) continue;
+      const key = FIELD_WORDS[d.type] || (answer.error.code ? `err.${answer.error.code}` : "floor.f.bad");
+      const text = TV.t(key) !== key ? TV.t(key) : TV.t("floor.f.bad");
+      const p = document.createElement("p");
+      p.className = "field-error";
+      p.id = `${names[field]}-error`;
+      p.textContent = text;
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", p.id);
+      input.insertAdjacentElement("afterend", p);
+      shown += 1;
+    }
+    return shown > 0;
+  }
+
+  /* --- a scanner (keyboard wedge) anywhere on the page ---------------------------------------------------
+     A scanner types fast and ends with Enter. Wherever the focus is (a button just tapped, the due date, the
+     purpose), such a burst is taken as a scan: the field it fell into gets back what it held, and `onCode` gets
+     the code. A person typing into the item field and pressing Enter goes through that field's own form. */
+  // A scanner types ~5-30 ms apart; a person ~100+ ms. A busy handheld may stall a scan's keys now and then, so
+  // the burst is judged on its average pace, and only a pause of IDLE_MS starts a new one.
+  const AVERAGE_MS = 45, IDLE_MS = 1000, MIN_LENGTH = 6;
+  function wedge(onCode) {
+    let buffer = "", first = 0, last = 0, start = null, before = null;  // before: the burst a stall cut off
+    document.addEventListener("keydown", (e) => {
+      const now = performance.now();
+      if (e.key === "Enter") {
+        const pace = buffer.length > 1 ? (last - first) / (buffer.length - 1) : Infinity;
+        const burst = buffer.length >= MIN_LENGTH && pace < AVERAGE_MS && now - last < IDLE_MS;
+        let code = buffer, origin = start;
+        if (burst && before && !code.startsWith("TV1.") && (before.buffer + code).includes("TV1.")) {
+          code = before.buffer + code;  // one label, its keys stalled in the middle
+          origin = before.start;
+        }
+        buffer = ""; before = null;
+        if (!burst) return;
+        e.preventDefault();
+        e.stopPropagation();
+        if (origin && origin.el && "value" in origin.el && origin.el.type !== "file") origin.el.value = origin.value;
+        const at = code.lastIndexOf("TV1.");  // a label scanned right after someone's keystrokes: only the label
+        onCode((at > 0 ? code.slice(at) : code).trim());
+        return;
+      }
+      if (e.key.length !== 1 || e.ctrlKey || e.metaKey || e.altKey) return;
+      const slowSoFar = buffer.length > 2 && (last - first) / (buffer.length - 1) > AVERAGE_MS;
+      if (!buffer || now - last > IDLE_MS || (slowSoFar && now - last > 3 * AVERAGE_MS)) {  // a person was typing
+        before = buffer ? { buffer, start } : null;
+        buffer = "";
+        first = now;
+        const el = document.activeElement;
+        start = { el, value: el && "value" in el ? el.value : undefined };
+      }
+      buffer += e.key;
+      last = now;
+    }, true);
+  }
+  /* An item field with its own form: typing a code and Enter (or a scan while it has the focus). */
+  function itemForm(formId, inputId, onCode) {
+    $(formId).addEventListener("submit", (e) => {
+      e.preventDefault();
+      const code = $(inputId).value.trim();
+      if (code) onCode(code);
+    });
+  }
+
+  // --- an item by its scanned label (verified by custody) or by its printed code (this warehouse's) --------
+  async function resolveItem(text) {
+    const code = text.trim();
+    if (code.startsWith("TV1.")) {
+      if (!LABEL.test(code)) return { problem: TV.t("floor.forged"), forged: true };
+      const r = await TV.api(`custody/labels/lookup?label=${enc(code)}`);
+      if (r.ok) return { item: r.data, label: code };
+      if (r.error && r.error.code === "invalid_label") return { problem: TV.t("floor.forged"), forged: true };
+      return { answer: r };
+    }
+    const wh = warehouse();
+    const r = await TV.api(`custody/warehouses/${enc(wh)}/items?q=${enc(code)}&limit=20`);
+    if (!r.ok) return { answer: r };
+    const exact = r.data.items.find((i) => i.label_code.toLowerCase() === code.toLowerCase());
+    return exact ? { item: exact, label: null } : { problem: TV.t("floor.not_found", { code, wh }) };
+  }
+  const isLabel = (code) => code.startsWith("TV1.");
+  function itemCard(item) {
+    const place = item.location_code ? ` · ${TV.t("floor.location_now", { location: item.location_code })}` : "";
+    return `<strong>${TV.esc(TV.t("floor.found", { code: item.label_code, description: item.description }))}</strong>
+      <span class="muted">${TV.esc(TV.t("floor.state_now", { state: TV.word("state", item.state) }))}${TV.esc(place)}</span>`;
+  }
+
+  // --- locations of the warehouse: a datalist, and whether a scanned code is one of them --------------------
+  let known = [];
+  async function loadLocations(datalistId) {
+    const r = await TV.api(`custody/warehouses/${enc(warehouse())}/locations`);
+    known = r.ok ? r.data.map((l) => l.location_code) : [];
+    const list = $(datalistId || "location-list");
+    if (list && r.ok) list.innerHTML = r.data.map((l) => `<option value="${TV.esc(l.location_code)}">${TV.esc(l.name || "")}</option>`).join("");
+    return known;
+  }
+  const isLocation = (code) => known.includes(code);
+
+  /* --- requests waiting for a second person (of `kinds`): the requester's own button is disabled ----------- */
+  async function approvals(listId, kinds, onDone) {
+    const list = $(listId);
+    const r = await TV.api(`custody/warehouses/${enc(warehouse())}/approvals`);
+    if (!r.ok) { list.innerHTML = ""; return; }
+    const me = (TV.session() || {}).user;
+    const mine = r.data.filter((a) => kinds.includes(a.kind));
+    list.innerHTML = mine.length ? "" : `<li class="muted">${TV.esc(TV.t("common.none"))}</li>`;
+    for (const a of mine) {
+      const li = document.createElement("li");
+      li.dataset.approval = a.approval_id;
+      const own = a.requested_by === me;
+      const items = (a.items || []).map((i) => `${i.label_code} — ${i.description}`).join("; ");
+      const due = a.due_at ? ` · ${TV.t("checkout.due")}: ${TV.fmtTime(a.due_at)}` : "";
+      li.innerHTML = `<strong>${TV.esc(TV.word("approval", a.kind))}</strong> · ${TV.esc(TV.fmtMoney(a.value_vnd))} đ
+        <br>${TV.esc(items)}${a.holder ? ` · ${TV.esc(a.holder)}` : ""}${a.purpose ? ` · ${TV.esc(a.purpose)}` : ""}${TV.esc(due)}
+        <br><span class="muted">${TV.esc(a.requested_by)} · ${TV.esc(TV.fmtTime(a.requested_at))}</span>
+        ${own ? `<p class="muted">${TV.esc(TV.t("floor.mine"))}</p>` : ""}
+        <div class="row-buttons"><button type="button" data-do="confirm"${own ? " disabled" : ""}>${TV.esc(TV.t("floor.confirm"))}</button>
+        <button type="button" class="secondary" data-do="reject">${TV.esc(TV.t("floor.reject"))}</button></div>`;
+      for (const button of li.querySelectorAll("button")) {
+        button.addEventListener("click", async () => {
+          const answer = await TV.api(`custody/approvals/${a.approval_id}/${button.dataset.do}`, { body: {}, key: TV.newKey() });
+          if (answer.ok) status("ok", TV.t(button.dataset.do === "confirm" ? "floor.confirmed" : "floor.rejected"));
+          else refused(answer);
+          await approvals(listId, kinds, onDone);
+          if (answer.ok && onDone) onDone(button.dataset.do, answer);
+        });
+      }
+      list.append(li);
+    }
+  }
+
+  /* A scanned list of items: each with its label (when scanned) and a button to take it off again. */
+  function itemList(listId, onChange) {
+    const entries = [];
+    function render() {
+      $(listId).innerHTML = entries.map((e, n) => `<li data-item="${TV.esc(e.item.item_id)}">${itemCard(e.item)}
+        <button type="button" class="secondary small" data-remove="${n}">${TV.esc(TV.t("floor.remove"))}</button></li>`).join("");
+      for (const b of $(listId).querySelectorAll("button[data-remove]")) {
+        b.addEventListener("click", () => { entries.splice(Number(b.dataset.remove), 1); render(); });
+      }
+      if (onChange) onChange(entries);
+    }
+    return {
+      entries,
+      add(item, label) { if (!entries.some((e) => e.item.item_id === item.item_id)) entries.push({ item, label }); render(); },
+      clear() { entries.splice(0); render(); },
+      render,
+    };
+  }
+
+  return { $, asUuid, enc, warehouse, warehouses, renderWarehouse, status, refused, fieldErrors, clearFieldErrors,
+           wedge, itemForm, resolveItem, isLabel, itemCard, loadLocations, isLocation, approvals, itemList };
+})();
