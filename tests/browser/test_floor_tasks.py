@@ -5,6 +5,7 @@ recorded (the item, its history). A scanner is a keyboard wedge: fast keystrokes
 
 from __future__ import annotations
 
+import re
 import struct
 import uuid
 import zlib
@@ -26,6 +27,11 @@ from tests.browser.conftest import (
 )
 from tests.support.identity import Account
 
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden' && !el.closest('.hidden'))
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map((el) => el.id || el.name || el.outerHTML.slice(0, 60))"""
+RAW_KEY = re.compile(r"\b(?:floor|receipt|checkout|holds|containers|transfers|handover|err|state|approval)\.[a-z_]+\b")
 OTHER = "KHO-HN-02"
 OTHER_BIN = f"{OTHER}.B-1"
 RECEIVER = "kho-hn-1"
@@ -96,8 +102,23 @@ class Person:
         self.taps += 1  # one trigger pull
 
     def shot(self, what: str) -> None:
-        _fits_its_screen(self.page)
-        screenshot(self.page, f"floor-{what}-{'phone' if self.phone else 'desktop'}-{self.lang}")
+        """Screenshots in this language and the other (the header's switch), each checked: nothing wider than the
+        screen, every control labelled, no untranslated key showing."""
+        device = "phone" if self.phone else "desktop"
+        title = self.page.locator("h1").inner_text()
+        for lang in (self.lang, "en" if self.lang == "vi" else "vi"):
+            if lang != self.lang:
+                switch = self.page.locator("#lang-toggle")
+                switch.tap() if self.phone else switch.click()
+                expect(self.page.locator("h1")).not_to_have_text(title)
+            _fits_its_screen(self.page)
+            assert self.page.evaluate(UNLABELLED) == [], what
+            keys = RAW_KEY.findall(self.page.locator("body").inner_text())
+            assert not keys, (what, lang, keys)
+            screenshot(self.page, f"floor-{what}-{device}-{lang}")
+        switch = self.page.locator("#lang-toggle")
+        switch.tap() if self.phone else switch.click()
+        expect(self.page.locator("h1")).to_have_text(title)
 
     def words(self, key: str) -> str:
         return WORDS[self.lang][key]

@@ -35,14 +35,14 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", TV.t("floor.location_set", { code })); return; }
+    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", () => TV.t("floor.location_set", { code })); return; }
     const found = await FL.resolveItem(code);
     if (found.problem) { FL.status("error", found.problem); return; }
     if (found.answer) { FL.refused(found.answer); return; }
     current = found;
     $("item").value = found.item.label_code;
     FL.clearFieldErrors();
-    FL.status("info", TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
+    FL.status("info", () => TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
     showItem();
   }
 
@@ -60,12 +60,12 @@
     const r = await TV.api(`custody/items/${current.item.item_id}/check-out`, { body, key: TV.newKey() });
     if (!r.ok) {
       if (FL.fieldErrors(r, { holder: "holder", holder_kind: "holder-kind", purpose: "purpose", due_at: "due" })) {
-        FL.status("error", TV.errText(r));
+        FL.status("error", () => TV.errText(r));
       } else FL.refused(r);
       return;
     }
-    if (r.data.status === "pending_confirmation") FL.status("warn", TV.t("floor.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
-    else FL.status("ok", TV.t("checkout.ok", { code: current.item.label_code, holder: body.holder, due: new Date(`${due}T12:00:00`).toLocaleDateString(TV.lang() === "vi" ? "vi-VN" : "en-GB") }));
+    if (r.data.status === "pending_confirmation") FL.status("warn", () => TV.t("floor.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
+    else FL.status("ok", () => TV.t("checkout.ok", { code: current.item.label_code, holder: body.holder, due: new Date(`${due}T12:00:00`).toLocaleDateString(TV.lang() === "vi" ? "vi-VN" : "en-GB") }));
     await refresh();
     FL.approvals("approvals", ["check_out"], refresh);
   }
@@ -74,15 +74,15 @@
     e.preventDefault();
     FL.clearFieldErrors();
     const location = $("location").value.trim();
-    if (!location) { FL.status("error", TV.t("floor.need_location")); $("location").focus(); return; }
+    if (!location) { FL.status("error", () => TV.t("floor.need_location")); $("location").focus(); return; }
     const condition = $("return-condition").value.trim();
     const r = await TV.api(`custody/items/${current.item.item_id}/return`, { body: { location_code: location, condition: condition || null }, key: TV.newKey() });
     if (!r.ok) {
-      if (FL.fieldErrors(r, { location_code: "location", condition: "return-condition" })) FL.status("error", TV.errText(r));
+      if (FL.fieldErrors(r, { location_code: "location", condition: "return-condition" })) FL.status("error", () => TV.errText(r));
       else FL.refused(r);
       return;
     }
-    FL.status("ok", TV.t("checkout.returned", { code: current.item.label_code, location }));
+    FL.status("ok", () => TV.t("checkout.returned", { code: current.item.label_code, location }));
     await refresh();
   }
 

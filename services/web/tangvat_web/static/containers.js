@@ -18,20 +18,20 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", TV.t("floor.location_set", { code })); return; }
+    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", () => TV.t("floor.location_set", { code })); return; }
     if (!FL.isLabel(code) && (task() === "create" || task() === "move" || !$("container").value)) {
       $("container").value = code;  // not an item, not a location: the container's code
-      FL.status("info", `${TV.t("containers.code")}: ${code}`);
+      FL.status("info", () => `${TV.t("containers.code")}: ${code}`);
       return;
     }
-    if (task() === "create" || task() === "move") { FL.status("error", TV.t("containers.need_code")); return; }
-    if (!FL.isLabel(code)) { FL.status("error", TV.t("floor.need_label")); return; }
+    if (task() === "create" || task() === "move") { FL.status("error", () => TV.t("containers.need_code")); return; }
+    if (!FL.isLabel(code)) { FL.status("error", () => TV.t("floor.need_label")); return; }
     const found = await FL.resolveItem(code);
     if (found.problem) { FL.status("error", found.problem); return; }
     if (found.answer) { FL.refused(found.answer); return; }
     list.add(found.item, found.label);
     $("item").value = "";
-    FL.status("info", TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
+    FL.status("info", () => TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
   }
 
   async function submit(e) {
@@ -40,26 +40,26 @@
     const t = task();
     const code = $("container").value.trim();
     const location = $("location").value.trim();
-    if (!code) { FL.status("error", TV.t("containers.need_code")); $("container").focus(); return; }
+    if (!code) { FL.status("error", () => TV.t("containers.need_code")); $("container").focus(); return; }
     let r;
     if (t === "create") {
       r = await TV.api(`custody/warehouses/${FL.enc(FL.warehouse())}/containers`,
         { body: { container_code: code, location_code: location || null }, key: TV.newKey() });
     } else if (t === "move") {
-      if (!location) { FL.status("error", TV.t("floor.need_location")); return; }
+      if (!location) { FL.status("error", () => TV.t("floor.need_location")); return; }
       r = await TV.api("custody/scans/move", { body: { container_code: code, location_code: location }, key: TV.newKey() });
     } else {
-      if (!list.entries.length) { FL.status("error", TV.t("floor.need_item")); return; }
+      if (!list.entries.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
       r = await TV.api(`custody/containers/${FL.enc(code)}/${t}`, { body: { labels: list.entries.map((x) => x.label) }, key: TV.newKey() });
     }
     if (!r.ok) {
-      if (FL.fieldErrors(r, { container_code: "container", location_code: "location" })) FL.status("error", TV.errText(r));
+      if (FL.fieldErrors(r, { container_code: "container", location_code: "location" })) FL.status("error", () => TV.errText(r));
       else FL.refused(r);
       return;
     }
     const n = t === "move" ? r.data.items : list.entries.length;
     const key = { create: "containers.created", pack: "containers.packed", unpack: "containers.unpacked", move: "containers.moved" }[t];
-    FL.status("ok", TV.t(key, { code, n, location }));
+    FL.status("ok", () => TV.t(key, { code, n, location }));
     if (t === "pack" || t === "unpack") list.clear();
     if (t === "create") $("task-pack").checked = true, showTask();
   }

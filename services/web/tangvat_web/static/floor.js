@@ -27,20 +27,27 @@ const FL = (() => {
   }
 
   // --- the status line: green, amber or red, in words ----------------------------------------------------
-  function status(kind, text) {
+  /* `say` is a function giving the words, so that switching the language says it again in the other one. */
+  let said = null;
+  function status(kind, say) {
+    said = { kind, say };
     const box = $("status");
     box.className = `banner ${kind}`;
     box.dataset.kind = kind;
     box.setAttribute("role", kind === "error" ? "alert" : "status");
-    box.textContent = text;
+    box.textContent = typeof say === "function" ? say() : say;
     // The answer is read where it is: a phone scrolled down to the send button sees it come into view.
     if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "start" });
   }
+  document.addEventListener("tv:lang", () => {
+    if (!said || typeof said.say !== "function" || !$("status")) return;
+    try { $("status").textContent = said.say(); } catch { /* what it named is gone: keep the words as they were */ }
+  });
   /* A refusal in words with what to do next (TV.errText), never a bare code; a forged label louder. */
   function refused(answer) {
-    if (answer.network) { status("error", TV.t("floor.network")); return; }
-    if (answer.error && answer.error.code === "invalid_label") { status("error", TV.t("floor.forged")); return; }
-    status("error", TV.t("floor.refused", { message: TV.errText(answer) }));
+    if (answer.network) { status("error", () => TV.t("floor.network")); return; }
+    if (answer.error && answer.error.code === "invalid_label") { status("error", () => TV.t("floor.forged")); return; }
+    status("error", () => TV.t("floor.refused", { message: TV.errText(answer) }));
   }
 
   // --- field-level errors: a 422's details next to the field they name -----------------------------------
@@ -131,17 +138,17 @@ const FL = (() => {
   async function resolveItem(text) {
     const code = text.trim();
     if (code.startsWith("TV1.")) {
-      if (!LABEL.test(code)) return { problem: TV.t("floor.forged"), forged: true };
+      if (!LABEL.test(code)) return { problem: () => TV.t("floor.forged"), forged: true };
       const r = await TV.api(`custody/labels/lookup?label=${enc(code)}`);
       if (r.ok) return { item: r.data, label: code };
-      if (r.error && r.error.code === "invalid_label") return { problem: TV.t("floor.forged"), forged: true };
+      if (r.error && r.error.code === "invalid_label") return { problem: () => TV.t("floor.forged"), forged: true };
       return { answer: r };
     }
     const wh = warehouse();
     const r = await TV.api(`custody/warehouses/${enc(wh)}/items?q=${enc(code)}&limit=20`);
     if (!r.ok) return { answer: r };
     const exact = r.data.items.find((i) => i.label_code.toLowerCase() === code.toLowerCase());
-    return exact ? { item: exact, label: null } : { problem: TV.t("floor.not_found", { code, wh }) };
+    return exact ? { item: exact, label: null } : { problem: () => TV.t("floor.not_found", { code, wh }) };
   }
   const isLabel = (code) => code.startsWith("TV1.");
   function itemCard(item) {
@@ -184,7 +191,7 @@ const FL = (() => {
       for (const button of li.querySelectorAll("button")) {
         button.addEventListener("click", async () => {
           const answer = await TV.api(`custody/approvals/${a.approval_id}/${button.dataset.do}`, { body: {}, key: TV.newKey() });
-          if (answer.ok) status("ok", TV.t(button.dataset.do === "confirm" ? "floor.confirmed" : "floor.rejected"));
+          if (answer.ok) status("ok", () => TV.t(button.dataset.do === "confirm" ? "floor.confirmed" : "floor.rejected"));
           else refused(answer);
           await approvals(listId, kinds, onDone);
           if (answer.ok && onDone) onDone(button.dataset.do, answer);

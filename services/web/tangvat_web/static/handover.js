@@ -12,14 +12,14 @@
   async function onCode(code) {
     if (!code) return;
     if (/^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(code)) { $("batch").value = code; return; }
-    if (!FL.isLabel(code)) { FL.status("error", TV.t("floor.need_label")); return; }
+    if (!FL.isLabel(code)) { FL.status("error", () => TV.t("floor.need_label")); return; }
     const found = await FL.resolveItem(code);
     if (found.problem) { FL.status("error", found.problem); return; }
     if (found.answer) { FL.refused(found.answer); return; }
     $("scope-scanned").checked = true; showScope();
     list.add(found.item, found.label);
     $("item").value = "";
-    FL.status("info", TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
+    FL.status("info", () => TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
   }
 
   async function handOver(e) {
@@ -29,18 +29,18 @@
     const body = { batch_id: $("batch").value.trim(), warehouse_id: FL.warehouse(), recipient,
                    recipient_user_id: $("recipient-user").value.trim() || null };
     if (scanned()) {
-      if (!list.entries.length) { FL.status("error", TV.t("floor.need_item")); return; }
+      if (!list.entries.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
       body.labels = list.entries.map((x) => x.label);
     }
     const r = await TV.api("custody/handovers", { body, key: TV.newKey() });
     if (!r.ok) {
       if (FL.fieldErrors(r, { batch_id: "batch", recipient: "recipient", recipient_user_id: "recipient-user" })) {
-        FL.status("error", TV.errText(r));
+        FL.status("error", () => TV.errText(r));
       } else FL.refused(r);
       return;
     }
-    if (r.data.status === "pending_confirmation") FL.status("warn", TV.t("handover.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
-    else FL.status("ok", TV.t("handover.ok", { n: r.data.items, recipient }));
+    if (r.data.status === "pending_confirmation") FL.status("warn", () => TV.t("handover.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
+    else FL.status("ok", () => TV.t("handover.ok", { n: r.data.items, recipient }));
     list.clear();
     FL.approvals("approvals", ["disposal_handover"]);
   }
@@ -58,7 +58,7 @@
     showScope();
     FL.approvals("approvals", ["disposal_handover"], (what, answer) => {
       if (what === "confirm" && answer.data.status === "handed_over") {
-        FL.status("ok", TV.t("handover.ok", { n: answer.data.items, recipient: answer.data.recipient || "" }));
+        FL.status("ok", () => TV.t("handover.ok", { n: answer.data.items, recipient: answer.data.recipient || "" }));
       }
     });
     setInterval(() => FL.approvals("approvals", ["disposal_handover"]), 10000);

@@ -23,7 +23,7 @@
     current = found;
     $("item").value = found.item.label_code;
     FL.clearFieldErrors();
-    FL.status("info", TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
+    FL.status("info", () => TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
     showItem();
   }
 
@@ -34,11 +34,11 @@
     const path = `custody/items/${current.item.item_id}/legal-hold${place ? "" : "/lift"}`;
     const r = await TV.api(path, { body: { reason: $("reason").value.trim() }, key: TV.newKey() });
     if (!r.ok) {
-      if (FL.fieldErrors(r, { reason: "reason" })) FL.status("error", TV.errText(r));
+      if (FL.fieldErrors(r, { reason: "reason" })) FL.status("error", () => TV.errText(r));
       else FL.refused(r);
       return;
     }
-    FL.status("ok", TV.t(place ? "holds.placed" : "holds.lifted", { code: current.item.label_code }));
+    FL.status("ok", () => TV.t(place ? "holds.placed" : "holds.lifted", { code: current.item.label_code }));
     $("reason").value = "";
     const again = await TV.api(`custody/items/${current.item.item_id}`);
     if (again.ok) { current.item = again.data; showItem(); }

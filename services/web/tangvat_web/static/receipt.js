@@ -34,9 +34,9 @@
     $("item-card").classList.remove("hidden");
     $("item-card").innerHTML = `${FL.itemCard(item)}<p>${TV.esc(TV.t("floor.declared", { quantity: item.quantity, unit: item.unit, condition: conditionWord(item.condition) }))}</p>`;
     $("receipt-form").classList.toggle("hidden", item.state !== "awaiting_receipt" || !label);
-    if (!label) { FL.status("error", TV.t("floor.need_label")); return; }
+    if (!label) { FL.status("error", () => TV.t("floor.need_label")); return; }
     if (item.state !== "awaiting_receipt") {
-      FL.status("error", TV.t("floor.refused", { message: TV.t(`err.item_${item.state}`) }));
+      FL.status("error", () => TV.t("floor.refused", { message: TV.t(`err.item_${item.state}`) }));
       return;
     }
     $("counted").value = String(item.quantity);
@@ -46,7 +46,7 @@
     $("note").value = "";
     photos = []; renderPhotos();
     showMismatch();
-    FL.status("info", TV.t("floor.found", { code: item.label_code, description: item.description }));
+    FL.status("info", () => TV.t("floor.found", { code: item.label_code, description: item.description }));
     if (!$("location").value) $("location").focus(); else $("counted").focus();
   }
 
@@ -54,7 +54,7 @@
     if (!code) return;
     if (FL.isLocation(code)) {
       $("location").value = code;
-      FL.status("info", TV.t("floor.location_set", { code }));
+      FL.status("info", () => TV.t("floor.location_set", { code }));
       return;
     }
     $("item").value = FL.isLabel(code) ? "" : code;
@@ -78,8 +78,8 @@
       const form = new FormData();
       form.append("photo", file, file.name);
       const r = await TV.api(`custody/items/${current.item.item_id}/photos`, { body: form, key: TV.newKey() });
-      if (r.ok) { entry.photo_id = r.data.photo_id; FL.status("ok", TV.t("receipt.photo_sent", { n: photos.filter((p) => p.photo_id).length })); }
-      else { entry.error = TV.errText(r); FL.status("error", TV.t("receipt.photo_failed", { name: file.name, message: entry.error })); }
+      if (r.ok) { entry.photo_id = r.data.photo_id; FL.status("ok", () => TV.t("receipt.photo_sent", { n: photos.filter((p) => p.photo_id).length })); }
+      else { entry.error = TV.errText(r); FL.status("error", () => TV.t("receipt.photo_failed", { name: file.name, message: entry.error })); }
       renderPhotos();
     }
     $("photo-input").value = "";
@@ -88,9 +88,9 @@
   async function receive(e) {
     e.preventDefault();
     FL.clearFieldErrors();
-    if (!current || !current.label) { FL.status("error", TV.t("floor.need_item")); return; }
+    if (!current || !current.label) { FL.status("error", () => TV.t("floor.need_item")); return; }
     const location = $("location").value.trim();
-    if (!location) { FL.status("error", TV.t("floor.need_location")); $("location").focus(); return; }
+    if (!location) { FL.status("error", () => TV.t("floor.need_location")); $("location").focus(); return; }
     const deliverer = $("deliverer").value.trim();
     const counted = $("counted").value.trim();
     const body = {
@@ -105,15 +105,15 @@
     if (!r.ok) {
       if (!FL.fieldErrors(r, { location_code: "location", quantity_counted: "counted", condition: "condition",
                                deliverer: "deliverer", note: "note", photo_ids: "photo-input" })) FL.refused(r);
-      else FL.status("error", TV.errText(r));
+      else FL.status("error", () => TV.errText(r));
       return;
     }
     if (deliverer) localStorage.setItem("tv_receipt_deliverer", deliverer);
     const kinds = r.data.discrepancies || [];
     const code = current.item.label_code;
     if (kinds.length) {
-      FL.status("error", TV.t("receipt.ok_diff", { code, location, kinds: kinds.map((k) => TV.word("discrepancy", k)).join(", ") }));
-    } else FL.status("ok", TV.t("receipt.ok", { code, location }));
+      FL.status("error", () => TV.t("receipt.ok_diff", { code, location, kinds: kinds.map((k) => TV.word("discrepancy", k)).join(", ") }));
+    } else FL.status("ok", () => TV.t("receipt.ok", { code, location }));
     current = null;
     $("receipt-form").classList.add("hidden");
     $("item").value = "";

@@ -8,6 +8,21 @@
   const outgoing = FL.itemList("dispatch-items", (e) => { $("dispatch-count").textContent = TV.t("floor.scanned", { n: e.length }); });
   let transfer = null;       // GET /transfers/{id}
   let members = [];          // { item_id, label_code, description, arrived, label }
+  const notes = { dispatched: null, left: null };  // what the page said last, said again in another language
+
+  function renderNotes() {
+    if (notes.dispatched) {
+      $("dispatched").classList.remove("hidden");
+      $("dispatched").textContent = `${TV.t("transfers.id")}: ${notes.dispatched}`;
+    }
+    if (notes.left) {
+      const left = notes.left;
+      $("missing").className = left.length ? "banner error" : "banner ok";
+      $("missing").textContent = left.length
+        ? TV.t("transfers.missing", { codes: left.map((m) => `${m.label_code} (${m.description})`).join(", ") })
+        : TV.t("transfers.none_missing");
+    }
+  }
 
   function showSide() {
     $("dispatch-form").classList.toggle("hidden", side() !== "dispatch");
@@ -16,16 +31,16 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", TV.t("floor.location_set", { code })); return; }
+    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", () => TV.t("floor.location_set", { code })); return; }
     if (side() === "receive" && /^[0-9a-f-]{36}$/i.test(code)) { $("transfer").value = code; await load(); return; }
-    if (side() === "receive" && !FL.isLabel(code)) { FL.status("error", TV.t("floor.need_label")); return; }
+    if (side() === "receive" && !FL.isLabel(code)) { FL.status("error", () => TV.t("floor.need_label")); return; }
     if (side() === "receive" && transfer) {
       const match = /^TV1\.([0-9a-f]{32})\./.exec(code);
       const member = match && members.find((m) => m.item_id === FL.asUuid(match[1]));
-      if (!member) { FL.status("error", TV.t("err.not_in_transfer")); return; }
+      if (!member) { FL.status("error", () => TV.t("err.not_in_transfer")); return; }
       member.label = code;
       renderMembers();
-      FL.status("info", TV.t("floor.found", { code: member.label_code, description: member.description }));
+      FL.status("info", () => TV.t("floor.found", { code: member.label_code, description: member.description }));
       $("item").value = "";
       return;
     }
@@ -34,35 +49,37 @@
     if (found.answer) { FL.refused(found.answer); return; }
     outgoing.add(found.item, found.label);
     $("item").value = "";
-    FL.status("info", TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
+    FL.status("info", () => TV.t("floor.found", { code: found.item.label_code, description: found.item.description }));
   }
 
   async function dispatch(e) {
     e.preventDefault();
     FL.clearFieldErrors();
-    if (!outgoing.entries.length) { FL.status("error", TV.t("floor.need_item")); return; }
+    if (!outgoing.entries.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
     const to = $("to").value.trim().toUpperCase();
-    if (to === FL.warehouse()) { FL.status("error", TV.t("transfers.same_wh")); return; }
+    if (to === FL.warehouse()) { FL.status("error", () => TV.t("transfers.same_wh")); return; }
     const body = { from_warehouse_id: FL.warehouse(), to_warehouse_id: to, carrier: $("carrier").value.trim() || null,
                    item_ids: outgoing.entries.map((x) => x.item.item_id) };
     const r = await TV.api("custody/transfers", { body, key: TV.newKey() });
     if (!r.ok) {
-      if (FL.fieldErrors(r, { to_warehouse_id: "to", carrier: "carrier" })) FL.status("error", TV.errText(r));
+      if (FL.fieldErrors(r, { to_warehouse_id: "to", carrier: "carrier" })) FL.status("error", () => TV.errText(r));
       else FL.refused(r);
       return;
     }
     if (r.data.status === "pending_confirmation") {
-      FL.status("warn", TV.t("floor.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
+      FL.status("warn", () => TV.t("floor.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
     } else {
-      FL.status("ok", TV.t("transfers.sent", { id: r.data.transfer_id, n: body.item_ids.length, to }));
-      $("dispatched").classList.remove("hidden");
-      $("dispatched").textContent = `${TV.t("transfers.id")}: ${r.data.transfer_id}`;
+      FL.status("ok", () => TV.t("transfers.sent", { id: r.data.transfer_id, n: body.item_ids.length, to }));
+      notes.dispatched = r.data.transfer_id;
+      renderNotes();
     }
     outgoing.clear();
     FL.approvals("approvals", ["transfer_dispatch"]);
   }
 
   function renderMembers() {
+    $("transfer-summary").textContent = TV.t("transfers.summary", { from: transfer.from_warehouse_id, to: transfer.to_warehouse_id,
+      by: transfer.dispatched_by, at: TV.fmtTime(transfer.dispatched_at) }) + (transfer.closed_at ? ` · ${TV.t("transfers.is_closed", { at: TV.fmtTime(transfer.closed_at) })}` : "");
     const arrived = members.filter((m) => m.arrived || m.label).length;
     $("expected").textContent = `${TV.t("transfers.expected", { n: members.length })} · ${TV.t("transfers.arrived")}: ${arrived}`;
     $("transfer-items").innerHTML = members.map((m) => `<li data-item="${TV.esc(m.item_id)}" data-arrived="${m.arrived || m.label ? "yes" : "no"}">
@@ -76,8 +93,6 @@
     const r = await TV.api(`custody/transfers/${FL.enc(id)}`);
     if (!r.ok) { FL.refused(r); return; }
     transfer = r.data;
-    $("transfer-summary").textContent = TV.t("transfers.summary", { from: transfer.from_warehouse_id, to: transfer.to_warehouse_id,
-      by: transfer.dispatched_by, at: TV.fmtTime(transfer.dispatched_at) }) + (transfer.closed_at ? ` · ${TV.t("transfers.is_closed", { at: TV.fmtTime(transfer.closed_at) })}` : "");
     members = await Promise.all(transfer.items.map(async (m) => {
       const item = await TV.api(`custody/items/${m.item_id}`);
       const known = item.ok ? item.data : { label_code: m.item_id, description: "" };
@@ -90,12 +105,12 @@
   async function receive(e) {
     e.preventDefault();
     const labels = members.filter((m) => m.label && !m.arrived).map((m) => m.label);
-    if (!labels.length) { FL.status("error", TV.t("floor.need_item")); return; }
+    if (!labels.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
     const location = $("location").value.trim();
-    if (!location) { FL.status("error", TV.t("floor.need_location")); return; }
+    if (!location) { FL.status("error", () => TV.t("floor.need_location")); return; }
     const r = await TV.api(`custody/transfers/${transfer.transfer_id}/receive`, { body: { labels, location_code: location }, key: TV.newKey() });
-    if (!r.ok) { if (!FL.fieldErrors(r, { location_code: "location" })) FL.refused(r); else FL.status("error", TV.errText(r)); return; }
-    FL.status("ok", TV.t("transfers.received", { n: labels.length, location }));
+    if (!r.ok) { if (!FL.fieldErrors(r, { location_code: "location" })) FL.refused(r); else FL.status("error", () => TV.errText(r)); return; }
+    FL.status("ok", () => TV.t("transfers.received", { n: labels.length, location }));
     await load();
   }
 
@@ -113,11 +128,9 @@
     const r = await TV.api(`custody/transfers/${transfer.transfer_id}/close`, { body: {}, key: TV.newKey() });
     if (!r.ok) { FL.refused(r); return; }
     const received = members.length - left.length;
-    FL.status(left.length ? "error" : "ok", TV.t("transfers.closed", { received, dispatched: members.length }));
-    $("missing").classList.remove("hidden");
-    $("missing").className = left.length ? "banner error" : "banner ok";
-    $("missing").textContent = left.length ? TV.t("transfers.missing", { codes: left.map((m) => `${m.label_code} (${m.description})`).join(", ") })
-      : TV.t("transfers.none_missing");
+    FL.status(left.length ? "error" : "ok", () => TV.t("transfers.closed", { received, dispatched: members.length }));
+    notes.left = left;
+    renderNotes();
     await load();
   }
 
@@ -140,6 +153,6 @@
     outgoing.render();
     showSide();
     FL.approvals("approvals", ["transfer_dispatch"]);
-    document.addEventListener("tv:lang", () => { outgoing.render(); if (transfer) renderMembers(); });
+    document.addEventListener("tv:lang", () => { outgoing.render(); renderNotes(); if (transfer) renderMembers(); });
   });
 })();
