@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from tangvat_shared.keys import load_private_key
+from tangvat_shared.labels import sign_location_label
 from tests.browser.conftest import (
     BINS,
     BOARD,
@@ -42,13 +44,15 @@ WORDS = {"vi": {"mismatch": "SAI LỆCH SỐ LƯỢNG", "seal": "NIÊM PHONG", "
                 "pending": "chờ một thủ kho khác",
                 "checked_out": "Đã xuất", "returned": "Đã nhận lại", "placed": "Đã phong tỏa",
                 "lifted": "Đã gỡ phong tỏa",
-                "handed": "Đã bàn giao", "confirmed": "Đã xác nhận", "unpacked": "Đã lấy"},
+                "handed": "Đã bàn giao",
+                "received_n": "Đã nhận 1 tang vật", "confirmed": "Đã xác nhận", "unpacked": "Đã lấy"},
          "en": {"mismatch": "QUANTITY MISMATCH", "seal": "SEAL BROKEN", "need_label": "Scan the QR label",
                 "received": "Received", "too_long": "Too long", "forbidden": "may not use this page",
                 "missing": "Missing", "packed": "Packed", "moved": "Moved container",
                 "pending": "another staff member",
                 "checked_out": "Checked out", "returned": "Returned", "placed": "Hold placed", "lifted": "Hold lifted",
-                "handed": "Handed over", "confirmed": "Confirmed", "unpacked": "Unpacked"}}
+                "handed": "Handed over",
+                "received_n": "Received 1 item(s)", "confirmed": "Confirmed", "unpacked": "Unpacked"}}
 
 
 def _png(width: int = 8, height: int = 8) -> bytes:
@@ -132,7 +136,7 @@ def people(browser: Browser, floor: WebStack) -> Iterator[Any]:
         kind, lang = size
         phone = kind == "phone"
         context = (browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True,
-                                       timezone_id="Asia/Ho_Chi_Minh", locale="vi-VN")
+                                       timezone_id="Asia/Ho_Chi_Minh")
                    if phone else browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC"))
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -148,6 +152,11 @@ def people(browser: Browser, floor: WebStack) -> Iterator[Any]:
     yield open_as
     for context in contexts:
         context.close()
+
+
+def _shelf(stack: WebStack, code: str) -> str:
+    """What a location label's QR code holds: the code signed by custody."""
+    return sign_location_label(load_private_key((stack.keys / "custody.pem").read_bytes()), code)
 
 
 def _item(stack: WebStack, item_id: str, user: str = "setup-kho") -> dict[str, Any]:
@@ -185,7 +194,10 @@ def test_a_receipt_records_count_seal_deliverer_and_photos_and_shows_the_mismatc
 
     me.scan(floor.label(item))
     expect(page.locator("#receipt-form")).to_be_visible()
-    me.scan(BINS[0])  # a location label sets where it goes
+    me.scan(BINS[0])  # a barcode spelling only the code is no location label: refused in words
+    expect(page.locator("#status")).to_have_attribute("data-kind", "error")
+    expect(page.locator("#location")).to_have_value("")
+    me.scan(_shelf(floor, BINS[0]))  # the shelf's signed label sets where it goes
     expect(page.locator("#location")).to_have_value(BINS[0])
     me.type("#counted", str(item["quantity"] - 1))
     me.tap('label:has(#seal-no)')
@@ -265,7 +277,7 @@ def test_a_check_out_with_due_date_picks_waits_for_a_second_person_and_the_item_
     # Back: the page turns to "return" for a checked-out item.
     me.scan(label)
     expect(page.locator("#mode-back")).to_be_checked()
-    me.scan(BINS[1])
+    me.type("#location", BINS[1])  # picked from the list (typed here), sent as a code
     me.type("#return-condition", "nguyên vẹn")
     me.tap("#return")
     expect(page.locator("#status")).to_contain_text(me.words("returned"))
@@ -334,7 +346,7 @@ def test_a_container_is_created_packed_moved_and_unpacked(people: Any, floor: We
     me.tap("#do")
     expect(page.locator("#status")).to_contain_text(me.words("packed"))
     me.tap('label:has(#task-move)')
-    me.scan(BINS[1])
+    me.scan(_shelf(floor, BINS[1]))
     expect(page.locator("#location")).to_have_value(BINS[1])
     me.tap("#do")
     expect(page.locator("#status")).to_contain_text(me.words("moved"))
@@ -378,8 +390,9 @@ def test_a_transfer_is_dispatched_received_in_part_and_closed_naming_what_is_mis
     them.scan(floor.label(items[0]))
     expect(there.locator(f'#transfer-items li[data-item="{items[0]["item_id"]}"]')).to_have_attribute(
         "data-arrived", "yes")
-    them.scan(OTHER_BIN)
+    them.scan(_shelf(floor, OTHER_BIN))
     them.tap("#receive")
+    expect(there.locator("#status")).to_contain_text(them.words("received_n"))
     expect(there.locator("#status")).to_contain_text(OTHER_BIN)
     them.tap("#close")
     expect(there.locator("#close-question")).to_contain_text(items[1]["label_code"])

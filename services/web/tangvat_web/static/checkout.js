@@ -35,7 +35,7 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", () => TV.t("floor.location_set", { code })); return; }
+    if (FL.isLocation(code) || FL.isLocationLabel(code)) { await FL.scanLocation(code, "location"); return; }
     const found = await FL.resolveItem(code);
     if (found.problem) { FL.status("error", found.problem); return; }
     if (found.answer) { FL.refused(found.answer); return; }
@@ -76,9 +76,9 @@
     const location = $("location").value.trim();
     if (!location) { FL.status("error", () => TV.t("floor.need_location")); $("location").focus(); return; }
     const condition = $("return-condition").value.trim();
-    const r = await TV.api(`custody/items/${current.item.item_id}/return`, { body: { location_code: location, condition: condition || null }, key: TV.newKey() });
+    const r = await TV.api(`custody/items/${current.item.item_id}/return`, { body: { ...FL.locationBody(location), condition: condition || null }, key: TV.newKey() });
     if (!r.ok) {
-      if (FL.fieldErrors(r, { location_code: "location", condition: "return-condition" })) FL.status("error", () => TV.errText(r));
+      if (FL.fieldErrors(r, { location_code: "location", location_label: "location", condition: "return-condition" })) FL.status("error", () => TV.errText(r));
       else FL.refused(r);
       return;
     }

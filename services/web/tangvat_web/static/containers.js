@@ -18,7 +18,7 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", () => TV.t("floor.location_set", { code })); return; }
+    if (FL.isLocation(code) || FL.isLocationLabel(code)) { await FL.scanLocation(code, "location"); return; }
     if (!FL.isLabel(code) && (task() === "create" || task() === "move" || !$("container").value)) {
       $("container").value = code;  // not an item, not a location: the container's code
       FL.status("info", () => `${TV.t("containers.code")}: ${code}`);
@@ -47,13 +47,13 @@
         { body: { container_code: code, location_code: location || null }, key: TV.newKey() });
     } else if (t === "move") {
       if (!location) { FL.status("error", () => TV.t("floor.need_location")); return; }
-      r = await TV.api("custody/scans/move", { body: { container_code: code, location_code: location }, key: TV.newKey() });
+      r = await TV.api("custody/scans/move", { body: { container_code: code, ...FL.locationBody(location) }, key: TV.newKey() });
     } else {
       if (!list.entries.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
       r = await TV.api(`custody/containers/${FL.enc(code)}/${t}`, { body: { labels: list.entries.map((x) => x.label) }, key: TV.newKey() });
     }
     if (!r.ok) {
-      if (FL.fieldErrors(r, { container_code: "container", location_code: "location" })) FL.status("error", () => TV.errText(r));
+      if (FL.fieldErrors(r, { container_code: "container", location_code: "location", location_label: "location" })) FL.status("error", () => TV.errText(r));
       else FL.refused(r);
       return;
     }

@@ -167,6 +167,24 @@ const FL = (() => {
     return known;
   }
   const isLocation = (code) => known.includes(code);
+  /* A scanned location label (TVL1.<code>.<signature>, signed by custody) sets the location field; the command then
+     sends the label itself, so custody checks it was a real shelf label. A code picked from the list (or typed into
+     the location field) goes as the code. */
+  const isLocationLabel = (code) => code.startsWith("TVL1.");
+  let scanned = null;  // { code, label }
+  async function scanLocation(code, inputId) {
+    // A bare code from the scanner (a barcode that only spells a location's code) is no proof of the shelf: refused.
+    if (!isLocationLabel(code)) { status("error", () => TV.t("err.invalid_location_label")); return false; }
+    const r = await TV.api(`custody/labels/location-lookup?label=${enc(code)}`);
+    if (!r.ok) { refused(r); return false; }
+    scanned = { code: r.data.location_code, label: code };
+    $(inputId).value = scanned.code;
+    status("info", () => TV.t("floor.location_set", { code: scanned.code }));
+    return true;
+  }
+  function locationBody(value) {
+    return scanned && scanned.code === value ? { location_label: scanned.label } : { location_code: value };
+  }
 
   /* --- requests waiting for a second person (of `kinds`): the requester's own button is disabled ----------- */
   async function approvals(listId, kinds, onDone) {
@@ -221,5 +239,5 @@ const FL = (() => {
   }
 
   return { $, asUuid, enc, warehouse, warehouses, renderWarehouse, status, refused, fieldErrors, clearFieldErrors,
-           wedge, itemForm, resolveItem, isLabel, itemCard, loadLocations, isLocation, approvals, itemList };
+           wedge, itemForm, resolveItem, isLabel, itemCard, loadLocations, isLocation, isLocationLabel, scanLocation, locationBody, approvals, itemList };
 })();

@@ -52,11 +52,7 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) {
-      $("location").value = code;
-      FL.status("info", () => TV.t("floor.location_set", { code }));
-      return;
-    }
+    if (FL.isLocation(code) || FL.isLocationLabel(code)) { await FL.scanLocation(code, "location"); return; }
     $("item").value = FL.isLabel(code) ? "" : code;
     const found = await FL.resolveItem(code);
     if (found.problem) { FL.status("error", found.problem); return; }
@@ -94,7 +90,7 @@
     const deliverer = $("deliverer").value.trim();
     const counted = $("counted").value.trim();
     const body = {
-      label: current.label, location_code: location, condition: $("condition").value, seal_intact: $("seal-yes").checked,
+      label: current.label, ...FL.locationBody(location), condition: $("condition").value, seal_intact: $("seal-yes").checked,
       quantity_counted: counted === "" ? null : Number(counted), deliverer: deliverer || null,
       note: $("note").value.trim() || null, photo_ids: photos.filter((p) => p.photo_id).map((p) => p.photo_id),
     };
@@ -103,7 +99,7 @@
     const r = await TV.api("custody/scans/check-in", { body, key: TV.newKey() });
     $("receive").disabled = false;
     if (!r.ok) {
-      if (!FL.fieldErrors(r, { location_code: "location", quantity_counted: "counted", condition: "condition",
+      if (!FL.fieldErrors(r, { location_code: "location", location_label: "location", quantity_counted: "counted", condition: "condition",
                                deliverer: "deliverer", note: "note", photo_ids: "photo-input" })) FL.refused(r);
       else FL.status("error", () => TV.errText(r));
       return;

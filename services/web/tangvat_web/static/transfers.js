@@ -31,7 +31,7 @@
 
   async function onCode(code) {
     if (!code) return;
-    if (FL.isLocation(code)) { $("location").value = code; FL.status("info", () => TV.t("floor.location_set", { code })); return; }
+    if (FL.isLocation(code) || FL.isLocationLabel(code)) { await FL.scanLocation(code, "location"); return; }
     if (side() === "receive" && /^[0-9a-f-]{36}$/i.test(code)) { $("transfer").value = code; await load(); return; }
     if (side() === "receive" && !FL.isLabel(code)) { FL.status("error", () => TV.t("floor.need_label")); return; }
     if (side() === "receive" && transfer) {
@@ -108,8 +108,10 @@
     if (!labels.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
     const location = $("location").value.trim();
     if (!location) { FL.status("error", () => TV.t("floor.need_location")); return; }
-    const r = await TV.api(`custody/transfers/${transfer.transfer_id}/receive`, { body: { labels, location_code: location }, key: TV.newKey() });
-    if (!r.ok) { if (!FL.fieldErrors(r, { location_code: "location" })) FL.refused(r); else FL.status("error", () => TV.errText(r)); return; }
+    $("receive").disabled = $("close").disabled = true;  // no closing while the arrival is being recorded
+    const r = await TV.api(`custody/transfers/${transfer.transfer_id}/receive`, { body: { labels, ...FL.locationBody(location) }, key: TV.newKey() });
+    $("receive").disabled = $("close").disabled = false;
+    if (!r.ok) { if (!FL.fieldErrors(r, { location_code: "location", location_label: "location" })) FL.refused(r); else FL.status("error", () => TV.errText(r)); return; }
     FL.status("ok", () => TV.t("transfers.received", { n: labels.length, location }));
     await load();
   }
