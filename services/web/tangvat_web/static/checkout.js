@@ -72,6 +72,7 @@
 
   async function giveBack(e) {
     e.preventDefault();
+    await FL.settled();  // a shelf label just scanned is looked up first
     FL.clearFieldErrors();
     const location = $("location").value.trim();
     if (!location) { FL.status("error", () => TV.t("floor.need_location")); $("location").focus(); return; }

@@ -36,6 +36,7 @@
 
   async function submit(e) {
     e.preventDefault();
+    await FL.settled();  // a shelf label just scanned is looked up first
     FL.clearFieldErrors();
     const t = task();
     const code = $("container").value.trim();

@@ -55,7 +55,10 @@ const FL = (() => {
     greater_than_equal: "floor.f.too_small", less_than_equal: "floor.f.too_big", int_parsing: "floor.f.number",
     datetime_from_date_parsing: "floor.f.date", datetime_parsing: "floor.f.date", value_error: "floor.f.bad",
     string_pattern_mismatch: "floor.f.bad" };
+  let lastFields = null;  // the field errors shown, said again when the language switches
+  document.addEventListener("tv:lang", () => { if (lastFields) fieldErrors(lastFields.answer, lastFields.names); });
   function clearFieldErrors(form) {
+    lastFields = null;
     for (const el of (form || document).querySelectorAll(".field-error")) el.remove();
     for (const el of (form || document).querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   }
@@ -81,6 +84,7 @@ const FL = (() => {
       input.insertAdjacentElement("afterend", p);
       shown += 1;
     }
+    if (shown) lastFields = { answer, names };
     return shown > 0;
   }
 
@@ -172,7 +176,13 @@ const FL = (() => {
      the location field) goes as the code. */
   const isLocationLabel = (code) => code.startsWith("TVL1.");
   let scanned = null;  // { code, label }
-  async function scanLocation(code, inputId) {
+  let lookup = Promise.resolve(true);  // a location label being looked up: a send waits for it (settled())
+  const settled = () => lookup;
+  function scanLocation(code, inputId) {
+    lookup = lookupLocation(code, inputId);
+    return lookup;
+  }
+  async function lookupLocation(code, inputId) {
     // A bare code from the scanner (a barcode that only spells a location's code) is no proof of the shelf: refused.
     if (!isLocationLabel(code)) { status("error", () => TV.t("err.invalid_location_label")); return false; }
     const r = await TV.api(`custody/labels/location-lookup?label=${enc(code)}`);
@@ -187,7 +197,11 @@ const FL = (() => {
   }
 
   /* --- requests waiting for a second person (of `kinds`): the requester's own button is disabled ----------- */
+  const lists = new Map();  // the approval lists shown, listed again when the language switches
+  document.addEventListener("tv:lang", () => { for (const [id, [kinds, onDone]] of lists) approvals(id, kinds, onDone); });
   async function approvals(listId, kinds, onDone) {
+    if (onDone === undefined && lists.has(listId)) onDone = lists.get(listId)[1];  // a refresh keeps what follows
+    lists.set(listId, [kinds, onDone]);
     const list = $(listId);
     const r = await TV.api(`custody/warehouses/${enc(warehouse())}/approvals`);
     if (!r.ok) { list.innerHTML = ""; return; }
@@ -239,5 +253,5 @@ const FL = (() => {
   }
 
   return { $, asUuid, enc, warehouse, warehouses, renderWarehouse, status, refused, fieldErrors, clearFieldErrors,
-           wedge, itemForm, resolveItem, isLabel, itemCard, loadLocations, isLocation, isLocationLabel, scanLocation, locationBody, approvals, itemList };
+           wedge, itemForm, resolveItem, isLabel, itemCard, loadLocations, isLocation, isLocationLabel, scanLocation, settled, locationBody, approvals, itemList };
 })();

@@ -29,10 +29,14 @@
     document.body.dataset.mismatch = lines.length ? "yes" : "no";
   }
 
-  function showItem() {
-    const { item, label } = current;
+  function renderCard() {
+    const { item } = current;
     $("item-card").classList.remove("hidden");
     $("item-card").innerHTML = `${FL.itemCard(item)}<p>${TV.esc(TV.t("floor.declared", { quantity: item.quantity, unit: item.unit, condition: conditionWord(item.condition) }))}</p>`;
+  }
+  function showItem() {
+    const { item, label } = current;
+    renderCard();
     $("receipt-form").classList.toggle("hidden", item.state !== "awaiting_receipt" || !label);
     if (!label) { FL.status("error", () => TV.t("floor.need_label")); return; }
     if (item.state !== "awaiting_receipt") {
@@ -83,6 +87,7 @@
 
   async function receive(e) {
     e.preventDefault();
+    await FL.settled();  // a shelf label just scanned is looked up first
     FL.clearFieldErrors();
     if (!current || !current.label) { FL.status("error", () => TV.t("floor.need_item")); return; }
     const location = $("location").value.trim();
@@ -112,6 +117,7 @@
     } else FL.status("ok", () => TV.t("receipt.ok", { code, location }));
     current = null;
     $("receipt-form").classList.add("hidden");
+    $("item-card").classList.add("hidden");  // received: the status line says so; the next item starts afresh
     $("item").value = "";
     $("item").focus();
   }
@@ -130,7 +136,7 @@
     document.addEventListener("tv:lang", () => {
       if (!current) return;
       const declared = current.item.condition, chosen = $("condition").value;
-      fillConditions(declared); $("condition").value = chosen; showMismatch();
+      fillConditions(declared); $("condition").value = chosen; showMismatch(); renderCard();
     });
   });
 })();

@@ -104,6 +104,7 @@
 
   async function receive(e) {
     e.preventDefault();
+    await FL.settled();  // a shelf label just scanned is looked up first
     const labels = members.filter((m) => m.label && !m.arrived).map((m) => m.label);
     if (!labels.length) { FL.status("error", () => TV.t("floor.need_item")); return; }
     const location = $("location").value.trim();
