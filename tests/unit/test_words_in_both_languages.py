@@ -118,3 +118,18 @@ def test_every_registered_event_type_has_words_and_vietnamese_pages_get_no_engli
         key = f"event.{spec.type}"
         assert key in vi and key in en, key
         assert vi[key] != en[key] and vi[key] != spec.type, key
+
+
+# A key a page names literally: data-i18n* attributes of the HTML, TV.t("...") calls of the scripts.
+USED_KEY = re.compile(r'data-i18n(?:-placeholder|-label)?="([\w.]+)"|\bTV\.t\(\s*"([\w.]+)"\s*[,)]')
+
+
+def test_every_word_a_page_names_exists_in_both_languages() -> None:
+    vi, en = tables()["vi"], tables()["en"]
+    missing = []
+    for path in sorted([*STATIC.glob("*.html"), *STATIC.glob("*.js")]):
+        for match in USED_KEY.finditer(path.read_text(encoding="utf-8")):
+            key = next(g for g in match.groups() if g)
+            if key not in vi or key not in en:
+                missing.append(f"{path.name}: {key}")
+    assert missing == []

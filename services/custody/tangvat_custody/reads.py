@@ -150,7 +150,9 @@ async def batch_items_in(conn: asyncpg.Connection, warehouse_id: str, batch_id: 
 
 async def discrepancies(conn: asyncpg.Connection, warehouse_id: str, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT * FROM discrepancy WHERE warehouse_id = $1 ORDER BY id DESC LIMIT $2", warehouse_id, limit
+        # The item's printed code and description beside each: what a person looks for on the shelf.
+        """SELECT d.*, i.label_code, i.description FROM discrepancy d LEFT JOIN item i ON i.item_id = d.item_id
+            WHERE d.warehouse_id = $1 ORDER BY d.id DESC LIMIT $2""", warehouse_id, limit
     )
 
 

@@ -282,6 +282,8 @@ class DiscrepancyOut(Row):
     note: str | None
     recorded_by: str
     recorded_at: datetime
+    label_code: str | None = None
+    description: str | None = None
 
 
 class TransferItemOut(Row):

@@ -2,6 +2,7 @@
 "use strict";
 const TV = (() => {
   const PAGES = [
+    { id: "home", href: "home.html", roles: ["warehouse_staff"] },
     { id: "scan", href: "scan.html", roles: ["warehouse_staff"] },
     { id: "item", href: "item.html", roles: ["warehouse_staff", "intake_officer", "auditor", "board_member"] },
     { id: "seizure", href: "seizure.html", roles: ["intake_officer", "auditor"] },

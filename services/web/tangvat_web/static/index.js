@@ -25,6 +25,8 @@
       document.getElementById("signin-button").href = TV.signInUrl(next ? `/${next}` : "/index.html");
       return;
     }
+    // Warehouse staff start from what needs doing in their warehouse: sent there before this page says anything.
+    if (!error && !nextPage() && s.roles.includes("warehouse_staff")) { location.replace("home.html"); return; }
     out.classList.add("hidden");
     document.querySelector("h1").textContent = TV.t("signin.welcome");
     status.innerHTML = `<p class="banner ok" id="signed-in">${TV.esc(TV.t("signin.ok", { user: s.user, roles: s.roles.map((r) => TV.t("role." + r)).join(", ") }))}</p>`;

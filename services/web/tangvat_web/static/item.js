@@ -1,32 +1,40 @@
-/* Item page: where the item is and in what state (custody), what it is (intake), its whole timeline
-   from both services' histories, and a label to reprint. Each part is shown when the role may read it. */
+/* Item page: where the item is and in what state, large (custody), what it is (intake), its whole timeline in
+   words from both services' histories, and a label to reprint. Each part is shown when the role may read it.
+   The search box takes a scanned label, an item id, a printed label code or words of the description. */
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  const HEX = /^TV1\.([0-9a-f]{32})\./;
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const asUuid = (h) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   let current = null;
 
-  function idFrom(text) {
-    const value = text.trim();
-    const m = HEX.exec(value);
-    if (m) return asUuid(m[1]);
-    return UUID.test(value) ? value.toLowerCase() : null;
+  function fact(key, value, html) {
+    if (value === null || value === undefined || value === "" || value === false) return "";
+    return `<dt>${TV.esc(TV.t(key))}</dt><dd data-fact="${key}">${html || TV.esc(value)}</dd>`;
   }
 
-  function fact(key, value) {
-    if (value === null || value === undefined || value === "") return "";
-    return `<dt>${TV.esc(TV.t(key))}</dt><dd data-fact="${key}">${TV.esc(value)}</dd>`;
+  function stateLine(c) {
+    const overdue = c.state === "checked_out" && c.due_at && Date.parse(c.due_at) < Date.now();
+    const key = `state_line.${overdue ? "checked_out_overdue" : c.state}`;
+    const time = TV.fmtTime(c.state === "in_storage" ? (c.received_at || c.state_changed_at) : c.state_changed_at);
+    const text = TV.t(key, { time, location: c.location_code || TV.t("item.no_location"), holder: c.holder || "—",
+                             due: TV.fmtTime(c.due_at), warehouse: c.warehouse_id });
+    return { text: text === key ? "" : text, overdue };
   }
 
-  function where(entry) {
-    const d = entry.data || {};
-    return d.location_code || d.to_location_code || d.holder || d.warehouse_id || "";
+  function showCustody(c) {
+    $("hero").classList.toggle("hidden", !c);
+    if (!c) return;
+    $("big-state").textContent = TV.word("state", c.state);
+    $("big-state").dataset.state = c.state;
+    $("big-location").textContent = c.location_code || TV.t("item.no_location");
+    $("big-location").classList.toggle("none", !c.location_code);
+    const line = stateLine(c);
+    $("state-line").textContent = line.text;
+    $("state-line").className = line.overdue ? "banner error" : "state-line";
   }
 
   async function load(id) {
     current = id;
+    $("results").classList.add("hidden");
     $("status").innerHTML = `<p class="muted">${TV.esc(TV.t("common.loading"))}</p>`;
     const readsCustody = TV.may(["warehouse_staff", "auditor", "board_member"]);
     const readsIntake = TV.may(["intake_officer", "auditor"]);
@@ -39,32 +47,36 @@
       readsIntake ? TV.api(`intake/items/${id}/history`) : none,
       readsDisposal ? TV.api(`disposal/items/${id}`) : none,
     ]);
+    if (id !== current) return;
     const c = custody && custody.ok ? custody.data : null;
     const i = intake && intake.ok ? intake.data : null;
     const d = disposal && disposal.ok ? disposal.data : null;
     if (!c && !i) {
       const failed = custody || intake;
-      $("status").innerHTML = `<p class="banner error">${TV.esc(TV.t("common.error", { message: failed ? TV.errText(failed) : "?" }))}</p>`;
+      $("status").innerHTML = `<p class="banner error">${TV.esc(failed ? TV.errText(failed) : TV.t("err.unknown_item"))}</p>`;
       $("item").classList.add("hidden");
       return;
     }
     $("status").innerHTML = "";
     const base = c || i;
     $("item-heading").textContent = `${base.label_code} — ${base.description}`;
+    showCustody(c);
+    const seizureLink = TV.may(["intake_officer", "auditor"])
+      ? `<a href="seizure.html?id=${TV.esc(base.seizure_id)}" id="seizure-link">${TV.esc(base.seizure_id)}</a>` : "";
+    const out = c && c.state === "checked_out";
     $("facts").innerHTML = [
-      fact("item.state", c && TV.word("state", c.state)), fact("item.location", c && c.location_code),
-      fact("item.warehouse", base.warehouse_id), fact("item.holder", c && c.holder),
-      fact("item.hold", c && c.on_hold ? (c.hold_reason || "✔") : ""),
+      fact("item.holder", c && c.holder && `${c.holder}${c.holder_kind ? ` (${TV.word("holder_kind", c.holder_kind)})` : ""}`),
+      fact("item.purpose", out && c.purpose), fact("item.due", out && TV.fmtTime(c.due_at)),
+      fact("item.warehouse", base.warehouse_id),
+      fact("item.hold", c && c.on_hold ? TV.t("item.on_hold_yes", { reason: c.hold_reason || "" }) : ""),
       fact("item.category", TV.word("category", base.category)), fact("item.description", base.description),
       fact("item.value", TV.fmtMoney(base.value_vnd)), fact("item.label", base.label_code),
-      fact("item.seizure", base.seizure_id), fact("item.batch", d && d.batch_id),
+      fact("item.seizure", base.seizure_id, seizureLink), fact("item.batch", d && d.batch_id),
     ].join("");
     const events = [...((cHist && cHist.ok && cHist.data) || []), ...((iHist && iHist.ok && iHist.data) || [])]
       .sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
-    $("timeline").querySelector("tbody").innerHTML = events.map((e) => `<tr data-type="${TV.esc(e.type)}">
-        <td>${TV.esc(TV.fmtTime(e.occurred_at))}</td><td>${TV.esc(TV.word("event", e.type))}</td>
-        <td>${TV.esc(e.actor_id)} <span class="muted">(${TV.esc(TV.t("role." + e.actor_role))})</span></td>
-        <td>${TV.esc(where(e))}</td></tr>`).join("");
+    $("timeline").querySelector("tbody").innerHTML = events.length ? events.map(ItemTimeline.row).join("")
+      : `<tr><td colspan="4">${TV.esc(TV.t("item.timeline_empty"))}</td></tr>`;
     // Shown now: the label image below is rendered by intake's worker and may take a moment.
     $("item").classList.remove("hidden");
     // Label reprint: intake renders the signed QR; only roles that read intake get it.
@@ -79,20 +91,39 @@
     history.replaceState(null, "", `item.html?id=${id}`);
   }
 
+  async function search(text) {
+    const q = text.trim();
+    if (!q) return;
+    $("status").innerHTML = `<p class="muted">${TV.esc(TV.t("common.loading"))}</p>`;
+    const found = await ItemSearch.find(q);
+    if (found.id) { load(found.id); return; }
+    current = null;
+    $("item").classList.add("hidden");
+    if (found.error) {
+      $("status").innerHTML = `<p class="banner error${found.forged ? " forged" : ""}" role="alert">${TV.esc(found.error)}</p>`;
+      $("results").classList.add("hidden");
+      return;
+    }
+    $("status").innerHTML = "";
+    $("results").innerHTML = ItemSearch.results(found, q);
+    $("results").classList.remove("hidden");
+    history.replaceState(null, "", `item.html?${new URLSearchParams({ q })}`);
+  }
+
   TV.start(["warehouse_staff", "intake_officer", "auditor", "board_member"], () => {
-    $("find-form").addEventListener("submit", (e) => {
-      e.preventDefault();
-      const id = idFrom($("find").value);
-      if (id) load(id);
-      else $("status").innerHTML = `<p class="banner error">${TV.esc(TV.t("common.error", { message: $("find").value }))}</p>`;
-    });
+    $("find-form").addEventListener("submit", (ev) => { ev.preventDefault(); search($("find").value); });
     $("reprint").addEventListener("click", () => {
       document.body.classList.add("print-label");
       window.print();
       document.body.classList.remove("print-label");
     });
-    document.addEventListener("tv:lang", () => { if (current) load(current); });
-    const id = new URLSearchParams(location.search).get("id");
-    if (id && UUID.test(id)) { $("find").value = id; load(id); }
+    document.addEventListener("tv:lang", () => {
+      if (current) load(current);
+      else if ($("find").value.trim()) search($("find").value);
+    });
+    const params = new URLSearchParams(location.search);
+    const id = params.get("id");
+    if (id && ItemSearch.UUID.test(id)) load(id);
+    else if (params.get("q")) { $("find").value = params.get("q"); search(params.get("q")); }
   });
 })();
