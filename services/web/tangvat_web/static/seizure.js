@@ -86,7 +86,7 @@
   function problems(error) {
     const rows = (error.details || []).map((d) => ({
       line: d.line ?? d.row ?? "", field: d.field ?? (d.loc ? d.loc.join(".") : ""), message: d.message ?? "" }));
-    return `<p class="banner error">${TV.esc(error.message)}</p>
+    return `<p class="banner error">${TV.esc(TV.errText({ error, status: 422 }))}</p>
       <table id="row-errors"><caption>${TV.esc(TV.t("seizure.row_errors"))}</caption>
       <thead><tr><th scope="col">${TV.esc(TV.t("seizure.line"))}</th><th scope="col">${TV.esc(TV.t("seizure.field"))}</th>
       <th scope="col">${TV.esc(TV.t("seizure.message"))}</th></tr></thead><tbody>
