@@ -133,3 +133,15 @@ def test_every_word_a_page_names_exists_in_both_languages() -> None:
             if key not in vi or key not in en:
                 missing.append(f"{path.name}: {key}")
     assert missing == []
+
+
+def test_every_page_of_the_menu_is_named_in_the_shared_words() -> None:
+    """The header of every page lists every page the role may use: their names are in i18n.js itself, which every
+    page loads (an area file is loaded only by its own pages)."""
+    shared = subprocess.run([shutil.which("node") or "node", "-e", DUMP, json.dumps([str(STATIC / "i18n.js")])],
+                            check=True, capture_output=True, text=True, timeout=60).stdout
+    words = json.loads(shared)
+    ids = re.findall(r'\{\s*id:\s*"(\w+)"', (STATIC / "app.js").read_text(encoding="utf-8"))
+    assert ids
+    for lang in ("vi", "en"):
+        assert [i for i in ids if f"nav.{i}" not in words[lang]] == [], lang

@@ -8,6 +8,9 @@
 window.TV_STRINGS = {
   vi: {
     "app.name": "Tangvat",
+    "nav.checkout": "Xuất / nhận lại", "nav.containers": "Thùng", "nav.handover": "Bàn giao xử lý",
+    "nav.holds": "Phong tỏa", "nav.receipt": "Nhập kho", "nav.transfers": "Điều chuyển", "nav.reprint": "In lại nhãn",
+    "nav.warehouses": "Kho & vị trí",
     "nav.audit": "Kiểm toán", "nav.board": "Hội đồng", "nav.home": "Việc cần làm", "nav.item": "Tang vật",
     "nav.lang": "English", "nav.main": "Điều hướng chính", "nav.scan": "Trạm quét", "nav.seizure": "Vụ tạm giữ",
     "nav.signin": "Đăng nhập", "nav.signout": "Đăng xuất", "nav.skip": "Bỏ qua đến nội dung",
@@ -115,7 +118,7 @@ window.TV_STRINGS = {
     "event.audit.item_timeline_viewed": "Xem dòng thời gian", "event.audit.report_exported": "Xuất báo cáo kiểm toán",
     "event.audit.report_viewed": "Xem báo cáo kiểm toán", "event.audit.reports_listed": "Xem danh sách báo cáo",
     "event.custody.container_created": "Tạo thùng chứa", "event.custody.count_closed": "Đóng phiên kiểm kê",
-    "event.custody.count_opened": "Mở phiên kiểm kê", "event.custody.discrepancy_recorded": "Ghi chênh lệch kiểm kê",
+    "event.custody.count_opened": "Mở phiên kiểm kê", "event.custody.discrepancy_recorded": "Ghi nhận chênh lệch",
     "event.custody.item_awaiting_receipt": "Chờ nhập kho", "event.custody.item_checked_out": "Xuất tạm",
     "event.custody.item_disposed": "Đã xử lý", "event.custody.item_found": "Tìm thấy lại",
     "event.custody.item_handed_over": "Bàn giao cho tổ xử lý", "event.custody.item_missing": "Ghi nhận thất lạc",
@@ -212,6 +215,9 @@ window.TV_STRINGS = {
   },
   en: {
     "app.name": "Tangvat",
+    "nav.checkout": "Check-out / return", "nav.containers": "Containers", "nav.handover": "Handover",
+    "nav.holds": "Legal holds", "nav.receipt": "Receipt", "nav.transfers": "Transfers", "nav.reprint": "Reprint label",
+    "nav.warehouses": "Warehouses",
     "nav.audit": "Audit", "nav.board": "Board", "nav.home": "To do", "nav.item": "Item", "nav.lang": "Tiếng Việt",
     "nav.main": "Main navigation", "nav.scan": "Scan station", "nav.seizure": "Seizure", "nav.signin": "Sign in",
     "nav.signout": "Sign out", "nav.skip": "Skip to content",
@@ -319,7 +325,7 @@ window.TV_STRINGS = {
     "event.audit.item_timeline_viewed": "Timeline viewed", "event.audit.report_exported": "Audit report exported",
     "event.audit.report_viewed": "Audit report viewed", "event.audit.reports_listed": "Audit reports listed",
     "event.custody.container_created": "Container created", "event.custody.count_closed": "Count closed",
-    "event.custody.count_opened": "Count opened", "event.custody.discrepancy_recorded": "Count discrepancy recorded",
+    "event.custody.count_opened": "Count opened", "event.custody.discrepancy_recorded": "Discrepancy recorded",
     "event.custody.item_awaiting_receipt": "Awaiting receipt", "event.custody.item_checked_out": "Checked out",
     "event.custody.item_disposed": "Disposed of", "event.custody.item_found": "Found again",
     "event.custody.item_handed_over": "Handed over to the disposal team",

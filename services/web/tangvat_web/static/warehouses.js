@@ -26,7 +26,7 @@
     const node = (l) => {
       const kids = (children[l.location_code] || []).map(node).join("");
       const add = CHILD[l.kind] ? `<button type="button" class="secondary add-here" data-code="${TV.esc(l.location_code)}"
-          aria-label="${TV.esc(`${TV.t("wh.add_here")} ${l.location_code}`)}">+ ${TV.esc(TV.t("kind." + CHILD[l.kind]))}</button>` : "";
+          aria-label="${TV.esc(`+ ${TV.t("kind." + CHILD[l.kind])}: ${TV.t("wh.add_here")} ${l.location_code}`)}">+ ${TV.esc(TV.t("kind." + CHILD[l.kind]))}</button>` : "";
       return `<li data-code="${TV.esc(l.location_code)}" data-kind="${TV.esc(l.kind)}"><div class="loc">
           <label class="loc-pick"><input type="checkbox" value="${TV.esc(l.location_code)}"${selected.has(l.location_code) ? " checked" : ""}>
           <span class="badge">${TV.esc(TV.t("kind." + l.kind))}</span> <span class="mono">${TV.esc(l.location_code)}</span>
