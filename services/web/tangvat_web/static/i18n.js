@@ -14,6 +14,7 @@ window.TV_STRINGS = {
     "nav.audit": "Kiểm toán", "nav.board": "Hội đồng", "nav.home": "Việc cần làm", "nav.item": "Tang vật",
     "nav.lang": "English", "nav.main": "Điều hướng chính", "nav.scan": "Trạm quét", "nav.seizure": "Vụ tạm giữ",
     "nav.signin": "Đăng nhập", "nav.signout": "Đăng xuất", "nav.skip": "Bỏ qua đến nội dung",
+    "event.intake.label_reprinted": "In lại nhãn",  // labels: the item page's timeline names it
     "common.error": "Lỗi: {message}", "common.forbidden": "Vai trò của bạn không được xem trang này.",
     "common.load": "Tải", "common.loading": "Đang tải…", "common.none": "Không có", "common.retry": "Thử lại",
     "common.signin_needed": "Cần đăng nhập.",
@@ -221,6 +222,7 @@ window.TV_STRINGS = {
     "nav.audit": "Audit", "nav.board": "Board", "nav.home": "To do", "nav.item": "Item", "nav.lang": "Tiếng Việt",
     "nav.main": "Main navigation", "nav.scan": "Scan station", "nav.seizure": "Seizure", "nav.signin": "Sign in",
     "nav.signout": "Sign out", "nav.skip": "Skip to content",
+    "event.intake.label_reprinted": "Label reprinted",
     "common.error": "Error: {message}", "common.forbidden": "Your role may not use this page.", "common.load": "Load",
     "common.loading": "Loading…", "common.none": "None", "common.retry": "Try again",
     "common.signin_needed": "Please sign in.",

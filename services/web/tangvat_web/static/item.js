@@ -38,13 +38,15 @@
     $("status").innerHTML = `<p class="muted">${TV.esc(TV.t("common.loading"))}</p>`;
     const readsCustody = TV.may(["warehouse_staff", "auditor", "board_member"]);
     const readsIntake = TV.may(["intake_officer", "auditor"]);
+    // The item's intake events (its label reprints among them) are read by the staff of its warehouse too.
+    const readsIntakeHistory = readsIntake || TV.may(["warehouse_staff"]);
     const readsDisposal = TV.may(["board_member", "auditor"]);
     const none = Promise.resolve(null);
     const [custody, intake, cHist, iHist, disposal] = await Promise.all([
       readsCustody ? TV.api(`custody/items/${id}`) : none,
       readsIntake ? TV.api(`intake/items/${id}`) : none,
       readsCustody ? TV.api(`custody/items/${id}/history`) : none,
-      readsIntake ? TV.api(`intake/items/${id}/history`) : none,
+      readsIntakeHistory ? TV.api(`intake/items/${id}/history`) : none,
       readsDisposal ? TV.api(`disposal/items/${id}`) : none,
     ]);
     if (id !== current) return;
@@ -77,6 +79,9 @@
       .sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
     $("timeline").querySelector("tbody").innerHTML = events.length ? events.map(ItemTimeline.row).join("")
       : `<tr><td colspan="4">${TV.esc(TV.t("item.timeline_empty"))}</td></tr>`;
+    // A reprint with its words, recorded with why: on the reprint page (labels), for those who may reprint.
+    $("reprint-link").href = `reprint.html?id=${id}`;
+    $("reprint-link").classList.toggle("hidden", !TV.may(["warehouse_staff", "intake_officer"]));
     // Shown now: the label image below is rendered by intake's worker and may take a moment.
     $("item").classList.remove("hidden");
     // Label reprint: intake renders the signed QR; only roles that read intake get it.

@@ -25,8 +25,10 @@
     for (const l of locations) (children[l.parent_code || ""] ||= []).push(l);
     const node = (l) => {
       const kids = (children[l.location_code] || []).map(node).join("");
-      const add = CHILD[l.kind] ? `<button type="button" class="secondary add-here" data-code="${TV.esc(l.location_code)}"
-          aria-label="${TV.esc(`+ ${TV.t("kind." + CHILD[l.kind])}: ${TV.t("wh.add_here")} ${l.location_code}`)}">+ ${TV.esc(TV.t("kind." + CHILD[l.kind]))}</button>` : "";
+      // Its accessible name starts with what it shows, then says where the new location goes.
+      const shown = CHILD[l.kind] ? `+ ${TV.t("kind." + CHILD[l.kind])}` : "";
+      const add = shown ? `<button type="button" class="secondary add-here" data-code="${TV.esc(l.location_code)}"
+          aria-label="${TV.esc(`${shown} — ${TV.t("wh.add_here")} ${l.location_code}`)}">${TV.esc(shown)}</button>` : "";
       return `<li data-code="${TV.esc(l.location_code)}" data-kind="${TV.esc(l.kind)}"><div class="loc">
           <label class="loc-pick"><input type="checkbox" value="${TV.esc(l.location_code)}"${selected.has(l.location_code) ? " checked" : ""}>
           <span class="badge">${TV.esc(TV.t("kind." + l.kind))}</span> <span class="mono">${TV.esc(l.location_code)}</span>

@@ -1,6 +1,5 @@
 /* Words of the warehouses and locations page and the label reprint page (extends i18n.js). */
 Object.assign(window.TV_STRINGS.vi, {
-  "nav.warehouses": "Kho & vị trí", "nav.reprint": "In lại nhãn",
   "wh.title": "Kho và vị trí", "wh.pick": "Kho", "wh.none": "Chưa có kho nào bạn được xem.",
   "wh.new": "Tạo kho mới", "wh.new_id": "Mã kho", "wh.new_name": "Tên kho", "wh.create": "Tạo kho",
   "wh.created": "Đã tạo kho {id}.",
@@ -22,13 +21,11 @@ Object.assign(window.TV_STRINGS.vi, {
   "rp.when": "Lúc", "rp.who": "Người in", "rp.why": "Lý do", "rp.how": "Dạng", "rp.open_item": "Xem tang vật",
   "reprint_reason.damaged": "Nhãn hỏng", "reprint_reason.lost": "Mất nhãn", "reprint_reason.other": "Lý do khác",
   "label_format.pdf": "Tờ A4 (PDF)", "label_format.zpl": "Máy in nhiệt (ZPL)",
-  "event.intake.label_reprinted": "In lại nhãn",
   "err.invalid_location_label": "Đây không phải nhãn vị trí của Tangvat (có thể là mã vạch của nhà sản xuất): quét nhãn vị trí dán trên kệ, hoặc chọn vị trí trong danh sách.",
   "err.reprint_note_required": "Chọn Lý do khác thì phải ghi rõ lý do in lại.",
   "err.unknown_reprint": "Không tìm thấy lần in lại này: tải lại trang.",
 });
 Object.assign(window.TV_STRINGS.en, {
-  "nav.warehouses": "Warehouses", "nav.reprint": "Reprint label",
   "wh.title": "Warehouses and locations", "wh.pick": "Warehouse", "wh.none": "There is no warehouse you may see yet.",
   "wh.new": "New warehouse", "wh.new_id": "Warehouse code", "wh.new_name": "Warehouse name", "wh.create": "Create warehouse",
   "wh.created": "Warehouse {id} created.",
@@ -50,7 +47,6 @@ Object.assign(window.TV_STRINGS.en, {
   "rp.when": "When", "rp.who": "Printed by", "rp.why": "Reason", "rp.how": "Format", "rp.open_item": "Open the item",
   "reprint_reason.damaged": "Label damaged", "reprint_reason.lost": "Label lost", "reprint_reason.other": "Other reason",
   "label_format.pdf": "A4 sheet (PDF)", "label_format.zpl": "Thermal printer (ZPL)",
-  "event.intake.label_reprinted": "Label reprinted",
   "err.invalid_location_label": "This is not a Tangvat location label (perhaps a manufacturer's barcode): scan the location label on the shelf, or pick the location from the list.",
   "err.reprint_note_required": "With Other reason, say why the label is reprinted.",
   "err.unknown_reprint": "This reprint was not found: reload the page.",
