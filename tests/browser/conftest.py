@@ -297,8 +297,17 @@ def scan(page: Page, code: str) -> None:
 
 
 def choose(page: Page, action: str) -> None:
-    # Keyboard-only: the action buttons are radio inputs reachable with Tab and arrows; a click works too.
-    page.check(f'input[name="action"][value="{action}"]', force=True)
+    """The scan station's action: a button (aria-pressed) reachable with Tab, tapped or clicked."""
+    button = page.locator(f'#actions button[data-action="{action}"]')
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+
+def pick_location(page: Page, code: str) -> None:
+    """The scan station's target location picked in its list (a typed code is not a signed location label)."""
+    page.fill("#location", code)
+    page.dispatch_event("#location", "change")
+    expect(page.locator("#bar-location")).to_have_text(code)
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -9,7 +9,16 @@ import uuid
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import BINS, WebStack, eventually, log_in_at_keycloak, scan, screenshot, sign_in
+from tests.browser.conftest import (
+    BINS,
+    WebStack,
+    eventually,
+    log_in_at_keycloak,
+    pick_location,
+    scan,
+    screenshot,
+    sign_in,
+)
 
 
 def received(web_stack: WebStack, item_id: str) -> int:
@@ -21,14 +30,14 @@ def test_scans_made_offline_are_sent_once_when_the_network_returns(page: Page, c
     items = web_stack.register(3)
     sign_in(page, web_stack.web, "kho-1")
     page.goto(f"{web_stack.web}/scan.html")
-    scan(page, BINS[0])
+    pick_location(page, BINS[0])
 
     context.set_offline(True)
     for item in items:
         scan(page, web_stack.label(item))
     expect(page.locator("#queue-state")).to_have_attribute("data-size", "3")
     expect(page.locator("#net-state")).to_have_text("Offline")
-    expect(page.locator("#feedback")).to_have_attribute("data-kind", "warn")
+    expect(page.locator("#feedback")).to_have_attribute("data-kind", "queued")
     screenshot(page, "scan-station-offline")
     assert all(received(web_stack, item["item_id"]) == 0 for item in items)
     queued = json.loads(page.evaluate("localStorage.getItem('tv_scan_queue')"))
@@ -64,7 +73,7 @@ def test_a_scan_whose_answer_was_lost_is_replayed_not_recorded_twice(page: Page,
     expect(page.locator("#queue-state")).to_have_attribute("data-size", "0", timeout=20_000)
     expect(page.locator("#scan-log li[data-kind=ok]")).to_have_count(1)
     # A fresh scan after the flush still goes straight through.
-    scan(page, BINS[1])
+    pick_location(page, BINS[1])
     scan(page, web_stack.label(other))
     expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
     eventually(lambda: received(web_stack, other["item_id"]) == 1, what="the fresh scan")
@@ -90,7 +99,7 @@ def test_a_scan_made_after_the_session_ended_stays_queued_and_is_sent_after_sign
     expect(other.locator("#signin-button")).to_be_visible()
     other.close()
 
-    scan(page, BINS[0])
+    pick_location(page, BINS[0])
     scan(page, web_stack.label(item))
     expect(page.locator("#queue-state")).to_have_attribute("data-size", "1")
     banner = page.locator("#session-banner")

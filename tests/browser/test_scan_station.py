@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import BINS, WAREHOUSE, WebStack, choose, eventually, scan, screenshot, sign_in
+from tests.browser.conftest import (
+    BINS,
+    WAREHOUSE,
+    WebStack,
+    choose,
+    eventually,
+    pick_location,
+    scan,
+    screenshot,
+    sign_in,
+)
 
 
 def test_a_staff_member_receives_moves_checks_out_and_returns_an_item(page: Page, web_stack: WebStack) -> None:
@@ -15,17 +25,16 @@ def test_a_staff_member_receives_moves_checks_out_and_returns_an_item(page: Page
     expect(page.locator("#warehouse")).to_have_value(WAREHOUSE)
     feedback = page.locator("#feedback")
 
-    scan(page, BINS[0])  # a location label sets the target location
-    expect(page.locator("#location")).to_have_value(BINS[0])
+    pick_location(page, BINS[0])
     scan(page, label)
     expect(feedback).to_have_attribute("data-kind", "ok")
     expect(feedback).to_contain_text(item["label_code"])
 
     choose(page, "move")
-    scan(page, BINS[1])
+    pick_location(page, BINS[1])
     scan(page, label)
     expect(page.locator("#scan-log li").first).to_have_attribute("data-kind", "ok")
-    expect(page.locator("#scan-log li")).to_have_count(2)
+    expect(page.locator("#scan-log li[data-kind=ok]")).to_have_count(2)
 
     choose(page, "checkout")
     page.fill("#holder", "TAND TP Bắc Ninh")
@@ -33,13 +42,13 @@ def test_a_staff_member_receives_moves_checks_out_and_returns_an_item(page: Page
     page.fill("#purpose", "Giám định tại toà")
     page.fill("#due", "2030-01-31")
     scan(page, label)
-    expect(page.locator("#scan-log li")).to_have_count(3)
+    expect(page.locator("#scan-log li[data-kind=ok]")).to_have_count(3)
     expect(page.locator("#scan-log li").first).to_have_attribute("data-kind", "ok")
 
     choose(page, "return")
-    scan(page, BINS[0])
+    pick_location(page, BINS[0])
     scan(page, label)
-    expect(page.locator("#scan-log li")).to_have_count(4)
+    expect(page.locator("#scan-log li[data-kind=ok]")).to_have_count(4)
     expect(page.locator("#scan-log li").first).to_have_attribute("data-kind", "ok")
     screenshot(page, "scan-station")
 
@@ -55,7 +64,7 @@ def test_a_forged_label_is_refused_loudly(page: Page, web_stack: WebStack) -> No
     forged = genuine[:-6] + ("AAAAAA" if not genuine.endswith("AAAAAA") else "BBBBBB")
     sign_in(page, web_stack.web, "kho-1")
     page.goto(f"{web_stack.web}/scan.html")
-    scan(page, BINS[0])
+    pick_location(page, BINS[0])
     scan(page, forged)
     feedback = page.locator("#feedback")
     expect(feedback).to_have_attribute("data-kind", "forged")
@@ -80,7 +89,7 @@ def test_a_high_value_check_out_waits_for_a_second_person(browser_context_pair: 
     first = first_ctx.new_page()
     sign_in(first, web_stack.web, "kho-1")
     first.goto(f"{web_stack.web}/scan.html")
-    scan(first, BINS[0])
+    pick_location(first, BINS[0])
     scan(first, label)
     expect(first.locator("#feedback")).to_have_attribute("data-kind", "ok")
     choose(first, "checkout")
@@ -88,7 +97,7 @@ def test_a_high_value_check_out_waits_for_a_second_person(browser_context_pair: 
     first.fill("#purpose", "Xét xử")
     first.fill("#due", "2030-01-31")
     scan(first, label)
-    expect(first.locator("#feedback")).to_have_attribute("data-kind", "warn")
+    expect(first.locator("#feedback")).to_have_attribute("data-kind", "pending")
     # The requester may not confirm their own request.
     expect(first.locator("#approvals li button[data-do=confirm]")).to_be_disabled()
 

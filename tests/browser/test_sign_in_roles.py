@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     WebStack,
     eventually,
     log_in_at_keycloak,
+    pick_location,
     scan,
     screenshot,
 )
@@ -80,7 +81,7 @@ def test_warehouse_staff_sign_in_and_receive_an_item(device: tuple[BrowserContex
     page = arrive_signed_out(context, web_stack.web, "scan.html", lang)
     user = "kho-1" if size == "desktop" else "kho-2"
     sign_in_from_the_page(page, web_stack, user, "warehouse_staff", "scan.html", size, lang)
-    scan(page, BINS[0])
+    pick_location(page, BINS[0])
     scan(page, web_stack.label(item))
     expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
     expect(page.locator("#feedback")).to_contain_text(item["label_code"])

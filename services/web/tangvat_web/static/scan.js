@@ -1,68 +1,72 @@
-/* Scan station: a keyboard-wedge scanner types a label and presses Enter; the scan goes to custody
-   at once, or into the offline queue when the network is gone. */
+/* Scan station: a keyboard-wedge scanner (or the camera) gives a code; an item label goes to custody at once, or
+   into the offline queue when the network is gone; a signed location label sets the target location; anything
+   else is refused in words. Every answer is told, and a flushed queue says how many were refused. */
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  const LABEL = /^TV1\.([0-9a-f]{32})\.(.+)\.([A-Za-z0-9_-]+)$/;
-  let audio = null;
+  const ITEM_LABEL = /^TV1\.([0-9a-f]{32})\.(.+)\.([A-Za-z0-9_-]+)$/;
+  const LOCATION_LABEL = /^TVL1\.(.+)\.([A-Za-z0-9_-]+)$/;  // TVL1.<location code>.<base64url Ed25519 signature>
+  const PRODUCT_BARCODE = /^\d{8}$|^\d{12,14}$/;             // EAN-8, UPC-A, EAN-13, GTIN-14
+  const show = ScanFeedback.show, log = ScanFeedback.log;
+  let known = new Set();  // the warehouse's location codes
+  // The signed label the target location came from, if scanned: sent as such, custody checks it again.
+  let locationLabel = localStorage.getItem("tv_scan_location_label") || null;
 
-  // --- sound: generated tones, no files ---------------------------------------------------------
-  function tone(freq, start, length, type) {
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.type = type; osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.25, audio.currentTime + start);
-    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + start + length);
-    osc.connect(gain).connect(audio.destination);
-    osc.start(audio.currentTime + start); osc.stop(audio.currentTime + start + length);
-  }
-  function beep(kind) {
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      if (kind === "ok") tone(1200, 0, 0.12, "sine");
-      else if (kind === "warn") { tone(700, 0, 0.15, "triangle"); tone(700, 0.2, 0.15, "triangle"); }
-      else if (kind === "forged") for (let i = 0; i < 4; i++) tone(220, i * 0.3, 0.25, "square");
-      else tone(300, 0, 0.4, "square");
-      document.body.dataset.lastBeep = kind;  // lets tests (and a curious user) see which sound played
-    } catch { /* no audio device: colour still tells */ }
-  }
+  // --- set-up: action, warehouse, location ---------------------------------------------------------
+  let chosen = localStorage.getItem("tv_scan_action") || "receive";
+  const action = () => chosen;
+  const location = () => $("location").value.trim();
+  const NEEDS_LOCATION = new Set(["receive", "move", "return"]);
 
-  // --- feedback -----------------------------------------------------------------------------------
-  function feedback(kind, text) {
-    const box = $("feedback");
-    box.className = `banner ${kind === "forged" ? "error forged" : kind}`;
-    box.dataset.kind = kind;
-    box.textContent = text;
-    beep(kind === "info" ? "ok" : kind);
-  }
-  function log(kind, text) {
-    const li = document.createElement("li");
-    li.dataset.kind = kind;
-    li.textContent = `${new Date().toLocaleTimeString()} — ${text}`;
-    $("scan-log").prepend(li);
+  function renderBar() {
+    $("bar-action").textContent = TV.t(`scan.${chosen}`);
+    const where = location();
+    let target;
+    if (chosen === "checkout") target = $("holder").value.trim() || TV.t("scan.bar_holder_missing");
+    else if (chosen === "count") target = where || TV.t("scan.count_whole");
+    else target = where || TV.t("scan.bar_location_missing");
+    $("bar-location").textContent = target;
+    $("scan-bar").dataset.ready = String(!(NEEDS_LOCATION.has(chosen) && !where));
   }
 
-  // --- set-up ---------------------------------------------------------------------------------------
-  const action = () => document.querySelector('input[name="action"]:checked').value;
-  function showActionFields() {
-    $("checkout-fields").classList.toggle("hidden", action() !== "checkout");
-    $("count-fields").classList.toggle("hidden", action() !== "count");
-    localStorage.setItem("tv_scan_action", action());
+  function choose(next, announce) {
+    chosen = next;
+    localStorage.setItem("tv_scan_action", chosen);
+    for (const button of document.querySelectorAll("#actions button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.action === chosen));
+    }
+    $("checkout-fields").classList.toggle("hidden", chosen !== "checkout");
+    $("count-fields").classList.toggle("hidden", chosen !== "count");
+    renderBar();
+    // The banner now says what the next scan will do: an answer to an earlier scan must not linger as if current.
+    if (announce) show("info", TV.t("scan.ready_for", { action: TV.t(`scan.${chosen}`), target: $("bar-location").textContent }), false);
+    if (chosen === "count") ScanCount.sync();
   }
+
   async function loadLocations() {
     const wh = $("warehouse").value.trim();
     localStorage.setItem("tv_scan_wh", wh);
     if (!wh) return;
     const answer = await TV.api(`custody/warehouses/${encodeURIComponent(wh)}/locations`);
     if (answer.ok) {
-      $("location-list").innerHTML = answer.data.map((l) => `<option value="${TV.esc(l.location_code)}">${TV.esc(l.name || l.kind || "")}</option>`).join("");
+      known = new Set(answer.data.map((l) => l.location_code));
+      $("location-list").innerHTML = answer.data.map((l) => `<option value="${TV.esc(l.location_code)}">${TV.esc(l.name || "")}</option>`).join("");
     }
     refreshApprovals();
+    ScanCount.sync();
   }
-  function showCount() {
-    const id = localStorage.getItem("tv_scan_count");
-    $("count-state").textContent = id ? TV.t("scan.count_id", { id }) : TV.t("scan.count_none");
-    $("count-close").disabled = !id;
+
+  function setLocation(code, how, label) {
+    $("location").value = code;
+    localStorage.setItem("tv_scan_location", code);
+    locationLabel = label || null;
+    if (locationLabel) localStorage.setItem("tv_scan_location_label", locationLabel);
+    else localStorage.removeItem("tv_scan_location_label");
+    renderBar();
+    const text = TV.t(how === "label" ? "scan.location_set" : "scan.location_chosen", { code });
+    show("info", text);
+    log("info", text);
+    if (chosen === "count") ScanCount.sync();
   }
 
   // --- one scan -------------------------------------------------------------------------------------
@@ -70,22 +74,25 @@
 
   function commandFor(label, match) {
     const itemId = asUuid(match[1]);
-    const location = $("location").value.trim();
+    const where = location();
     const a = action();
-    const base = { key: TV.newKey(), action: a, code: match[2], at: new Date().toISOString() };
-    if ((a === "receive" || a === "move" || a === "return") && !location) return { problem: TV.t("scan.need_location") };
-    if (a === "receive") return { ...base, path: "custody/scans/check-in", body: { label, location_code: location } };
-    if (a === "move") return { ...base, path: "custody/scans/move", body: { label, location_code: location } };
-    if (a === "return") return { ...base, verify: label, path: `custody/items/${itemId}/return`, body: { location_code: location } };
+    const at = new Date().toISOString();
+    // scanned_at is part of the body from the start: a resend under the same key is the same request.
+    const base = { key: TV.newKey(), action: a, code: match[2], at, target: where };
+    if (NEEDS_LOCATION.has(a) && !where) return { problem: TV.t("scan.need_location") };
+    // A scanned location label goes as scanned (custody verifies it again); a location picked from the list by its code.
+    const place = where ? (locationLabel ? { location_label: locationLabel } : { location_code: where }) : {};
+    if (a === "receive") return { ...base, path: "custody/scans/check-in", body: { label, ...place, scanned_at: at } };
+    if (a === "move") return { ...base, path: "custody/scans/move", body: { label, ...place, scanned_at: at } };
+    if (a === "return") return { ...base, verify: label, path: `custody/items/${itemId}/return`, body: { ...place, scanned_at: at } };
     if (a === "checkout") {
-      const holder = $("holder").value.trim(), purpose = $("purpose").value.trim(), due = $("due").value;
-      if (!holder || !purpose || !due) return { problem: TV.t("scan.need_checkout") };
-      return { ...base, verify: label, path: `custody/items/${itemId}/check-out`,
-               body: { holder, holder_kind: $("holder-kind").value, purpose, due_at: `${due}T23:59:00+07:00` } };
+      const body = ScanCheckout.values();
+      if (!body) return { problem: TV.t("scan.need_checkout") };
+      return { ...base, verify: label, path: `custody/items/${itemId}/check-out`, body: { ...body, scanned_at: at } };
     }
-    const countId = localStorage.getItem("tv_scan_count");
+    const countId = ScanCount.current();
     if (!countId) return { problem: TV.t("scan.need_count") };
-    return { ...base, path: `custody/counts/${countId}/scans`, body: location ? { label, location_code: location } : { label } };
+    return { ...base, path: `custody/counts/${countId}/scans`, body: { label, ...place, scanned_at: at } };
   }
 
   /* Check-out and return name the item by id: the label is verified by custody first, so a forged
@@ -101,36 +108,83 @@
     return answer.status === 401 ? { ...answer, network: true, expired: true } : answer;
   }
 
-  function report(entry, answer, fromQueue) {
-    const what = `${TV.t("scan." + entry.action)}: ${entry.code}`;
-    if (answer.ok && answer.data && answer.data.status === "pending_confirmation") {
-      feedback("warn", TV.t("scan.pending", { value: TV.fmtMoney(answer.data.value_vnd) }));
-      log("pending", `${what} — ${TV.t("scan.approvals")}`);
-      refreshApprovals();
-    } else if (answer.ok) {
-      if (!fromQueue) feedback("ok", TV.t("scan.ok", { action: TV.t("scan." + entry.action), code: entry.code }));
-      log("ok", `${what}${fromQueue ? ` (${TV.t("scan.queue")})` : ""}`);
-    } else if (answer.error && answer.error.code === "invalid_label") {
-      feedback("forged", `${TV.t("scan.forged")} — ${entry.code}`);
-      log("forged", `${what} — ${TV.t("scan.forged")}`);
+  /* Was a refused receipt, return or move already done, at this very place (the scanner fired twice)? */
+  async function alreadyHere(entry, answer) {
+    const code = answer.error && answer.error.code;
+    if (entry.action === "move" && code === "already_there") return true;
+    if (!["receive", "return"].includes(entry.action) || code !== "item_in_storage") return false;
+    const label = entry.verify || (entry.body && entry.body.label);
+    const item = await TV.api(`custody/labels/lookup?label=${encodeURIComponent(label)}`);
+    return item.ok && item.data.state === "in_storage" && item.data.location_code === entry.target;
+  }
+
+  /* What an answered scan came to: { kind, text } with kind ok | pending | already | forged | error | warn. */
+  async function outcome(entry, answer) {
+    const what = TV.t(`scan.${entry.action}`);
+    const data = answer.data || {};
+    if (answer.ok && data.status === "pending_confirmation") {
+      return { kind: "pending", text: TV.t("scan.pending", { value: TV.fmtMoney(data.value_vnd), code: entry.code }) };
+    }
+    if (answer.ok && entry.action === "count") {
+      if (data.first_scan === false) return { kind: "already", text: TV.t("scan.count_again", { code: entry.code }) };
+      if (data.expected === false) return { kind: "warn", text: TV.t("scan.count_unexpected", { code: entry.code }) };
+    }
+    if (answer.ok) return { kind: "ok", text: TV.t("scan.ok", { action: what, code: entry.code }) };
+    if (answer.error && answer.error.code === "invalid_label") {
+      return { kind: "forged", text: `${TV.t("scan.forged")} — ${entry.code}` };
+    }
+    if (await alreadyHere(entry, answer)) {
+      return { kind: "already", text: TV.t(`scan.already_${entry.action}`, { code: entry.code, where: entry.target || "" }) };
+    }
+    if (entry.action === "checkout" && answer.status === 422 && ScanCheckout.showRefusal(answer)) {
+      return { kind: "error", text: TV.t("scan.refused", { message: `${entry.code} — ${TV.t("scan.fix_fields")}` }) };
+    }
+    return { kind: "error", text: TV.t("scan.refused", { message: `${entry.code} — ${TV.errText(answer)}` }) };
+  }
+
+  async function report(entry, answer, fromQueue) {
+    const o = await outcome(entry, answer);
+    if (!fromQueue) show(o.kind, o.text);  // a flush sums its scans up in one banner
+    log(o.kind, fromQueue ? `${o.text} (${TV.t("scan.from_queue")})` : o.text);
+    if (o.kind === "pending") refreshApprovals();
+    if (entry.action === "count") ScanCount.scanned();
+    return o.kind;
+  }
+
+  function refuse(text) { show("error", text); log("error", text); }
+
+  async function onLocationLabel(code, match) {
+    if (!navigator.onLine) { refuse(TV.t("scan.location_label_offline")); return; }
+    const r = await TV.api(`custody/labels/location-lookup?label=${encodeURIComponent(code)}`);
+    if (r.ok && r.data && r.data.location_code) {
+      if (r.data.warehouse_id && r.data.warehouse_id !== $("warehouse").value.trim()) {
+        refuse(TV.t("scan.location_other_warehouse", { code: r.data.location_code, wh: r.data.warehouse_id }));
+        return;
+      }
+      setLocation(r.data.location_code, "label", code);
+    } else if (r.error && r.error.code === "invalid_location_label") {
+      show("forged", `${TV.t("scan.location_forged")} — ${match[1]}`);
+      log("forged", `${TV.t("scan.location_forged")} — ${match[1]}`);
     } else {
-      feedback("error", TV.t("scan.refused", { message: TV.errText(answer) }));
-      log("error", `${what} — ${TV.errText(answer)}`);
+      refuse(TV.t("scan.refused", { message: `${match[1]} — ${TV.errText(r)}` }));
     }
   }
 
-  async function onScan(code) {
+  async function onScan(raw) {
+    const code = String(raw || "").trim();
     if (!code) return;
-    if (!code.startsWith("TV1.")) {  // not an item label: a location label
-      $("location").value = code;
-      feedback("info", TV.t("scan.location_set", { code }));
+    const location = LOCATION_LABEL.exec(code);
+    if (location) { await onLocationLabel(code, location); return; }
+    if (!code.startsWith("TV1.")) {  // neither an item label nor a location label: never the target location
+      const shown = code.length > 40 ? `${code.slice(0, 40)}…` : code;
+      refuse(TV.t(PRODUCT_BARCODE.test(code) ? "scan.not_ours_product" : known.has(code) ? "scan.not_ours_location" : "scan.not_ours",
+                  { code: shown }));
       return;
     }
-    const match = LABEL.exec(code);
-    if (!match) { feedback("forged", `${TV.t("scan.forged")}`); log("forged", code.slice(0, 60)); return; }
+    const match = ITEM_LABEL.exec(code);
+    if (!match) { show("forged", TV.t("scan.forged")); log("forged", `${TV.t("scan.forged")} — ${code.slice(0, 60)}`); return; }
     const entry = commandFor(code, match);
-    if (entry.problem) { feedback("error", entry.problem); return; }
-    entry.body = { ...entry.body, scanned_at: entry.at };  // custody records when it was scanned (offline.js)
+    if (entry.problem) { refuse(entry.problem); return; }
     if ((!navigator.onLine || ScanQueue.size() > 0) && await forgedOffline(entry, code)) return;
     // Keep order: while scans are queued, a new one queues behind them.
     if (!navigator.onLine || ScanQueue.size() > 0) { enqueue(entry); flush(); return; }
@@ -138,32 +192,49 @@
     if (answer.network) {
       if (await forgedOffline(entry, code)) return;
       enqueue(entry);
-      if (answer.expired) feedback("error", TV.t("scan.expired"));
+      if (answer.expired) show("error", TV.t("scan.expired"));
       return;
     }
-    report(entry, answer, false);
+    await report(entry, answer, false);
   }
 
   /* Offline, the page's copy of the label keys refuses a forged label at once: it is never queued. */
   async function forgedOffline(entry, code) {
     if (await TVOffline.verify(code) !== "forged") return false;
-    feedback("forged", TV.t("offline.forged"));
-    log("forged", `${TV.t("scan." + entry.action)}: ${entry.code} — ${TV.t("scan.forged")}`);
+    show("forged", TV.t("offline.forged"));
+    log("forged", `${TV.t(`scan.${entry.action}`)}: ${entry.code} — ${TV.t("scan.forged")}`);
     return true;
   }
 
   function enqueue(entry) {
     ScanQueue.add(entry);
-    feedback("warn", TV.t("scan.queued", { n: ScanQueue.size() }));
-    log("queued", `${TV.t("scan." + entry.action)}: ${entry.code}`);
+    show("queued", TV.t("scan.queued", { n: ScanQueue.size() }));
+    log("queued", `${TV.t(`scan.${entry.action}`)}: ${entry.code} — ${TV.t("scan.queued_short")}`);
     showQueue();
+  }
+
+  /* "4 sent: 2 accepted, 2 refused (1 forged)": red with the alarm if any was refused, green only if all went in. */
+  function summary(kinds) {
+    const n = (k) => kinds.filter((x) => x === k).length;
+    const forged = n("forged"), refused = n("error") + forged, accepted = n("ok") + n("warn");
+    const parts = [TV.t("scan.sum_accepted", { n: accepted })];
+    if (refused) parts.push(forged ? TV.t("scan.sum_refused_forged", { n: refused, f: forged }) : TV.t("scan.sum_refused", { n: refused }));
+    if (n("already")) parts.push(TV.t("scan.sum_already", { n: n("already") }));
+    if (n("pending")) parts.push(TV.t("scan.sum_pending", { n: n("pending") }));
+    const text = TV.t("scan.sum", { n: kinds.length, parts: parts.join(", ") }) + (refused ? ` ${TV.t("scan.sum_see_log")}` : "");
+    if (refused) show("error", text, forged ? "forged" : "error");
+    else if (n("pending")) show("pending", text);
+    else if (n("already")) show("already", text);
+    else show("ok", text);
+    $("feedback").dataset.refused = String(refused);
+    log(refused ? "error" : accepted === kinds.length ? "ok" : "already", text, true);
   }
 
   async function flush() {
     if (!navigator.onLine || !ScanQueue.size()) { showQueue(); return; }
-    const n = await ScanQueue.flush(send, (entry, answer) => report(entry, answer, true));
+    const kinds = await ScanQueue.flush(send, (entry, answer) => report(entry, answer, true));
     showQueue();
-    if (n && !ScanQueue.size()) feedback("ok", TV.t("scan.flushed", { n }));
+    if (kinds.length) summary(kinds);
   }
 
   function showQueue() {
@@ -186,7 +257,8 @@
       const li = document.createElement("li");
       li.dataset.approval = a.approval_id;
       const mine = a.requested_by === me;
-      li.innerHTML = `<strong>${TV.esc(TV.word("approval", a.kind))}</strong> · ${TV.esc(TV.fmtMoney(a.value_vnd))} đ · ${TV.esc(a.requested_by)} · ${TV.esc(TV.fmtTime(a.requested_at))}
+      const items = (a.items || []).map((i) => `${i.label_code} — ${i.description}`).join("; ");
+      li.innerHTML = `<strong>${TV.esc(TV.word("approval", a.kind))}</strong> · ${TV.esc(items)} · ${TV.esc(TV.fmtMoney(a.value_vnd))} đ · ${TV.esc(a.requested_by)} · ${TV.esc(TV.fmtTime(a.requested_at))}
         <button type="button" data-do="confirm" ${mine ? "disabled" : ""}>${TV.esc(TV.t("scan.confirm"))}</button>
         <button type="button" class="secondary" data-do="reject">${TV.esc(TV.t("scan.reject"))}</button>`;
       for (const button of li.querySelectorAll("button")) {
@@ -196,10 +268,9 @@
             // A confirmation answers with what it did (the item's new state); a rejection with "rejected".
             const key = `approval_status.${r.data.status}`;
             const status = TV.t(key) !== key ? TV.t(key) : TV.word("state", r.data.status);
-            feedback("ok", `${TV.t("scan." + button.dataset.do)}: ${status}`);
+            show("ok", `${TV.t(`scan.${button.dataset.do}`)}: ${status}`);
             log("ok", `${TV.word("approval", a.kind)} — ${status}`);
-          }
-          else feedback("error", TV.t("scan.refused", { message: TV.errText(r) }));
+          } else show("error", TV.t("scan.refused", { message: TV.errText(r) }));
           refreshApprovals();
         });
       }
@@ -207,48 +278,48 @@
     }
   }
 
+  // The camera module (and anything else that decodes a code) hands it here, as the wedge does.
+  window.TVScan = { handle: (code) => onScan(code) };
+
   TV.start(["warehouse_staff"], () => {
     const s = TV.session();
     $("warehouse-list").innerHTML = s.warehouses.filter((w) => w !== "*").map((w) => `<option value="${TV.esc(w)}">`).join("");
     $("warehouse").value = localStorage.getItem("tv_scan_wh") || s.warehouses.find((w) => w !== "*") || "";
-    const saved = localStorage.getItem("tv_scan_action");
-    if (saved) { const radio = document.querySelector(`input[name="action"][value="${saved}"]`); if (radio) radio.checked = true; }
+    $("location").value = localStorage.getItem("tv_scan_location") || "";
     $("warehouse").addEventListener("change", loadLocations);
-    for (const radio of document.querySelectorAll('input[name="action"]')) radio.addEventListener("change", showActionFields);
-    // A tap on an action puts the cursor back in the scan field, so the scanner's next code lands there
-    // (keyboard users keep their focus on the radio group to move with the arrow keys).
-    $("actions").addEventListener("pointerup", () => setTimeout(() => {
-      if (action() === "receive" || action() === "move" || action() === "return") $("scan-input").focus();
-    }, 0));
+    $("location").addEventListener("change", () => {
+      const code = location();
+      if (code && known.size && !known.has(code)) {
+        refuse(TV.t("scan.location_unknown", { code }));
+        $("location").value = "";
+        localStorage.removeItem("tv_scan_location");
+        renderBar();
+        return;
+      }
+      if (code === localStorage.getItem("tv_scan_location") && !locationLabel) return;  // the same pick, told once
+      if (code) setLocation(code, "picked"); else { localStorage.removeItem("tv_scan_location"); renderBar(); }
+    });
+    $("holder").addEventListener("input", renderBar);
+    for (const button of document.querySelectorAll("#actions button")) {
+      button.addEventListener("click", () => choose(button.dataset.action, true));
+    }
+    ScanWedge.attach($("scan-input"), onScan);
+    ScanCheckout.attach();
+    ScanCount.attach({ warehouse: () => $("warehouse").value.trim(), location, feedback: show, log });
     $("scan-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       const input = $("scan-input");
-      const code = input.value.trim();
+      const code = input.value;
       input.value = "";
-      input.focus();
       await onScan(code);
-    });
-    $("count-open").addEventListener("click", async () => {
-      const location = $("location").value.trim();
-      const r = await TV.api("custody/counts", { body: { warehouse_id: $("warehouse").value.trim(), location_code: location || null }, key: TV.newKey() });
-      if (r.ok) { localStorage.setItem("tv_scan_count", r.data.count_id); feedback("ok", TV.t("scan.count_id", { id: r.data.count_id })); }
-      else feedback("error", TV.t("scan.refused", { message: TV.errText(r) }));
-      showCount();
-    });
-    $("count-close").addEventListener("click", async () => {
-      const id = localStorage.getItem("tv_scan_count");
-      const r = await TV.api(`custody/counts/${id}/close`, { body: {}, key: TV.newKey() });
-      if (r.ok || r.status === 404 || r.status === 409) localStorage.removeItem("tv_scan_count");
-      feedback(r.ok ? "ok" : "error", r.ok ? `${TV.t("scan.count_close")}: ${TV.word("count_status", r.data.status)}` : TV.errText(r));
-      showCount();
     });
     $("flush").addEventListener("click", flush);
     $("approvals-refresh").addEventListener("click", refreshApprovals);
     window.addEventListener("online", flush);
     window.addEventListener("offline", showQueue);
     setInterval(flush, 5000);
-    document.addEventListener("tv:lang", () => { showQueue(); showCount(); });
-    showActionFields(); showQueue(); showCount(); loadLocations(); flush();
+    document.addEventListener("tv:lang", () => { showQueue(); ScanCount.render(); ScanCheckout.render(); renderBar(); });
+    choose(chosen, false); showQueue(); loadLocations(); flush();
     $("scan-input").focus();
   });
 })();

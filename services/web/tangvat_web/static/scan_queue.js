@@ -13,11 +13,12 @@ const ScanQueue = (() => {
   function add(entry) { const entries = load(); entries.push(entry); save(entries); }
 
   /* Send the queued scans in order; stop at the first one the network still cannot carry.
-     `onAnswer(entry, answer)` hears every answered scan. Returns how many were answered. */
+     `onAnswer(entry, answer)` hears every answered scan and says what it came to (accepted, refused...).
+     Returns those outcomes, in order: the station sums them up, so a refusal never hides behind "sent". */
   async function flush(send, onAnswer) {
-    if (flushing) return 0;
+    if (flushing) return [];
     flushing = true;
-    let answered = 0;
+    const answered = [];
     try {
       for (;;) {
         const entries = load();
@@ -27,8 +28,7 @@ const ScanQueue = (() => {
         if (answer.network) break;
         // Removed only once answered: a crash before this line resends with the same key.
         save(load().filter((e) => e.key !== entry.key));
-        answered += 1;
-        onAnswer(entry, answer);
+        answered.push(await onAnswer(entry, answer));
       }
     } finally {
       flushing = false;
