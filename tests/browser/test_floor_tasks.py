@@ -144,11 +144,14 @@ def people(browser: Browser, floor: WebStack) -> Iterator[Any]:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.errors = errors  # type: ignore[attr-defined]
-        # Keycloak's own login page in Vietnamese measured 10 px wider than the phone's screen now and then (370 at
-        # 360, 422 at 412): not a page of ours, so on the phone people sign in there in English and then use our
-        # pages in their language.
-        sign_in(page, floor.web, user, lang="en" if phone else lang, tap=phone)
-        page.evaluate("lang => localStorage.setItem('tv_lang', lang)", lang)
+        # Keycloak's own login page measured 10 px wider than a phone's screen now and then (370 at 360, 422 at 412,
+        # in either language): not a page of ours, so on the phone people sign in there with the window wide, and
+        # then use our pages at 360 x 640 with touch.
+        if phone:
+            page.set_viewport_size({"width": 1280, "height": 900})
+        sign_in(page, floor.web, user, lang=lang, tap=phone)
+        if phone:
+            page.set_viewport_size({"width": 360, "height": 640})
         page.goto(f"{floor.web}/{path}")
         page.wait_for_load_state("networkidle")
         return Person(page, phone, lang)
