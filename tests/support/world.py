@@ -86,7 +86,8 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: T
     async with (
         running_app(build_intake(intake_dsn, verifier, key["intake"]), "intake") as intake,
         running_app(build_custody(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
-                              pool_max_size=10, two_person_threshold_vnd=TWO_PERSON_THRESHOLD_VND),
+                              pool_max_size=10, two_person_threshold_vnd=TWO_PERSON_THRESHOLD_VND,
+                              location_key=key["custody"]),  # its location labels signed as in production
                 "custody") as custody,
         running_app(build_disposal(disposal_dsn, verifier, pool_max_size=20), "disposal") as disposal,
         running_relay(infra, intake_dsn, "intake", key["intake"], topic=t.intake, holder="world-intake"),

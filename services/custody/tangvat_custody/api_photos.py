@@ -82,6 +82,9 @@ async def _photo_part(request: Request) -> bytes:
                         422: {"description": "no photo, an empty one, or too many for the item"}})
 async def add_photo(request: Request, principal: WarehouseStaff, item_id: uuid.UUID,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    # Whose item it is before what was sent: outside the caller's warehouses the answer is the unknown item's,
+    # whatever the upload (the command checks again inside its transaction).
+    await photos.item_photos(_custody(request), principal, item_id)
     content = await _photo_part(request)
     ctx = await command_context(request, principal, idempotency_key)
     result = await photos.add_photo(_custody(request), ctx, item_id, content)

@@ -56,6 +56,11 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/warehouses/{wh}/overdue", None, {"warehouse_staff", "auditor", "board_member"}),
     ("GET", "/warehouses/{wh}/discrepancies", None, {"warehouse_staff", "auditor", "board_member"}),
     ("GET", "/warehouses/{wh}/counts", None, {"warehouse_staff", "auditor", "board_member"}),
+    # Photos taken at receipt: uploaded by the item's warehouse staff (no file here: refused after the scope
+    # check), read by its readers; an unknown photo id is answered as unknown to everyone.
+    ("POST", "/items/{item}/photos", None, {"warehouse_staff"}),
+    ("GET", "/items/{item}/photos", None, READERS),
+    ("GET", "/photos/{nobody}", None, READERS),
     # Objects of the home warehouse made by its staff before each role's walk ({box}, {count});
     # unknown transfers, approvals and batches ({nobody}) still need the role before the lookup.
     ("POST", "/containers/{box}/pack", {"labels": ["{label}"]}, {"warehouse_staff"}),
@@ -137,7 +142,8 @@ async def test_the_matrix_walks_every_custody_route(custody_client: httpx.AsyncC
         for ours, theirs in placeholders.items():
             path = path.replace(ours, theirs)
         if "{nobody}" in path:
-            path = path.replace("{nobody}", "{transfer_id}" if "/transfers/" in path else "{approval_id}")
+            path = path.replace("{nobody}", "{transfer_id}" if "/transfers/" in path
+                                else "{photo_id}" if path.startswith("/photos/") else "{approval_id}")
         walked.add((method, path))
     assert served - walked == set()
 
@@ -146,7 +152,7 @@ async def test_routes_refuse_missing_and_forged_tokens(custody_client: httpx.Asy
     schema = (await custody_client.get("/openapi.json")).json()
     for path, operations in schema["paths"].items():
         url = path.replace("{item_id}", str(uuid.uuid4())).replace("{warehouse_id}", WAREHOUSE)
-        for name in ("approval_id", "transfer_id", "count_id"):
+        for name in ("approval_id", "transfer_id", "count_id", "photo_id"):
             url = url.replace("{" + name + "}", str(uuid.uuid4()))
         url = url.replace("{location_code}", "L1").replace("{container_code}", "C1")
         for method in operations:

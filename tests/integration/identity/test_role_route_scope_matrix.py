@@ -7,6 +7,7 @@ bodies from the schemas, so a new route is walked without anyone listing it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +21,8 @@ import pytest
 from tangvat_audit.api import build_app as build_audit
 from tangvat_audit.handlers import handlers as audit_handlers
 from tangvat_shared.http import PUBLIC_PATHS
+from tangvat_shared.keys import load_private_key
+from tangvat_shared.labels import sign_location_label
 from tests.support.databases import migrated_database
 from tests.support.hostile import Spec
 from tests.support.idp_tokens import IdpTokens
@@ -41,9 +44,14 @@ UNKNOWN = {"not_found", "no_board"}  # besides unknown_*: the answers an id or u
 RESTATES_ITS_INPUT = {("intake", "POST", "/labels/verify")}
 # Body fields beyond the schema's required ones (a model validator's "exactly one of"), or named after another
 # thing of the scene (the count's own item: the scene's item may be in transit by then), by the scene's names.
-ALSO = {("custody", "POST", "/scans/move"): {"label": "label"},
+ALSO = {("custody", "POST", "/scans/move"): {"label": "label", "location_code": "location_code"},
+        ("custody", "POST", "/scans/check-in"): {"location_code": "location_code"},
+        ("custody", "POST", "/items/{item_id}/return"): {"location_code": "location_code"},
+        ("custody", "POST", "/transfers/{transfer_id}/receive"): {"location_code": "location_code"},
         ("disposal", "POST", "/batches"): {"item_ids": "item_ids"},
         ("custody", "POST", "/counts/{count_id}/scans"): {"label": "counted_label"}}
+# A 1×1 PNG: the receipt photo the scene uploads (custody decides the type by these bytes).
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 COUNT_BIN = f"{WAREHOUSE}.D-MX"  # the scene's item and its count: the one place every scan names
 
 
@@ -78,6 +86,8 @@ def _request(spec: Spec, path: str, operation: dict[str, Any], also: dict[str, s
     if "application/json" in content:
         body = spec.plain(content["application/json"]["schema"])
         request["json"] = {**body, **{field: spec.known[name] for field, name in (also or {}).items()}}
+    elif "multipart/form-data" in content and path.endswith("/photos"):  # a photo taken at receipt
+        request["files"] = {"photo": ("receipt.png", PNG, "image/png")}
     elif "multipart/form-data" in content:  # the CSV upload: a seizure's fields and one line of items
         items = "category,description,quantity,unit,value_vnd,label_code,warehouse_id\n" \
                 f"counterfeit,Giày giả,1,đôi,150000,MX-{uuid.uuid4().hex[:8]},{WAREHOUSE}\n"
@@ -147,6 +157,16 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                                                                  "location_code": COUNT_BIN})
     assert r.status_code == 201, r.text
     count = r.json()["count_id"]
+    # A reprinted label (intake) and a photo taken at receipt (custody) for the routes that name them.
+    r = await world.intake.post(f"/items/{held}/label-reprints", headers=officer,
+                                json={"reason": "damaged", "format": "pdf"})
+    assert r.status_code == 201, r.text
+    reprint = r.json()["reprint_id"]
+    unreceived = (await seizure([("counterfeit", 1)], check_in=False)).ids(0)[0]
+    r = await world.custody.post(f"/items/{unreceived}/photos", headers=staff,
+                                 files={"photo": ("receipt.png", PNG, "image/png")})
+    assert r.status_code == 201, r.text
+    photo = r.json()["photo_id"]
     audit_dsn = await migrated_database(infra.pg_admin_dsn, f"matrix_audit_{uuid.uuid4().hex[:6]}", "tangvat_audit")
     t = world.topics
     async with (
@@ -169,11 +189,14 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                  "labels": [label], "payload": label, "warehouse_id": WAREHOUSE, "from_warehouse_id": WAREHOUSE,
                  "to_warehouse_id": OTHER_WAREHOUSE, "location_code": COUNT_BIN, "container_code": container,
                  "transfer_id": transfer, "approval_id": approval, "count_id": count, "counted_label": seized.label(4),
-                 "batch_id": batch, "batch_item_id": batched, "unit": UNIT, "report_id": report}
+                 "batch_id": batch, "batch_item_id": batched, "unit": UNIT, "report_id": report,
+                 "reprint_id": reprint, "photo_id": photo,
+                 "location_label": sign_location_label(load_private_key((keys_dir / "custody.pem").read_bytes()),
+                                                       COUNT_BIN)}
         clients = {"intake": world.intake, "custody": world.custody, "disposal": world.disposal, "audit": auditor}
         specs = {name: Spec((await c.get("/openapi.json")).json(), known) for name, c in clients.items()}
         traces = [seized.seizure_id, *seized.all_ids, *seized.labels.values(), batch, approval, count, container,
-                  transfer]
+                  transfer, reprint, photo]
         yield Scene(clients, specs, traces, {"intake": world.intake_dsn, "custody": world.custody_dsn,
                                              "disposal": world.disposal_dsn, "audit": audit_dsn})
 
@@ -192,6 +215,8 @@ async def _call(scene: Scene, service: str, method: str, path: str, operation: d
                 token: str) -> httpx.Response:
     spec = scene.specs[service]
     request = _request(spec, path, operation, ALSO.get((service, method, path)))
+    if path == "/labels/location-lookup":  # a location's signed label, not the item's
+        request["params"] = {"label": spec.known["location_label"]}
     if "batch_id" in path and "item_id" in path:  # a batch's item is the batch's own
         request["url"] = request["url"].replace(str(spec.known["item_id"]), str(spec.known["batch_item_id"]))
     return await scene.clients[service].request(method, headers=bearer(token), **request)
