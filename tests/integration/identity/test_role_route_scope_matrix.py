@@ -51,7 +51,8 @@ ALSO = {("custody", "POST", "/scans/move"): {"label": "label", "location_code": 
         ("disposal", "POST", "/batches"): {"item_ids": "item_ids"},
         ("custody", "POST", "/counts/{count_id}/scans"): {"label": "counted_label"}}
 # A 1×1 PNG: the receipt photo the scene uploads (custody decides the type by these bytes).
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMI"
+                       "QAAAABJRU5ErkJggg==")
 COUNT_BIN = f"{WAREHOUSE}.D-MX"  # the scene's item and its count: the one place every scan names
 
 
