@@ -348,6 +348,9 @@ def demo(stack: Stack, n_items: int) -> None:
         return stack.token(role, user, units, warehouses, 3600)
 
     hierarchy = show_hierarchy_at(base, token_for, seizure_id)
+    from demo_floor import set_up_floor
+
+    floor = set_up_floor(f"http://127.0.0.1:{HTTP_PORTS['custody']}", token_for, stack.state)
     print(
         json.dumps(
             {
@@ -361,6 +364,7 @@ def demo(stack: Stack, n_items: int) -> None:
                 "events_acknowledged_by_kafka": published,
                 "label_sheet": str(labels_path),
                 "unit_hierarchy": hierarchy,
+                "warehouse_floor": floor,
             },
             ensure_ascii=False,
             indent=2,
