@@ -15,7 +15,8 @@ WAREHOUSE, WAREHOUSE_NAME = "KHO-BN-01", "Kho tang vật Bắc Ninh"
 # (code, kind, parent, name): two zones, a shelf in each, bins on the shelves.
 TREE = [(f"{WAREHOUSE}.A", "zone", None, "Khu A — hàng giả"), (f"{WAREHOUSE}.A1", "shelf", f"{WAREHOUSE}.A", "Kệ A1"),
         *((f"{WAREHOUSE}.A-{n}", "bin", f"{WAREHOUSE}.A1", f"Ô A-{n}") for n in (1, 2, 3)),
-        (f"{WAREHOUSE}.D", "zone", None, "Khu D — chờ tiêu hủy"), (f"{WAREHOUSE}.D1", "shelf", f"{WAREHOUSE}.D", "Kệ D1"),
+        (f"{WAREHOUSE}.D", "zone", None, "Khu D — chờ tiêu hủy"),
+        (f"{WAREHOUSE}.D1", "shelf", f"{WAREHOUSE}.D", "Kệ D1"),
         (f"{WAREHOUSE}.D-1", "bin", f"{WAREHOUSE}.D1", "Ô D-1")]
 
 
