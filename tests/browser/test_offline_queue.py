@@ -65,11 +65,13 @@ def test_a_scan_whose_answer_was_lost_is_replayed_not_recorded_twice(page: Page,
             "Authorization": f"Bearer {web_stack.token('kho-1')}", "Idempotency-Key": key})  # an API client
     assert first.status_code == 200, first.text
     sign_in(page, web_stack.web, "kho-1")
-    page.goto(f"{web_stack.web}/scan.html")
+    # The queue is left by an earlier visit: written on a page that sends nothing (the scan station's own timer
+    # would send it before a reload, and the log of that page would be gone with it), then the station opens.
+    page.goto(f"{web_stack.web}/item.html")
     entry = {"key": key, "action": "receive", "code": item["label_code"], "at": "2026-01-01T00:00:00Z",
              "path": "custody/scans/check-in", "body": body}
     page.evaluate("entry => localStorage.setItem('tv_scan_queue', JSON.stringify([entry]))", entry)
-    page.reload()
+    page.goto(f"{web_stack.web}/scan.html")
     expect(page.locator("#queue-state")).to_have_attribute("data-size", "0", timeout=20_000)
     expect(page.locator("#scan-log li[data-kind=ok]")).to_have_count(1)
     # A fresh scan after the flush still goes straight through.
