@@ -5,18 +5,29 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tangvat_custody import api_photos as photo_routes
 from tangvat_custody import service
+from tangvat_custody.api_deps import (
+    Admin,
+    CustodyReader,
+    HoldAuthority,
+    IdempotencyKey,
+    LocationReader,
+    Registrar,
+    WarehouseId,
+    WarehouseStaff,
+)
+from tangvat_custody.api_deps import custody_of as _custody
 from tangvat_custody.api_labels import router as labels_router
+from tangvat_custody.api_reads import router as reads_router
 from tangvat_custody.schemas import (
-    AgeBucket,
     ApprovalOut,
     CheckInIn,
     CheckOutIn,
@@ -25,55 +36,29 @@ from tangvat_custody.schemas import (
     CountIn,
     CountOut,
     CountScanIn,
-    CustodyAt,
-    DiscrepancyOut,
     HandoverIn,
     HoldIn,
-    ItemOut,
-    ItemPage,
-    LabelPayload,
     LabelsIn,
     LocationIn,
-    LocationItemsAt,
     LocationOut,
     MoveIn,
-    OpenCountOut,
     ReturnIn,
     ScannedLocation,
     TransferIn,
     TransferOut,
     TransferReceiptIn,
     WarehouseIn,
-    WarehouseSummary,
 )
 from tangvat_custody.service import Custody
 from tangvat_custody.service.location_labels import required_location, scanned_location
-from tangvat_shared.auth import Principal, Role, Verifier
+from tangvat_shared.auth import Principal, Verifier
 from tangvat_shared.command import CommandContext, Outcome
-from tangvat_shared.history import HistoryEntry
-from tangvat_shared.http import answer, command_context, create_database_app, require_roles
+from tangvat_shared.http import answer, command_context, create_database_app
 from tangvat_shared.idempotency import StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
-from tangvat_shared.transitions import ItemState
-from tangvat_shared.types import Code, Instant, Line, NonBlankLine
-
-WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
-HoldAuthority = Annotated[Principal, Depends(require_roles(Role.BOARD_MEMBER))]
-Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-LocationReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER,
-                                                               Role.ADMIN))]
-Registrar = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.ADMIN))]
-CustodyReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER))]
-IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
-WarehouseId = Code
-Limit = Annotated[int, Query(ge=1, le=1000)]
+from tangvat_shared.types import Code
 
 router = APIRouter()
-
-
-def _custody(request: Request) -> Custody:
-    custody: Custody = request.app.state.custody
-    return custody
 
 
 Command = Callable[[Custody, CommandContext], Awaitable[Outcome | StoredResponse]]
@@ -290,84 +275,6 @@ async def get_count(request: Request, principal: CustodyReader, count_id: uuid.U
     return await service.get_count(_custody(request), principal, count_id)
 
 
-# --- queries ------------------------------------------------------------------------------------
-
-@router.get("/items/{item_id}", response_model=ItemOut, summary="Where is item X now")
-async def get_item(request: Request, principal: CustodyReader, item_id: uuid.UUID) -> Any:
-    return await service.get_item(_custody(request), principal, item_id)
-
-
-@router.get("/labels/lookup", response_model=ItemOut, summary="The item a scanned label names",
-            responses={404: {"description": "no item carries this label"}})
-async def item_by_label(request: Request, principal: CustodyReader,
-                        label: Annotated[LabelPayload, Query()]) -> Any:
-    return await service.item_by_label(_custody(request), principal, label)
-
-
-@router.get("/items/{item_id}/history", response_model=list[HistoryEntry])
-async def item_history(request: Request, principal: CustodyReader, item_id: uuid.UUID) -> list[dict[str, Any]]:
-    return await service.item_history(_custody(request), principal, item_id)
-
-
-@router.get("/items/{item_id}/custody", response_model=CustodyAt, summary="Who held item X at time T (from events)")
-async def custody_at(request: Request, principal: CustodyReader, item_id: uuid.UUID,
-                     at: Annotated[Instant, Query()]) -> dict[str, Any]:
-    return await service.custody_at(_custody(request), principal, item_id, at)
-
-
-@router.get("/locations/{location_code}/items", response_model=LocationItemsAt,
-            summary="What is in location L now, or at time T (from events)")
-async def items_at_location(request: Request, principal: CustodyReader, location_code: Code,
-                            at: Annotated[Instant | None, Query()] = None) -> dict[str, Any]:
-    ids = await service.items_at_location(_custody(request), principal, location_code, at)
-    return {"location_code": location_code, "at": at, "item_ids": ids}
-
-
-@router.get("/warehouses/{warehouse_id}/summary", response_model=WarehouseSummary)
-async def warehouse_summary(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
-    return await service.warehouse_summary(_custody(request), principal, warehouse_id)
-
-
-@router.get("/warehouses/{warehouse_id}/items", response_model=ItemPage)
-async def warehouse_items(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
-                          state: ItemState | None = None,
-                          after: Annotated[Line, Query(description="the last label code seen")] = "",
-                          q: Annotated[NonBlankLine | None, Query(
-                              max_length=100, description="part of the printed label code or of the description")
-                          ] = None,
-                          limit: Limit = 100) -> Any:
-    rows = await service.warehouse_items(_custody(request), principal, warehouse_id,
-                                         state.value if state else None, after, limit, q)
-    return {"items": rows, "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
-
-
-@router.get("/warehouses/{warehouse_id}/counts", response_model=list[OpenCountOut], summary="Counts still open")
-async def open_counts(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
-    return await service.open_counts(_custody(request), principal, warehouse_id)
-
-
-@router.get("/warehouses/{warehouse_id}/storage-age", response_model=list[AgeBucket])
-async def storage_age(request: Request, principal: CustodyReader, warehouse_id: WarehouseId) -> Any:
-    return await service.storage_age(_custody(request), principal, warehouse_id)
-
-
-@router.get("/warehouses/{warehouse_id}/perishables-past-limit", response_model=list[ItemOut])
-async def perishables(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
-                      limit: Limit = 100) -> Any:
-    return await service.perishables_past_limit(_custody(request), principal, warehouse_id, limit)
-
-
-@router.get("/warehouses/{warehouse_id}/overdue", response_model=list[ItemOut], summary="Checked out past due")
-async def overdue(request: Request, principal: CustodyReader, warehouse_id: WarehouseId, limit: Limit = 100) -> Any:
-    return await service.overdue(_custody(request), principal, warehouse_id, limit)
-
-
-@router.get("/warehouses/{warehouse_id}/discrepancies", response_model=list[DiscrepancyOut])
-async def discrepancies(request: Request, principal: CustodyReader, warehouse_id: WarehouseId,
-                        limit: Limit = 100) -> Any:
-    return await service.discrepancies(_custody(request), principal, warehouse_id, limit)
-
-
 _WAREHOUSE = "$response.body#/warehouse_id"
 _TRANSFER = "$response.body#/transfer_id"
 _APPROVAL = "$response.body#/approval_id"
@@ -414,6 +321,7 @@ def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool
     app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
+    app.include_router(reads_router)
     app.include_router(photo_routes.router)
     app.include_router(labels_router)
     add_links(app, LINKS)

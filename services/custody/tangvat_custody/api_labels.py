@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from tangvat_custody.api_deps import LocationReader, Registrar
+from tangvat_custody.api_deps import custody_of as _custody
 from tangvat_custody.schemas import LabelledLocationOut, LocationLabel, WarehouseOut
-from tangvat_custody.service import Custody
 from tangvat_custody.service import location_labels as labels
-from tangvat_shared.auth import Principal, Role
-from tangvat_shared.http import require_roles
 from tangvat_shared.label_print import render_pdf, render_zpl
 from tangvat_shared.rendering import Renderer
 from tangvat_shared.types import Code
 
-Reader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER,
-                                                       Role.ADMIN))]
-Printer = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.ADMIN))]
+Reader = LocationReader
+Printer = Registrar
 Codes = Annotated[list[Code], Query(max_length=500, description="the locations to print, in this order (none: "
                                                                "every location of the warehouse)")]
 UNKNOWN: dict[int | str, dict[str, Any]] = {
@@ -26,11 +24,6 @@ UNKNOWN: dict[int | str, dict[str, Any]] = {
     403: {"description": "the warehouse is outside the caller's warehouses (`warehouse_scope`)"}}
 
 router = APIRouter()
-
-
-def _custody(request: Request) -> Custody:
-    custody: Custody = request.app.state.custody
-    return custody
 
 
 @router.get("/warehouses", response_model=list[WarehouseOut], summary="The warehouses the caller may see")

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
+from tangvat_custody.api_deps import CustodyReader, IdempotencyKey, WarehouseStaff
+from tangvat_custody.api_deps import custody_of as _custody
 from tangvat_custody.domain_photos import MAX_PHOTO_BYTES, MEDIA_TYPES
 from tangvat_custody.schemas import CommandOut, PhotoOut
 from tangvat_custody.service import photos
-from tangvat_custody.service.common import Custody
-from tangvat_shared.auth import Principal, Role
 from tangvat_shared.errors import RuleViolation, TooLarge, UnsupportedMedia
-from tangvat_shared.http import answer, command_context, require_roles
-from tangvat_shared.types import NonBlankLine
+from tangvat_shared.http import answer, command_context
 
-WarehouseStaff = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF))]
-CustodyReader = Annotated[Principal, Depends(require_roles(Role.WAREHOUSE_STAFF, Role.AUDITOR, Role.BOARD_MEMBER))]
-IdempotencyKey = Annotated[NonBlankLine | None, Header(alias="Idempotency-Key", max_length=200)]
 # The multipart envelope around one photo: boundaries, the part's headers.
 ENVELOPE_BYTES = 64 * 1024
 
@@ -32,11 +28,6 @@ UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"mu
     "properties": {"photo": {"type": "string", "format": "binary",
                              "description": f"one JPEG, PNG or WebP image (by its bytes), at most {MAX_PHOTO_BYTES} "
                                             "bytes"}}}}}}}
-
-
-def _custody(request: Request) -> Custody:
-    custody: Custody = request.app.state.custody
-    return custody
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
