@@ -28,7 +28,7 @@ HTTP_PORTS = {"intake": 8001, "custody": 8002, "disposal": 8003, "audit": 8004}
 METRICS_PORTS = {"intake": 9101, "custody": 9111, "disposal": 9121, "audit": 9131}
 # Which entry points each service has; a consumer only where it reads other streams.
 ROLES = {
-    "intake": ("api", "relay"),
+    "intake": ("api", "relay", "consume"),  # custody's transfers: which warehouse holds an item now
     "custody": ("api", "relay", "consume"),
     "disposal": ("api", "relay", "consume"),
     "audit": ("api", "relay", "consume"),

@@ -1,5 +1,5 @@
 """A whole world on the real broker and database: intake, custody and disposal, each with its API
-in-process, its relay and (custody, disposal) its consumer running, on topics of their own. Disposal's
+in-process, its relay and its consumer (intake: custody's transfers) running, on topics of their own. Disposal's
 integration tests and the end-to-end tests share it (one per session, exposed by tests/conftest.py).
 
 Own topics keep the saga honest: no other test's custody instance answers this disposal's reservation
@@ -26,6 +26,7 @@ from tangvat_custody.handlers import HANDLERS as CUSTODY_HANDLERS
 from tangvat_disposal.api import build_app as build_disposal
 from tangvat_disposal.handlers import HANDLERS as DISPOSAL_HANDLERS
 from tangvat_intake.api import build_app as build_intake
+from tangvat_intake.handlers import HANDLERS as INTAKE_HANDLERS
 from tangvat_shared.db import connect
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
@@ -99,6 +100,9 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: T
         running_consumer(infra, disposal_dsn, group="world-disposal",
                          kafka_group=f"world-disposal-{uuid.uuid4().hex[:6]}", topics=[t.intake, t.custody],
                          handlers=DISPOSAL_HANDLERS, dlq_topic="disposal.dlq"),
+        running_consumer(infra, intake_dsn, group="world-intake",
+                         kafka_group=f"world-intake-{uuid.uuid4().hex[:6]}", topics=[t.custody],
+                         handlers=INTAKE_HANDLERS, dlq_topic="intake.dlq"),
     ):
         admin = bearer(local_token("admin", user="admin-1", units=("*",), warehouses=("*",)))
         r = await custody.post("/warehouses", json={"warehouse_id": WAREHOUSE, "name": "Kho Bắc Ninh"}, headers=admin)

@@ -1,12 +1,15 @@
-"""Entry points: `python -m tangvat_intake api | relay | migrate`."""
+"""Entry points: `python -m tangvat_intake api | relay | consume | migrate`."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from fastapi import FastAPI
 
 from tangvat_intake import SERVICE
 from tangvat_intake.settings import IntakeSettings
 from tangvat_shared import runtime
+from tangvat_shared.consumer import Handler
 from tangvat_shared.settings import PlatformSettings
 
 
@@ -17,7 +20,14 @@ def build_api(platform: PlatformSettings, settings: IntakeSettings) -> FastAPI:
                      runtime.signing_key(SERVICE, platform, settings), pool_max_size=settings.pool_max_size)
 
 
-cli = runtime.service_cli(SERVICE, IntakeSettings, build_api=build_api)
+def handlers() -> tuple[list[str], Mapping[str, Handler]]:
+    """Custody's transfers, so intake knows which warehouse holds an item now."""
+    from tangvat_intake.handlers import HANDLERS, SOURCES
+
+    return SOURCES, HANDLERS
+
+
+cli = runtime.service_cli(SERVICE, IntakeSettings, build_api=build_api, consumer=handlers)
 
 if __name__ == "__main__":
     cli()

@@ -2,7 +2,9 @@
 printed with words a person reads (the code, what the item is, the seizure's record, the warehouse).
 
 Who may reprint: an intake officer of the seizing unit (or one above it), and warehouse staff of the warehouse
-the item was registered to — a damaged label is found on the shelf. Anyone else, like an unknown id: 404."""
+that holds the item now — a damaged label is found on the shelf. That is the warehouse it was registered to until
+custody transfers it (intake's consumer follows custody's transfers: tangvat_intake.handlers); from the dispatch on,
+the receiving warehouse's staff and no longer the sender's. Anyone else, like an unknown id: 404."""
 
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ from tangvat_shared.label_print import PrintedLabel
 
 
 def may_see(principal: Principal, item: Any, *, reading: bool = False) -> bool:
-    """An intake officer (or, `reading`, an auditor) of the seizing unit; warehouse staff of its warehouse."""
+    """An intake officer (or, `reading`, an auditor) of the seizing unit; staff of the warehouse holding it now."""
     roles = {Role.INTAKE_OFFICER, Role.AUDITOR} if reading else {Role.INTAKE_OFFICER}
     return ((principal.has_any(roles) and principal.may_act_for_unit(item["seizing_unit"]))
-            or (Role.WAREHOUSE_STAFF in principal.roles and principal.may_act_in_warehouse(item["warehouse_id"])))
+            or (Role.WAREHOUSE_STAFF in principal.roles
+                and principal.may_act_in_warehouse(item["holding_warehouse_id"])))
 
 
 async def _item(conn: asyncpg.Connection, principal: Principal, item_id: uuid.UUID, *,
@@ -68,7 +71,7 @@ async def reprinted_label(intake: Intake, principal: Principal, item_id: uuid.UU
             raise NotFound(f"reprint {reprint_id} not found", code="unknown_reprint")
         seizure = await store.seizure(conn, item["seizure_id"])
     assert seizure is not None
-    lines = (item["description"], f"BB {seizure['record_number']}", f"Kho: {item['warehouse_id']}",
+    lines = (item["description"], f"BB {seizure['record_number']}", f"Kho: {item['holding_warehouse_id']}",
              f"In lại lần {row['reprint_no']} · {row['reprinted_at']:%d/%m/%Y}")
     label = PrintedLabel(intake.label_payload(item_id, item["label_code"]), item["label_code"], lines)
     return row["format"], f"Nhãn in lại — {item['label_code']}", label

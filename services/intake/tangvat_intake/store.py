@@ -101,10 +101,19 @@ async def items_page(
 async def item(conn: asyncpg.Connection, item_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
     lock = " FOR UPDATE" if for_update else ""
     return await conn.fetchrow(
-        f"SELECT {_ITEM_FIELDS}, (SELECT seizing_unit FROM seizure s WHERE s.seizure_id = i.seizure_id) AS seizing_unit"
+        f"SELECT {_ITEM_FIELDS}, (SELECT seizing_unit FROM seizure s WHERE s.seizure_id = i.seizure_id)"
+        " AS seizing_unit, coalesce(holding_warehouse_id, warehouse_id) AS holding_warehouse_id"
         f" FROM item i WHERE item_id = $1{lock}",
         item_id,
     )
+
+
+async def set_holding_warehouses(conn: asyncpg.Connection, holders: dict[uuid.UUID, str]) -> None:
+    """Where custody says each item is held now (items intake never registered are left alone)."""
+    await conn.execute(
+        """UPDATE item SET holding_warehouse_id = h.warehouse_id
+           FROM unnest($1::uuid[], $2::text[]) AS h(item_id, warehouse_id) WHERE item.item_id = h.item_id""",
+        list(holders), list(holders.values()))
 
 
 async def update_item(conn: asyncpg.Connection, item_id: uuid.UUID, changes: dict[str, Any]) -> None:
