@@ -41,3 +41,13 @@ class ServiceSettings(BaseSettings):
     pool_max_size: int = 10
     relay_batch_size: int = 5000
     relay_lease_seconds: float = 10.0
+    # The file store (photos, documents, signed PDFs by SHA-256, `tangvat_shared.files`): this directory, by default
+    # .run/files/<service>; or, when a bucket is named, that S3-compatible bucket (credentials: these two, or the
+    # usual AWS_* environment and profile chain when unset).
+    files_dir: Path | None = None
+    files_s3_bucket: str | None = None
+    files_s3_prefix: str = ""
+    files_s3_endpoint: str | None = None
+    files_s3_region: str = "us-east-1"
+    files_s3_access_key: str | None = None
+    files_s3_secret_key: str | None = None

@@ -3,52 +3,27 @@ how large it may be, how many an item may carry, and which staged photos a recei
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from tangvat_shared.errors import Conflict, NotFound, RuleViolation, TooLarge, UnsupportedMedia
+from tangvat_shared.content import IMAGE_TYPES, PHOTO_MAX_BYTES, Accepted, accept, media_type_of
+from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.transitions import ItemState
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_BYTES = PHOTO_MAX_BYTES
 MAX_PHOTOS_PER_ITEM = 10
-MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp")
+MEDIA_TYPES = IMAGE_TYPES
+Photo = Accepted  # an accepted photo: its format (from its bytes), size and SHA-256, as the receipt event names it
+
+__all__ = ["MAX_PHOTOS_PER_ITEM", "MAX_PHOTO_BYTES", "MEDIA_TYPES", "Photo", "accept_photo", "media_type_of",
+           "receipt_photos", "require_photographable"]
 
 
-def media_type_of(content: bytes) -> str | None:
-    """The image format the bytes begin with (JPEG, PNG or WebP), or None for anything else."""
-    if content[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if content[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if len(content) >= 12 and content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-@dataclass(frozen=True)
-class Photo:
-    """An accepted photo: its format (from its bytes), size and SHA-256 (hex), as the receipt event names it."""
-
-    media_type: str
-    size_bytes: int
-    sha256: str
-
-
-def accept_photo(content: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
-    """A photo as uploaded: not empty, at most `max_bytes`, and a JPEG, PNG or WebP by its magic bytes."""
-    if not content:
-        raise RuleViolation("the photo is empty", code="photo_empty", details=[{"loc": ["body", "photo"]}])
-    if len(content) > max_bytes:
-        raise TooLarge(f"the photo is {len(content)} bytes; at most {max_bytes} are accepted", code="photo_too_large",
-                       details={"max_bytes": max_bytes, "size_bytes": len(content)})
-    media_type = media_type_of(content)
-    if media_type is None:
-        raise UnsupportedMedia("the file is not a JPEG, PNG or WebP image", code="photo_type",
-                               details={"accepted": list(MEDIA_TYPES)})
-    return Photo(media_type, len(content), hashlib.sha256(content).hexdigest())
+def accept_photo(content: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> Accepted:
+    """A photo as uploaded: not empty, at most `max_bytes`, and a JPEG, PNG or WebP by its magic bytes (the shared
+    content rules, with the photo's codes)."""
+    return accept(content, accepted=MEDIA_TYPES, max_bytes=max_bytes, code_prefix="photo", field="photo")
 
 
 def require_photographable(item: Mapping[str, Any], photos_so_far: int) -> None:
