@@ -24,6 +24,7 @@ from tangvat_infra.processes import process_alive
 
 from localinfra import DEFAULT_STATE, REPO_ROOT, SERVICES, LocalStack
 
+FILE_SERVICES = ("intake", "custody", "disposal")  # the services that keep files (tangvat_shared.files)
 HTTP_PORTS = {"intake": 8001, "custody": 8002, "disposal": 8003, "audit": 8004}
 METRICS_PORTS = {"intake": 9101, "custody": 9111, "disposal": 9121, "audit": 9131}
 # Which entry points each service has; a consumer only where it reads other streams.
@@ -152,7 +153,13 @@ def service_env(
     metrics_port: int | None = None,
 ) -> dict[str, str]:
     prefix = f"TANGVAT_{service.upper()}_"
+    # Each service keeps its files (photos, documents, signed PDFs) in a directory of its own under the state
+    # directory; the auditor reads them all to check the files the events name.
+    files_root = keys_dir.parent / "files"
+    files = ({f"{prefix}FILE_STORES": json.dumps({s: {"dir": str(files_root / s)} for s in FILE_SERVICES})}
+             if service == "audit" else {f"{prefix}FILES_DIR": str(files_root / service)})
     return {
+        **files,
         "TANGVAT_KAFKA_BOOTSTRAP": infra_env["TANGVAT_KAFKA_BOOTSTRAP"],
         "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(keys_dir / "auth.pub.pem"),
         "TANGVAT_KEYS_DIR": str(keys_dir),

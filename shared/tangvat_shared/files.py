@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from tangvat_shared.content import is_sha256, sha256_hex
 from tangvat_shared.errors import Conflict, NotFound, RuleViolation
 from tangvat_shared.settings import ServiceSettings
@@ -163,13 +165,37 @@ class LocalFileStore:
         return await self.stat(sha256) is not None
 
 
+FILE_SERVICES = ("intake", "custody", "disposal")  # the services that keep files; the auditor reads all three
+
+
+class StoreConfig(BaseModel):
+    """Where one service's files are: a directory, or an S3-compatible bucket when `s3_bucket` is set (the
+    auditor's `file_stores` setting names each service's store by these fields, as JSON)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dir: Path | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+
+
+def store_from(config: StoreConfig, service: str) -> FileStore:
+    if config.s3_bucket:
+        from tangvat_shared.files_s3 import S3FileStore
+
+        return S3FileStore(bucket=config.s3_bucket, prefix=config.s3_prefix, endpoint_url=config.s3_endpoint,
+                           region=config.s3_region, access_key=config.s3_access_key, secret_key=config.s3_secret_key)
+    return LocalFileStore(config.dir or Path(".run/files") / service)
+
+
 def file_store(settings: ServiceSettings, service: str) -> FileStore:
     """The store a service's settings name: its S3-compatible bucket when one is set, else its directory
     (`files_dir`, by default `.run/files/<service>`)."""
-    if settings.files_s3_bucket:
-        from tangvat_shared.files_s3 import S3FileStore
-
-        return S3FileStore(bucket=settings.files_s3_bucket, prefix=settings.files_s3_prefix,
-                           endpoint_url=settings.files_s3_endpoint, region=settings.files_s3_region,
-                           access_key=settings.files_s3_access_key, secret_key=settings.files_s3_secret_key)
-    return LocalFileStore(settings.files_dir or Path(".run/files") / service)
+    return store_from(StoreConfig(dir=settings.files_dir, s3_bucket=settings.files_s3_bucket,
+                                  s3_prefix=settings.files_s3_prefix, s3_endpoint=settings.files_s3_endpoint,
+                                  s3_region=settings.files_s3_region, s3_access_key=settings.files_s3_access_key,
+                                  s3_secret_key=settings.files_s3_secret_key), service)

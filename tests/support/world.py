@@ -28,6 +28,7 @@ from tangvat_disposal.handlers import HANDLERS as DISPOSAL_HANDLERS
 from tangvat_intake.api import build_app as build_intake
 from tangvat_intake.handlers import HANDLERS as INTAKE_HANDLERS
 from tangvat_shared.db import connect
+from tangvat_shared.files import LocalFileStore
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
 from tests.support.databases import migrated_database
@@ -73,24 +74,30 @@ class World:
     topics: Topics
     intake_key: Ed25519PrivateKey
     bootstrap: str
+    files: dict[str, LocalFileStore]  # each service's file store, by service name
 
 
 @pytest.fixture(scope="session")
-async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: TokenFactory) -> AsyncIterator[World]:
+async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: TokenFactory,
+                tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     dsns = [await migrated_database(infra.pg_admin_dsn, f"world_{name}", f"tangvat_{name}")
             for name in ("intake", "custody", "disposal")]
     intake_dsn, custody_dsn, disposal_dsn = dsns
     verifier = verifier_for(keys_dir)  # the local issuer, and Keycloak once a module asks for its tokens
     key = {name: load_private_key((keys_dir / f"{name}.pem").read_bytes()) for name in ("intake", "custody",
                                                                                          "disposal")}
+    files = {name: LocalFileStore(tmp_path_factory.mktemp(f"world-{name}-files"))
+             for name in ("intake", "custody", "disposal")}
     t = world_topics
     async with (
-        running_app(build_intake(intake_dsn, verifier, key["intake"]), "intake") as intake,
+        running_app(build_intake(intake_dsn, verifier, key["intake"], files=files["intake"]), "intake") as intake,
         running_app(build_custody(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
                               pool_max_size=10, two_person_threshold_vnd=TWO_PERSON_THRESHOLD_VND,
-                              location_key=key["custody"]),  # its location labels signed as in production
+                              location_key=key["custody"],  # its location labels signed as in production
+                              files=files["custody"]),
                 "custody") as custody,
-        running_app(build_disposal(disposal_dsn, verifier, pool_max_size=20), "disposal") as disposal,
+        running_app(build_disposal(disposal_dsn, verifier, pool_max_size=20, files=files["disposal"]),
+                    "disposal") as disposal,
         running_relay(infra, intake_dsn, "intake", key["intake"], topic=t.intake, holder="world-intake"),
         running_relay(infra, custody_dsn, "custody", key["custody"], topic=t.custody, holder="world-custody"),
         running_relay(infra, disposal_dsn, "disposal", key["disposal"], topic=t.disposal, holder="world-disposal"),
@@ -116,7 +123,7 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: T
                                json={"members": MEMBERS, "quorum": 3, "rejections_to_reject": 2})
         assert r.status_code == 200, r.text
         yield World(intake, custody, disposal, intake_dsn, custody_dsn, disposal_dsn, t, key["intake"],
-                    infra.kafka_bootstrap)
+                    infra.kafka_bootstrap, files)
 
 
 # --- helpers the disposal and end-to-end tests share ---------------------------------------------------------------

@@ -34,7 +34,9 @@ HTTP_TABLE = re.compile(r'\b[45]\d\d: "([a-z_]+)"')
 COMPOSED_CODE = re.compile(r'\bcode\s*=\s*f"([^"]*)"')
 # The codes built from a value (`code=f"approval_{status.value}"`): each template with the values it can take.
 COMPOSED = {"approval_{status.value}": [f"approval_{s.value}" for s in ApprovalStatus],
-            "item_{state.value}": [f"item_{s.value}" for s in ItemState]}
+            "item_{state.value}": [f"item_{s.value}" for s in ItemState],
+            # The shared content rules (tangvat_shared.content.accept), with a photo's or any file's codes.
+            **{f"{{code_prefix}}_{what}": [f"photo_{what}", f"file_{what}"] for what in ("empty", "too_large", "type")}}
 # Codes no pattern above names: the front's own (app.js answers `network`), the generic HTTP error's default.
 FRONT = ["network", "upstream_unavailable", "internal", "foreign_origin", "unknown_host", "signin_cancelled",
          "http_error"]

@@ -11,6 +11,7 @@ from tangvat_custody import SERVICE
 from tangvat_custody.settings import CustodySettings
 from tangvat_shared import runtime
 from tangvat_shared.consumer import Handler
+from tangvat_shared.files import file_store
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.settings import PlatformSettings
 
@@ -23,7 +24,8 @@ def build_api(platform: PlatformSettings, settings: CustodySettings) -> FastAPI:
                      pool_max_size=settings.pool_max_size, two_person_threshold_vnd=settings.two_person_threshold_vnd,
                      perishable_limit_days=settings.perishable_limit_days,
                      two_person_window_hours=settings.two_person_window_hours,
-                     location_key=runtime.signing_key(SERVICE, platform, settings))
+                     location_key=runtime.signing_key(SERVICE, platform, settings),
+                     files=file_store(settings, SERVICE))
 
 
 def handlers() -> tuple[list[str], Mapping[str, Handler]]:

@@ -53,6 +53,7 @@ from tangvat_custody.service import Custody
 from tangvat_custody.service.location_labels import required_location, scanned_location
 from tangvat_shared.auth import Principal, Verifier
 from tangvat_shared.command import CommandContext, Outcome
+from tangvat_shared.files import FileStore
 from tangvat_shared.http import answer, command_context, create_database_app
 from tangvat_shared.idempotency import StoredResponse
 from tangvat_shared.openapi import Links, add_links, link
@@ -312,10 +313,14 @@ LINKS: Links = {
 
 def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool_max_size: int = 10,
               two_person_threshold_vnd: int = 100_000_000, perishable_limit_days: int = 30,
-              two_person_window_hours: float = 24.0, location_key: Ed25519PrivateKey | None = None) -> FastAPI:
-    """`location_key` signs location labels: custody's own key (None: one of this process only)."""
+              two_person_window_hours: float = 24.0, location_key: Ed25519PrivateKey | None = None,
+              files: FileStore | None = None) -> FastAPI:
+    """`location_key` signs location labels: custody's own key (None: one of this process only); `files` keeps
+    the photos (None: the default directory, .run/files/custody)."""
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
         custody = Custody(pool, label_key, two_person_threshold_vnd, perishable_limit_days, two_person_window_hours)
+        if files is not None:
+            custody = dataclasses.replace(custody, files=files)
         app.state.custody = custody if location_key is None else dataclasses.replace(custody, location_key=location_key)
 
     app = create_database_app(title="Tangvat custody", token_verifier=verifier, dsn=dsn,

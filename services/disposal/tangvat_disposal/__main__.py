@@ -10,6 +10,7 @@ from tangvat_disposal import SERVICE
 from tangvat_disposal.settings import DisposalSettings
 from tangvat_shared import runtime
 from tangvat_shared.consumer import Handler
+from tangvat_shared.files import file_store
 from tangvat_shared.settings import PlatformSettings
 
 
@@ -17,7 +18,7 @@ def build_api(platform: PlatformSettings, settings: DisposalSettings) -> FastAPI
     from tangvat_disposal.api import build_app
 
     return build_app(settings.database_url, runtime.token_verifier(platform), pool_max_size=settings.pool_max_size,
-                     max_items_per_batch=settings.max_items_per_batch)
+                     max_items_per_batch=settings.max_items_per_batch, files=file_store(settings, SERVICE))
 
 
 def handlers() -> tuple[list[str], Mapping[str, Handler]]:

@@ -30,6 +30,7 @@ from tangvat_disposal.schemas import (
 from tangvat_disposal.service import Disposal
 from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext, Outcome
+from tangvat_shared.files import FileStore
 from tangvat_shared.http import answer, command_context, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer
@@ -173,9 +174,11 @@ LINKS: Links = {
 
 
 def build_app(dsn: str, verifier: Verifier, *, pool_max_size: int = 10,
-              max_items_per_batch: int = 100_000) -> FastAPI:
+              max_items_per_batch: int = 100_000, files: FileStore | None = None) -> FastAPI:
+    """`files` keeps the executions' evidence (None: the default directory, .run/files/disposal)."""
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
-        app.state.disposal = Disposal(pool, max_items_per_batch)
+        app.state.disposal = Disposal(pool, max_items_per_batch) if files is None else Disposal(
+            pool, max_items_per_batch, files)
 
     app = create_database_app(title="Tangvat disposal", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)

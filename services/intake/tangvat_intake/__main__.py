@@ -10,6 +10,7 @@ from tangvat_intake import SERVICE
 from tangvat_intake.settings import IntakeSettings
 from tangvat_shared import runtime
 from tangvat_shared.consumer import Handler
+from tangvat_shared.files import file_store
 from tangvat_shared.settings import PlatformSettings
 
 
@@ -17,7 +18,8 @@ def build_api(platform: PlatformSettings, settings: IntakeSettings) -> FastAPI:
     from tangvat_intake.api import build_app
 
     return build_app(settings.database_url, runtime.token_verifier(platform),
-                     runtime.signing_key(SERVICE, platform, settings), pool_max_size=settings.pool_max_size)
+                     runtime.signing_key(SERVICE, platform, settings), pool_max_size=settings.pool_max_size,
+                     files=file_store(settings, SERVICE))
 
 
 def handlers() -> tuple[list[str], Mapping[str, Handler]]:

@@ -34,6 +34,7 @@ from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
 from tangvat_shared.events.intake import Category
+from tangvat_shared.files import FileStore
 from tangvat_shared.http import answer, correlation_id_of, create_database_app, require_roles
 from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import Links, add_links, link
@@ -227,9 +228,12 @@ LINKS: Links = {
 }
 
 
-def build_app(dsn: str, verifier: Verifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10) -> FastAPI:
+def build_app(dsn: str, verifier: Verifier, signing_key: Ed25519PrivateKey, *, pool_max_size: int = 10,
+              files: FileStore | None = None) -> FastAPI:
+    """`files` keeps the seizures' photos and documents (None: the default directory, .run/files/intake)."""
     def on_pool(app: FastAPI, pool: asyncpg.Pool) -> None:
-        app.state.intake = service.Intake(pool, signing_key)
+        app.state.intake = service.Intake(pool, signing_key) if files is None else service.Intake(pool, signing_key,
+                                                                                                   files)
 
     app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size,
                               on_pool=on_pool)

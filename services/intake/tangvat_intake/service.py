@@ -4,8 +4,9 @@ transaction of `tangvat_shared.command.run_command`; the queries sign the labels
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -18,15 +19,18 @@ from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
 from tangvat_shared.errors import NotFound
 from tangvat_shared.events.intake import LegalStatus
+from tangvat_shared.files import FileStore, LocalFileStore
 from tangvat_shared.labels import sign_label, verify_label
 
 
 @dataclass(frozen=True)
 class Intake:
-    """What intake's commands and queries need: the database and the key its labels are signed with."""
+    """What intake's commands and queries need: the database, the key its labels are signed with, and the file
+    store its photos and documents are kept in (by SHA-256)."""
 
     pool: asyncpg.Pool
     signing_key: Ed25519PrivateKey
+    files: FileStore = field(default_factory=lambda: LocalFileStore(Path(".run/files/intake")))
 
     def label_payload(self, item_id: uuid.UUID, label_code: str) -> str:
         return sign_label(self.signing_key, item_id, label_code)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tangvat_custody.api import build_app
 from tangvat_custody.handlers import HANDLERS, SOURCES
 from tangvat_shared.db import connect
+from tangvat_shared.files import LocalFileStore
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
@@ -39,11 +40,18 @@ async def custody_dsn(infra: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-async def custody_client(custody_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+def custody_files(tmp_path_factory: pytest.TempPathFactory) -> LocalFileStore:
+    """Custody's file store (the receipt photos' bytes), a directory of this test session."""
+    return LocalFileStore(tmp_path_factory.mktemp("custody-files"))
+
+
+@pytest.fixture(scope="session")
+async def custody_client(custody_dsn: str, keys_dir: Path, custody_files: LocalFileStore
+                         ) -> AsyncIterator[httpx.AsyncClient]:
     verifier = verifier_for(keys_dir)
     app = build_app(custody_dsn, verifier, load_public_key((keys_dir / "intake.pub.pem").read_bytes()),
                     pool_max_size=20, two_person_threshold_vnd=THRESHOLD_VND, perishable_limit_days=30,
-                    location_key=load_private_key((keys_dir / "custody.pem").read_bytes()))
+                    location_key=load_private_key((keys_dir / "custody.pem").read_bytes()), files=custody_files)
     async with running_app(app, "custody") as client:
         yield client
 

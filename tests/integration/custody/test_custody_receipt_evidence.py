@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tangvat_shared.files import LocalFileStore
 from tests.integration.conftest import TokenFactory
 from tests.integration.custody.conftest import OTHER_WAREHOUSE, WAREHOUSE, SeedFactory, fetch, staff
 
@@ -30,7 +31,7 @@ def _error(response: httpx.Response) -> dict[str, Any]:
 
 async def test_a_receipt_names_its_deliverer_and_photos_and_the_chain_carries_their_hashes(
     seed: SeedFactory, custody_client: httpx.AsyncClient, token: TokenFactory, warehouses: dict[str, list[str]],
-    custody_dsn: str,
+    custody_dsn: str, custody_files: LocalFileStore,
 ) -> None:
     seeded = await seed(1)
     item_id = seeded.item_id(0)
@@ -69,6 +70,11 @@ async def test_a_receipt_names_its_deliverer_and_photos_and_the_chain_carries_th
     assert hashlib.sha256(got.content).hexdigest() == data["photos"][0]["sha256"]
     auditor = {"Authorization": f"Bearer {token('auditor', user='kiem-toan', warehouses=('*',), units=('*',))}"}
     assert (await custody_client.get(f"/photos/{staged[1]}", headers=auditor)).status_code == 200
+    # The bytes live in the file store under the hash; the row keeps the hash, not the bytes.
+    assert custody_files.path_of(hashlib.sha256(PNG).hexdigest()).read_bytes() == PNG
+    rows = await fetch(custody_dsn, "SELECT count(*) AS n FROM item_photo WHERE item_id = $1 AND content IS NOT NULL",
+                       uuid.UUID(item_id))
+    assert rows[0]["n"] == 0
 
     # Another warehouse's staff see neither the item's photos nor a photo by its id.
     stranger = staff(token, "staff-hn", warehouses=(OTHER_WAREHOUSE,))
@@ -132,3 +138,22 @@ async def test_a_receipt_refuses_photos_not_staged_for_its_item_and_bad_fields_b
         r = await custody_client.post("/scans/check-in", headers=me, json={**body, field: value})
         assert r.status_code == 422, (field, r.text)
         assert any(field in d["loc"] for d in _error(r)["details"]) or field == "photo_ids", r.text
+
+
+async def test_a_photo_whose_stored_file_is_gone_or_altered_is_never_served_as_it(
+    seed: SeedFactory, custody_client: httpx.AsyncClient, token: TokenFactory, custody_files: LocalFileStore,
+) -> None:
+    seeded = await seed(1)
+    me = staff(token)
+    ids = []
+    for n in (1, 2):
+        content = JPEG + uuid.uuid4().bytes * n  # bytes of this test alone: other tests keep theirs
+        r = await _upload(custody_client, me, seeded.item_id(0), content)
+        assert r.status_code == 201, r.text
+        ids.append((r.json()["photo_id"], r.json()["sha256"]))
+    custody_files.path_of(ids[0][1]).unlink()
+    r = await custody_client.get(f"/photos/{ids[0][0]}", headers=me)
+    assert r.status_code == 404 and _error(r)["code"] == "file_missing", r.text
+    custody_files.path_of(ids[1][1]).write_bytes(JPEG + b"retouched")
+    r = await custody_client.get(f"/photos/{ids[1][0]}", headers=me)
+    assert r.status_code == 409 and _error(r)["code"] == "file_altered", r.text

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,7 @@ from tangvat_custody import domain_requests as requests
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
+from tangvat_shared.files import FileStore, LocalFileStore
 from tangvat_shared.keys import generate_private_key
 from tangvat_shared.labels import InvalidLabel, verify_label
 
@@ -24,7 +26,8 @@ from tangvat_shared.labels import InvalidLabel, verify_label
 @dataclass(frozen=True)
 class Custody:
     """What every command needs: the database, intake's label key, and the configured limits; `location_key`
-    signs location labels (custody's own key; unset, one of this process only, for tests that print none)."""
+    signs location labels (custody's own key; unset, one of this process only, for tests that print none); `files`
+keeps the photos' bytes by SHA-256 (the shared file store)."""
 
     pool: asyncpg.Pool
     label_key: Ed25519PublicKey
@@ -33,6 +36,7 @@ class Custody:
     two_person_window_hours: float = 24.0
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
     location_key: Ed25519PrivateKey = field(default_factory=generate_private_key)
+    files: FileStore = field(default_factory=lambda: LocalFileStore(Path(".run/files/custody")))  # the photos' bytes
 
 
 def actor_of(principal: Principal) -> Actor:

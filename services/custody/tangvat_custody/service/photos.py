@@ -1,5 +1,6 @@
 """Photos taken at receipt: staged one by one (load the item -> the rules accept the bytes -> save), named by the
-receipt scan whose event carries their SHA-256; read back scoped by the item's warehouse like every custody read."""
+receipt scan whose event carries their SHA-256; their bytes in the file store (`custody.files`), the row keeping
+the hash and what the pages list; read back scoped by the item's warehouse like every custody read."""
 
 from __future__ import annotations
 
@@ -26,13 +27,16 @@ async def add_photo(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, c
     """Stage a photo of an item awaiting receipt; the receipt names it (`check_in(photo_ids=...)`). No event
     yet: the chain learns of the photo, with its hash, from the receipt that names it."""
     accepted = photos.accept_photo(content)  # before the database: a refused file never costs a transaction
+    # Into the store before the row that names it: a row never names bytes the store lacks (a file whose command
+    # then fails is only an unnamed file, harmless in a content-addressed store).
+    await custody.files.put(content, accepted.media_type)
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         item = await load_item(conn, ctx, item_id)
         photos.require_photographable(item, await store.photo_count(conn, item_id))
         photo_id = uuid.uuid4()
         count = await store.insert_photo(conn, photo_id, item_id, item["warehouse_id"], accepted.media_type,
-                                         accepted.size_bytes, accepted.sha256, content, ctx.user, now)
+                                         accepted.size_bytes, accepted.sha256, ctx.user, now)
         return Outcome.created(body("staged", photo_id=photo_id, item_id=item_id, sha256=accepted.sha256,
                                     media_type=accepted.media_type, size_bytes=accepted.size_bytes,
                                     photos=count), event_ids=False), []
@@ -64,5 +68,9 @@ async def photo_content(custody: Custody, principal: Principal, photo_id: uuid.U
     if row is None:
         raise unknown_photo(photo_id)
     principal.require_visible_warehouse(row["warehouse_id"], unknown_photo(photo_id))
-    return row["media_type"], bytes(row["content"]), row["sha256"]
+    if row["content"] is not None:  # staged before the file store: moved into it on its first read
+        await custody.files.put(bytes(row["content"]), row["media_type"])
+        async with custody.pool.acquire() as conn:
+            await store.forget_photo_bytes(conn, row["sha256"])
+    return row["media_type"], await custody.files.get(row["sha256"]), row["sha256"]
 

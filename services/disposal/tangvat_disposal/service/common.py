@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -15,12 +16,15 @@ from tangvat_disposal.domain import BatchStatus
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, record
 from tangvat_shared.errors import Conflict, NotFound
+from tangvat_shared.files import FileStore, LocalFileStore
 
 
 @dataclass(frozen=True)
 class Disposal:
     pool: asyncpg.Pool
     max_items_per_batch: int = 100_000
+    # The executions' evidence (photos, scans, signed minutes) by SHA-256.
+    files: FileStore = field(default_factory=lambda: LocalFileStore(Path(".run/files/disposal")))
 
 
 async def batch(conn: asyncpg.Connection, principal: Principal, batch_id: uuid.UUID, *, for_update: bool = False
