@@ -124,9 +124,16 @@ class Refusal:
     item_id: str
     rule: Rule
     detail: str
+    # What the page names the item by, and the value the rule looked at (the page says it in words).
+    label_code: str | None = None
+    description: str | None = None
+    value: str | None = None
 
     def as_json(self) -> dict[str, str]:
-        return {"item_id": self.item_id, "rule": self.rule.value, "detail": self.detail}
+        out = {"item_id": self.item_id, "rule": self.rule.value, "detail": self.detail}
+        out.update({k: v for k, v in (("label_code", self.label_code), ("description", self.description),
+                                      ("value", self.value)) if v is not None})
+        return out
 
 
 def refusals_for(item_id: str, item: Mapping[str, Any] | None, *, method: Method, emergency: bool,
@@ -139,18 +146,20 @@ def refusals_for(item_id: str, item: Mapping[str, Any] | None, *, method: Method
         return [Refusal(item_id, Rule.UNKNOWN_ITEM, "no intake registration seen for this item")]
     out: list[Refusal] = []
 
-    def refuse(rule: Rule, detail: str) -> None:
-        out.append(Refusal(item_id, rule, detail))
+    def refuse(rule: Rule, detail: str, value: str | None = None) -> None:
+        out.append(Refusal(item_id, rule, detail, item.get("label_code"), item.get("description"), value))
 
     if item["custody_state"] != "in_storage":
-        refuse(Rule.NOT_IN_STORAGE, f"custody state is {item['custody_state'] or 'not received'}")
+        refuse(Rule.NOT_IN_STORAGE, f"custody state is {item['custody_state'] or 'not received'}",
+               item["custody_state"] or "not_received")
     if item["on_hold"]:
         refuse(Rule.ON_LEGAL_HOLD, "the item is on legal hold")
     if item["batch_id"] is not None:
-        refuse(Rule.ALREADY_IN_BATCH, f"already in open batch {item['batch_id']}")
+        refuse(Rule.ALREADY_IN_BATCH, f"already in open batch {item['batch_id']}", str(item["batch_id"]))
     category, legal = item["category"], item["legal_status"]
     if method not in METHODS_BY_CATEGORY.get(category, frozenset()):
-        refuse(Rule.METHOD_NOT_ALLOWED_FOR_CATEGORY, f"{category} goods may not be disposed of by {method.value}")
+        refuse(Rule.METHOD_NOT_ALLOWED_FOR_CATEGORY, f"{category} goods may not be disposed of by {method.value}",
+               category)
     if legal == "release_ordered" and method is not Method.RETURN:
         refuse(Rule.RELEASE_ORDERED_MUST_RETURN, "the seizure's release was ordered: the item goes back to its owner")
     elif method is Method.RETURN and legal != "release_ordered":

@@ -35,8 +35,10 @@ async def list_batches(conn: asyncpg.Connection, units: UnitFilter | None, statu
 async def batch_items(conn: asyncpg.Connection, batch_id: uuid.UUID, offset: int = 0, limit: int | None = None
                       ) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT b.*, i.category, i.description, i.quantity, i.unit, i.value_vnd, i.label_code, i.seizure_id
-           FROM batch_item b JOIN item i USING (item_id) WHERE b.batch_id = $1
+        """SELECT b.*, i.category, i.description, i.quantity, i.unit, i.value_vnd, i.label_code, i.seizure_id,
+                  c.custody_state, coalesce(c.on_hold, false) AS on_hold
+           FROM batch_item b JOIN item i USING (item_id) LEFT JOIN item_custody c USING (item_id)
+           WHERE b.batch_id = $1
            ORDER BY i.label_code, b.item_id OFFSET $2 LIMIT $3""",
         batch_id, offset, limit,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -38,11 +39,22 @@ class BoardIn(Input):
 
 
 class ItemFilter(Input):
-    """Which items of the read model a proposal takes (all given conditions hold)."""
+    """Which items of the read model a proposal takes (all given conditions hold). Without a seizure it takes the
+    proposing unit's items still in custody (none disposed of, released or returned), the ineligible ones refused
+    by rule as an explicit list is."""
 
-    seizure_id: uuid.UUID
+    seizure_id: uuid.UUID | None = None
     category: Category | None = None
     warehouse_id: Code | None = None
+    legal_status: LegalStatusFilter | None = None
+    # Registered at intake at least this many days ago (goods kept past the time the law allows).
+    min_age_days: int | None = Field(default=None, ge=0, le=36_500)
+
+
+class LegalStatusFilter(StrEnum):
+    CONFISCATED = "confiscated"
+    RELEASE_ORDERED = "release_ordered"
+    NONE = "none"  # no decision recorded yet
 
 
 class ProposalIn(Input):
@@ -179,6 +191,10 @@ class BatchItemOut(BaseModel):
     drop_reason: str | None = None
     deferred: bool | None = None
     dropped_by: str | None = None
+    label_code: str | None = None
+    # Where custody says the item is now (missing: the board must know before it decides or executes).
+    custody_state: str | None = None
+    on_hold: bool = False
 
 
 class ItemOut(BaseModel):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from tangvat_disposal.domain import LIVE_RESERVATIONS, Reservation
+from tangvat_shared.transitions import TERMINAL
+from tangvat_shared.units import UnitFilter
 
 _LIVE = sorted(r.value for r in LIVE_RESERVATIONS)  # the reservations a drop or a release may end
 _ITEM_COLUMNS = ("item_id", "seizure_id", "seizing_unit", "category", "description", "quantity", "unit",
@@ -88,7 +91,8 @@ async def item(conn: asyncpg.Connection, item_id: uuid.UUID) -> asyncpg.Record |
 # candidates are locked in item order, so that two overlapping proposals queue instead of deadlocking.
 _BY_IDS = """WITH candidate AS (
                  SELECT i.item_id, i.seizing_unit, i.category, i.value_vnd, i.perishable, i.hazardous, i.batch_id,
-                        c.custody_state, coalesce(c.on_hold, false) AS on_hold, s.status AS legal_status
+                        i.label_code, i.description, c.custody_state, coalesce(c.on_hold, false) AS on_hold,
+                        s.status AS legal_status
                  FROM item i LEFT JOIN item_custody c USING (item_id)
                  LEFT JOIN seizure_legal_status s USING (seizure_id)
                  WHERE i.item_id = ANY($1::uuid[])
@@ -96,11 +100,18 @@ _BY_IDS = """WITH candidate AS (
              SELECT coalesce(json_agg(candidate ORDER BY item_id), '[]') FROM candidate"""
 _BY_FILTER = """WITH candidate AS (
                     SELECT i.item_id, i.seizing_unit, i.category, i.value_vnd, i.perishable, i.hazardous, i.batch_id,
+                           i.label_code, i.description,
                            c.custody_state, coalesce(c.on_hold, false) AS on_hold, s.status AS legal_status
                     FROM item i LEFT JOIN item_custody c USING (item_id)
                     LEFT JOIN seizure_legal_status s USING (seizure_id)
-                    WHERE i.seizure_id = $1 AND ($2::text IS NULL OR i.category = $2)
+                    WHERE ($1::uuid IS NULL OR i.seizure_id = $1) AND ($2::text IS NULL OR i.category = $2)
                           AND ($3::text IS NULL OR i.warehouse_id = $3)
+                          AND ($4::text IS NULL OR coalesce(s.status, 'none') = $4)
+                          AND ($5::timestamptz IS NULL OR i.registered_at <= $5)
+                          AND ($6::text[] IS NULL OR i.seizing_unit = ANY($6::text[])
+                               OR i.seizing_unit LIKE ANY($7::text[]))
+                          AND ($1::uuid IS NOT NULL OR c.custody_state IS NULL
+                               OR c.custody_state <> ALL($8::text[]))
                     ORDER BY i.item_id FOR UPDATE OF i)
                 SELECT coalesce(json_agg(candidate ORDER BY item_id), '[]') FROM candidate"""
 
@@ -111,11 +122,26 @@ async def items_for_proposal(conn: asyncpg.Connection, item_ids: list[uuid.UUID]
     return items
 
 
-async def items_matching(conn: asyncpg.Connection, seizure_id: uuid.UUID, category: str | None,
-                         warehouse_id: str | None) -> list[dict[str, Any]]:
-    """The items a proposal's filter takes, in item order, as plain values (ids as text), locked in that order."""
-    items: list[dict[str, Any]] = await conn.fetchval(_BY_FILTER, seizure_id, category, warehouse_id)
+async def items_matching(conn: asyncpg.Connection, f: ItemMatch) -> list[dict[str, Any]]:
+    """The items a proposal's filter takes, in item order, as plain values (ids as text), locked in that order:
+    without a seizure only the unit's items (`f.units`) still in custody."""
+    items: list[dict[str, Any]] = await conn.fetchval(
+        _BY_FILTER, f.seizure_id, f.category, f.warehouse_id, f.legal_status, f.registered_before,
+        None if f.units is None else f.units.exact, None if f.units is None else f.units.below,
+        sorted(s.value for s in TERMINAL))
     return items
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """A proposal's filter as SQL parameters (None: any)."""
+
+    units: UnitFilter | None
+    seizure_id: uuid.UUID | None = None
+    category: str | None = None
+    warehouse_id: str | None = None
+    legal_status: str | None = None
+    registered_before: datetime | None = None
 
 
 async def claim_items(conn: asyncpg.Connection, batch_id: uuid.UUID, item_ids: Sequence[uuid.UUID | str]) -> int:

@@ -117,3 +117,39 @@ async def test_proposals_are_checked_for_role_unit_and_shape(world: World, token
     r = await world.disposal.post("/batches", json={**body, "unit": "QLTT-XX"}, headers=bearer(token(
         "board_member", units=("QLTT-XX",))))
     assert r.status_code == 422 and r.json()["error"]["code"] == "no_board"
+
+
+async def test_a_filter_without_a_seizure_takes_the_units_live_items_and_names_each_refused_one(
+    world: World, seizure: SeizureFactory, token: TokenFactory,
+) -> None:
+    undecided = await seizure([("smuggled", 2)], legal=None)
+    # Whichever test's undecided goods match, a destruction refuses every one of them: nothing is claimed.
+    r = await propose(world, token, filter={"category": "smuggled", "legal_status": "none"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "ineligible_items", r.text
+    refusals = {x["item_id"]: x for x in r.json()["error"]["details"]["refusals"]}
+    labels = {str(i["item_id"]): i["label_code"] for i in undecided.items}
+    for item_id, label in labels.items():
+        assert refusals[item_id]["rule"] == "no_confiscation_decision"
+        assert refusals[item_id]["label_code"] == label and refusals[item_id]["description"]
+    # A confiscated seizure's items do not match a filter for undecided ones, nor do items registered today
+    # match a filter for goods kept more than a year.
+    r = await propose(world, token, filter={"seizure_id": undecided.seizure_id, "legal_status": "confiscated"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "no_items", r.text
+    r = await propose(world, token, filter={"seizure_id": undecided.seizure_id, "min_age_days": 365})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "no_items", r.text
+    r = await propose(world, token, filter={"seizure_id": undecided.seizure_id, "min_age_days": 0,
+                                            "warehouse_id": "KHO-KHAC"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "no_items", r.text
+    # Another unit's board sees none of them through the same filter.
+    hanoi = member(token, "hn-1", units=("QLTT-HN",))
+    admin = bearer(token("admin", user="admin-1", units=("*",)))
+    r = await world.disposal.put("/boards/QLTT-HN", headers=admin,
+                                 json={"members": ["hn-1", "hn-2"], "quorum": 1, "rejections_to_reject": 1})
+    assert r.status_code == 200, r.text
+    r = await world.disposal.post("/batches", headers=hanoi, json={
+        "unit": "QLTT-HN", "method": "destroy", "reason": "x",
+        "filter": {"category": "smuggled", "legal_status": "none"}})
+    assert not any(i in r.text for i in labels), r.text
+    for bad in ({"legal_status": "maybe"}, {"min_age_days": -1}, {"min_age_days": "old"}):
+        r = await propose(world, token, filter=bad)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input", r.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -15,6 +15,7 @@ from tangvat_disposal.service.common import Disposal, answer_body, batch, move, 
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
 from tangvat_shared.errors import Conflict, NotFound
+from tangvat_shared.units import sql_filter
 
 
 async def board(conn: asyncpg.Connection, unit: str) -> domain.Board | None:
@@ -71,8 +72,10 @@ async def propose(disposal: Disposal, ctx: CommandContext, body: ProposalIn) -> 
         else:
             assert body.filter is not None
             f = body.filter
-            rows = await store.items_matching(conn, f.seizure_id, f.category.value if f.category else None,
-                                              f.warehouse_id)
+            rows = await store.items_matching(conn, store.ItemMatch(
+                sql_filter([body.unit]), f.seizure_id, f.category.value if f.category else None, f.warehouse_id,
+                f.legal_status.value if f.legal_status else None,
+                None if f.min_age_days is None else now - timedelta(days=f.min_age_days)))
             wanted = [r["item_id"] for r in domain.of_unit(rows, body.unit)]
         items = {r["item_id"]: r for r in rows}  # by the id's text, as the domain names items
         proposed, drafts = domain.propose(proposal, batch_id=uuid.uuid4(), proposer=ctx.user, board=unit_board,

@@ -19,7 +19,8 @@ BATCH_FIELDS = ("batch_id", "unit", "method", "reason", "emergency", "proposer",
                 "total_value_vnd", "quorum", "rejections_to_reject", "deadline", "proposed_at", "decided_at",
                 "ready_at", "executed_at", "cancelled_at", "cancel_reason", "execution")
 BATCH_ITEM_FIELDS = ("item_id", "category", "description", "quantity", "value_vnd", "reservation", "reason",
-                     "handed_over", "executed", "outcome", "drop_reason", "deferred", "dropped_by")
+                     "handed_over", "executed", "outcome", "drop_reason", "deferred", "dropped_by", "label_code",
+                     "custody_state", "on_hold")
 ITEM_FIELDS = ("item_id", "seizure_id", "seizing_unit", "category", "value_vnd", "perishable", "hazardous",
                "warehouse_id", "custody_state", "on_hold", "legal_status", "batch_id")
 

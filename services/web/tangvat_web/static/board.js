@@ -1,4 +1,6 @@
-/* Board page: batches awaiting votes with their items, quorum progress, a vote with its reason,
+/* Board page: batches awaiting votes with their items (each with custody's state now, a missing one flagged),
+   approvals against the quorum and rejections against the rejection threshold, a vote with no choice made for
+   the member and its result beside the form, cancelling a batch (with a reason),
    the reservation results once approved, dropping one item from an approved batch (with a reason),
    a ready destruction's witnesses (each confirms or withdraws their own attendance, everyone sees who
    has confirmed), and the destruction certificate once executed. */
@@ -9,6 +11,12 @@
   // Between the board's decision and execution one item may be taken out of the batch.
   const DROPPABLE = new Set(["approved", "reserving", "ready"]);
   const reservationText = (k) => TV.t("res." + k) === "res." + k ? k : TV.t("res." + k);
+  const CANCELLABLE = new Set(["proposed", "approved", "reserving", "ready"]);
+  // The result of this page's last command on a batch, said beside where its form was (kept across re-renders,
+  // put in words at each: a language switch says it again in the other language).
+  const results = new Map();
+  const answered = (r, ok) => () => (r.ok ? { ok: true, text: ok(r) } : { ok: false, text: TV.t("common.error", { message: TV.errText(r) }) });
+  const inWords = (ok, key) => () => ({ ok, text: TV.t(key) });
 
   function droppedOf(b) {
     if (!(b.dropped || []).length) return "";
@@ -25,11 +33,12 @@
   function itemRows(b, items) {
     // data-label: on a phone each row is a card, every cell named by its column.
     const label = (key) => `data-label="${TV.esc(TV.t(key))}"`;
-    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}"><td ${label("item.category")}>${TV.esc(TV.word("category", i.category))}</td>
-      <td ${label("item.description")}><a href="item.html?id=${i.item_id}">${TV.esc(i.description)}</a></td><td ${label("item.value")}>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
+    return items.map((i) => `<tr data-item="${TV.esc(i.item_id)}" data-reservation="${TV.esc(i.reservation)}" data-custody="${TV.esc(i.custody_state || "")}"${i.custody_state === "missing" ? ' class="missing"' : ""}><td ${label("item.category")}>${TV.esc(TV.word("category", i.category))}</td>
+      <td ${label("item.description")}><a href="item.html?id=${i.item_id}">${TV.esc(i.label_code || "")}</a> ${TV.esc(i.description)}</td><td ${label("item.value")}>${TV.esc(TV.fmtMoney(i.value_vnd))}</td>
+      <td ${label("board.custody")} class="custody-state">${custodyText(i)}</td>
       <td ${label("board.reservation")}>${TV.esc(reservationText(i.reservation))}${i.reason ? ` (${TV.esc(i.reason)})` : ""}${i.drop_reason ? ` — ${TV.esc(i.drop_reason)}` : ""}</td>
       <td>${mayDrop(b, i) ? `<button type="button" class="secondary drop" data-item="${TV.esc(i.item_id)}">${TV.esc(TV.t("board.drop"))}</button>` : ""}</td></tr>
-      ${mayDrop(b, i) ? `<tr class="drop-row hidden" data-item="${TV.esc(i.item_id)}"><td colspan="5">
+      ${mayDrop(b, i) ? `<tr class="drop-row hidden" data-item="${TV.esc(i.item_id)}"><td colspan="6">
         <form class="drop-form" data-item="${TV.esc(i.item_id)}" novalidate>
           <label for="drop-${TV.esc(i.item_id)}">${TV.esc(TV.t("board.drop_reason"))}</label>
           <textarea id="drop-${TV.esc(i.item_id)}" rows="2" required></textarea>
@@ -37,6 +46,40 @@
           <p><button type="submit">${TV.esc(TV.t("board.drop_confirm"))}</button>
             <button type="button" class="secondary drop-cancel">${TV.esc(TV.t("board.drop_cancel"))}</button></p>
         </form></td></tr>` : ""}`).join("");
+  }
+
+  // Custody's state of the item in words; a missing item loudly, an item on hold said too.
+  function custodyText(i) {
+    const state = i.custody_state ? TV.word("state", i.custody_state) : TV.t("board.not_received");
+    const text = i.custody_state === "missing" ? `<strong class="alarm">⚠ ${TV.esc(state)}</strong>` : TV.esc(state);
+    return i.on_hold ? `${text} · ${TV.esc(TV.t("board.on_hold"))}` : text;
+  }
+
+  function missingBanner(items) {
+    const missing = items.filter((i) => i.custody_state === "missing");
+    if (!missing.length) return "";
+    return `<div class="banner error" role="alert" data-role="missing"><strong>⚠ ${TV.esc(TV.t("board.missing", { n: missing.length }))}</strong>
+      <ul>${missing.map((i) => `<li><a href="item.html?id=${i.item_id}">${TV.esc(i.label_code || i.item_id)}</a> — ${TV.esc(i.description)}</li>`).join("")}</ul></div>`;
+  }
+
+  function progressOf(b) {
+    const approvals = b.votes.filter((v) => v.decision === "approve").length;
+    const rejections = b.votes.filter((v) => v.decision === "reject").length;
+    const id = b.batch_id;
+    return `<div class="tally"><p><label for="q-${id}" class="inline">${TV.esc(TV.t("board.quorum", { a: approvals, q: b.quorum }))}</label>
+        <progress id="q-${id}" max="${b.quorum}" value="${Math.min(approvals, b.quorum)}"></progress></p>
+      <p><label for="r-${id}" class="inline">${TV.esc(TV.t("board.rejections", { r: rejections, k: b.rejections_to_reject }))}</label>
+        <progress id="r-${id}" class="rejections" max="${b.rejections_to_reject}" value="${Math.min(rejections, b.rejections_to_reject)}"></progress></p></div>`;
+  }
+
+  function cancelOf(b) {
+    if (!CANCELLABLE.has(b.status) || !TV.may(["board_member"])) return "";
+    const id = b.batch_id;
+    return `<details class="cancel"><summary>${TV.esc(TV.t("board.cancel"))}</summary>
+      <form class="cancel-form" data-batch="${TV.esc(id)}" novalidate>
+        <label for="cancel-${id}">${TV.esc(TV.t("board.cancel_reason"))}</label>
+        <textarea id="cancel-${id}" rows="2" required></textarea>
+        <p><button type="submit" class="danger">${TV.esc(TV.t("board.cancel_confirm"))}</button></p></form></details>`;
   }
 
   function votesOf(b) {
@@ -90,9 +133,10 @@
     const s = TV.session() || {};
     if (b.status !== "proposed" || !TV.may(["board_member"]) || b.proposer === s.user || b.votes.some((v) => v.member === s.user)) return "";
     const id = b.batch_id;
-    return `<form class="vote panel" data-batch="${id}">
+    return `<form class="vote panel" data-batch="${id}" novalidate>
       <fieldset><legend>${TV.esc(TV.t("board.vote"))}</legend>
-        <label><input type="radio" name="decision-${id}" value="approve" checked> ${TV.esc(TV.t("board.approve"))}</label>
+        <p class="muted">${TV.esc(TV.t("board.vote_hint"))}</p>
+        <label><input type="radio" name="decision-${id}" value="approve" required> ${TV.esc(TV.t("board.approve"))}</label>
         <label><input type="radio" name="decision-${id}" value="reject"> ${TV.esc(TV.t("board.reject"))}</label>
         <label for="reason-${id}">${TV.esc(TV.t("board.reason"))}</label>
         <textarea id="reason-${id}" rows="2" required></textarea>
@@ -100,11 +144,17 @@
       </fieldset></form>`;
   }
 
+  function resultOf(batchId) {
+    if (!results.has(batchId)) return "";
+    const { ok, text } = results.get(batchId)();
+    return `<p class="banner ${ok ? "ok" : "error"} command-result" data-role="result">${TV.esc(text)}</p>`;
+  }
+
   async function render(batchId, into) {
     const [r, items] = await Promise.all([TV.api(`disposal/batches/${batchId}`), TV.api(`disposal/batches/${batchId}/items?limit=200`)]);
     if (!r.ok) return;
     const b = r.data;
-    const approvals = b.votes.filter((v) => v.decision === "approve").length;
+    const rows = items.ok ? items.data : [];
     let section = document.querySelector(`section[data-batch="${batchId}"]`);
     if (!section) {
       section = document.createElement("section");
@@ -116,8 +166,8 @@
     section.innerHTML = `<h3>${TV.esc(TV.t("board.method"))}: ${TV.esc(TV.word("method", b.method))} — ${TV.esc(b.reason)}</h3>
       <p><span class="badge" data-role="status">${TV.esc(TV.word("batch", b.status))}</span> · ${TV.esc(b.unit)} · ${TV.esc(b.proposer)} · ${TV.esc(TV.fmtTime(b.proposed_at))}
         · ${TV.esc(TV.t("board.total"))}: ${TV.esc(TV.fmtMoney(b.total_value_vnd))}</p>
-      <p><label for="q-${batchId}" class="inline">${TV.esc(TV.t("board.quorum", { a: approvals, q: b.quorum }))}</label>
-        <progress id="q-${batchId}" max="${b.quorum}" value="${Math.min(approvals, b.quorum)}"></progress></p>
+      ${missingBanner(rows)}
+      ${progressOf(b)}
       ${b.votes.length ? `<h4>${TV.esc(TV.t("board.votes"))}</h4><ul class="votes">${votesOf(b)}</ul>` : ""}
       ${reservationOf(b)}
       ${b.status === "executed" ? `<p><button type="button" class="secondary certificate">${TV.esc(TV.t("board.certificate"))}</button> <a class="certificate-link hidden" target="_blank" rel="noopener"></a></p>` : ""}
@@ -125,10 +175,16 @@
       ${droppedOf(b)}
       <details${section.dataset.open ? " open" : ""}><summary>${TV.esc(TV.t("board.items"))} (${TV.esc(b.item_count)})</summary>
         <div class="table-wrap"><table class="items"><thead><tr><th scope="col">${TV.esc(TV.t("item.category"))}</th><th scope="col">${TV.esc(TV.t("item.description"))}</th>
-          <th scope="col">${TV.esc(TV.t("item.value"))}</th><th scope="col">${TV.esc(TV.t("board.reservation"))}</th>
+          <th scope="col">${TV.esc(TV.t("item.value"))}</th><th scope="col">${TV.esc(TV.t("board.custody"))}</th><th scope="col">${TV.esc(TV.t("board.reservation"))}</th>
           <th scope="col">${TV.esc(TV.t("board.action"))}</th></tr></thead>
-        <tbody>${itemRows(b, items.ok ? items.data : [])}</tbody></table></div></details>
-      ${voteForm(b)}`;
+        <tbody>${itemRows(b, rows)}</tbody></table></div></details>
+      ${voteForm(b)}
+      ${resultOf(batchId)}
+      ${TVBoardExecute.html(b)}
+      ${cancelOf(b)}`;
+    TVBoardExecute.bind(section, b, async (key) => { results.set(batchId, inWords(true, key)); await render(batchId, into); });
+    const cancelForm = section.querySelector("form.cancel-form");
+    if (cancelForm) cancelForm.addEventListener("submit", (e) => cancel(e, b, into));
     const form = section.querySelector("form.vote");
     if (form) form.addEventListener("submit", (e) => vote(e, b));
     const details = section.querySelector("details");
@@ -216,13 +272,32 @@
   async function vote(e, b) {
     e.preventDefault();
     const id = b.batch_id;
-    const decision = document.querySelector(`input[name="decision-${id}"]:checked`).value;
+    const chosen = document.querySelector(`input[name="decision-${id}"]:checked`);
     const reason = document.getElementById(`reason-${id}`).value.trim();
-    const r = await TV.api(`disposal/batches/${id}/votes`, { body: { decision, reason }, key: TV.newKey() });
-    $("status").innerHTML = r.ok
-      ? `<p class="banner ok">${TV.esc(TV.t("board.voted", { status: TV.word("batch", r.data.status) }))}</p>`
-      : `<p class="banner error">${TV.esc(TV.t("common.error", { message: TV.errText(r) }))}</p>`;
-    await render(id, e.target.closest("section").parentElement);
+    const form = e.target;
+    if (!chosen || !reason) {
+      let box = form.querySelector(".vote-missing");
+      if (!box) { box = document.createElement("p"); box.className = "banner error vote-missing"; box.setAttribute("role", "alert"); form.append(box); }
+      box.textContent = TV.t(chosen ? "board.vote_reason_required" : "board.vote_choose");
+      (chosen ? document.getElementById(`reason-${id}`) : form.querySelector("input[type=radio]")).focus();
+      return;
+    }
+    const r = await TV.api(`disposal/batches/${id}/votes`, { body: { decision: chosen.value, reason }, key: TV.newKey() });
+    const decision = chosen.value;
+    results.set(id, answered(r, (x) => TV.t("board.voted_result", { vote: TV.t("board." + decision), status: TV.word("batch", x.data.status) })));
+    await render(id, form.closest("section").parentElement);
+  }
+
+  async function cancel(e, b, into) {
+    e.preventDefault();
+    const reason = e.target.querySelector("textarea").value.trim();
+    if (!reason) {
+      results.set(b.batch_id, inWords(false, "board.cancel_reason_required"));
+    } else {
+      const r = await TV.api(`disposal/batches/${b.batch_id}/cancel`, { body: { reason }, key: TV.newKey() });
+      results.set(b.batch_id, answered(r, () => TV.t("board.cancelled")));
+    }
+    await render(b.batch_id, into);
   }
 
   async function load() {
@@ -234,5 +309,11 @@
     for (const b of (all.ok ? all.data : []).filter((x) => x.status !== "proposed")) await render(b.batch_id, $("others"));
   }
 
-  TV.start(["board_member", "auditor"], () => { load(); document.addEventListener("tv:lang", load); });
+  // A batch just proposed shows at once among those awaiting votes.
+  const proposed = async () => { await load(); };
+  TV.start(["board_member", "auditor"], () => {
+    TVBoardPropose.mount($("propose"), proposed);
+    load();
+    document.addEventListener("tv:lang", () => { TVBoardPropose.mount($("propose"), proposed); load(); });
+  });
 })();
