@@ -190,7 +190,7 @@ async def items_in_container(conn: asyncpg.Connection, container_id: uuid.UUID) 
     return await conn.fetch("SELECT * FROM item WHERE container_id = $1 ORDER BY item_id FOR UPDATE", container_id)
 
 
-# --- discrepancies, transfers, counts, approvals ---------------------------------------------
+# --- discrepancies, transfers (counts, approvals, photos: store_counts, store_approvals, store_photos) --
 
 
 async def insert_discrepancies(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -248,35 +248,6 @@ async def close_transfer(conn: asyncpg.Connection, transfer_id: uuid.UUID, by: s
                        transfer_id, now, by)
 
 
-async def open_count(conn: asyncpg.Connection, count_id: uuid.UUID, warehouse_id: str, location_code: str | None,
-                     blind: bool, by: str, now: datetime) -> int:
-    await conn.execute(
-        """INSERT INTO stock_count (count_id, warehouse_id, location_code, blind, opened_by, opened_at)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        count_id, warehouse_id, location_code, blind, by, now,
-    )
-    # Items on the shelves of the warehouse, or of the location and everything under it.
-    status = await conn.execute(
-        """WITH RECURSIVE scope(code) AS (
-               SELECT $3::text WHERE $3::text IS NOT NULL
-               UNION ALL SELECT l.location_code FROM location l JOIN scope s ON l.parent_code = s.code)
-           INSERT INTO count_expected (count_id, item_id, location_code)
-           SELECT $1::uuid, i.item_id, i.location_code FROM item i
-            WHERE i.warehouse_id = $2 AND i.state = ANY($4::text[])
-              AND ($3::text IS NULL OR i.location_code IN (SELECT code FROM scope))""",
-        count_id, warehouse_id, location_code, ON_SHELF_STATES,
-    )
-    return int(status.split()[-1])
-
-
-async def open_counts(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        """SELECT count_id, location_code FROM stock_count WHERE warehouse_id = $1 AND closed_at IS NULL
-            ORDER BY opened_at""",
-        warehouse_id,
-    )
-
-
 async def location_ancestry(conn: asyncpg.Connection, codes: Sequence[str]) -> set[str]:
     """The locations and every location above them (bin -> shelf -> zone)."""
     rows = await conn.fetch(
@@ -288,131 +259,3 @@ async def location_ancestry(conn: asyncpg.Connection, codes: Sequence[str]) -> s
         list(codes),
     )
     return {r["code"] for r in rows}
-
-
-async def stock_count(conn: asyncpg.Connection, count_id: uuid.UUID, *, for_update: bool = False
-                      ) -> asyncpg.Record | None:
-    lock = " FOR UPDATE" if for_update else ""
-    return await conn.fetchrow(f"SELECT * FROM stock_count WHERE count_id = $1{lock}", count_id)
-
-
-async def record_count_scan(conn: asyncpg.Connection, count_id: uuid.UUID, item_id: uuid.UUID,
-                            location_code: str | None, by: str, now: datetime,
-                            device_scanned_at: datetime | None = None) -> bool:
-    status = await conn.execute(
-        """INSERT INTO count_scan (count_id, item_id, location_code, scanned_by, scanned_at, device_scanned_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
-        count_id, item_id, location_code, by, now, device_scanned_at,
-    )
-    return bool(status.endswith(" 1"))
-
-
-async def count_expected(conn: asyncpg.Connection, count_id: uuid.UUID) -> dict[uuid.UUID, str | None]:
-    rows = await conn.fetch("SELECT item_id, location_code FROM count_expected WHERE count_id = $1", count_id)
-    return {r["item_id"]: r["location_code"] for r in rows}
-
-
-async def count_scans(conn: asyncpg.Connection, count_id: uuid.UUID) -> dict[uuid.UUID, str | None]:
-    rows = await conn.fetch("SELECT item_id, location_code FROM count_scan WHERE count_id = $1", count_id)
-    return {r["item_id"]: r["location_code"] for r in rows}
-
-
-async def is_expected(conn: asyncpg.Connection, count_id: uuid.UUID, item_id: uuid.UUID) -> bool:
-    return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM count_expected WHERE count_id = $1 AND item_id = $2)", count_id, item_id))
-
-
-async def close_count(conn: asyncpg.Connection, count_id: uuid.UUID, by: str, now: datetime,
-                      report: dict[str, Any]) -> None:
-    await conn.execute("UPDATE stock_count SET closed_by = $2, closed_at = $3, report = $4 WHERE count_id = $1",
-                       count_id, by, now, report)
-
-
-async def insert_approval(conn: asyncpg.Connection, approval_id: uuid.UUID, kind: str, warehouse_id: str,
-                          payload: dict[str, Any], value_vnd: int, by: str, now: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO approval (approval_id, kind, warehouse_id, payload, value_vnd, requested_by, requested_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        approval_id, kind, warehouse_id, payload, value_vnd, by, now,
-    )
-
-
-async def approval(conn: asyncpg.Connection, approval_id: uuid.UUID, *, for_update: bool = False
-                   ) -> asyncpg.Record | None:
-    lock = " FOR UPDATE" if for_update else ""
-    return await conn.fetchrow(f"SELECT * FROM approval WHERE approval_id = $1{lock}", approval_id)
-
-
-async def decide_approval(conn: asyncpg.Connection, approval_id: uuid.UUID, status: str, by: str, now: datetime,
-                          result: dict[str, Any] | None) -> None:
-    await conn.execute(
-        "UPDATE approval SET status = $2, decided_by = $3, decided_at = $4, result = $5 WHERE approval_id = $1",
-        approval_id, status, by, now, result,
-    )
-
-
-async def pending_approvals(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM approval WHERE warehouse_id = $1 AND status = 'pending' ORDER BY requested_at",
-        warehouse_id,
-    )
-
-
-# --- the two-person rule's rolling window ---------------------------------------------------------
-
-
-async def lock_solo_moves(conn: asyncpg.Connection, user_id: str, warehouse_id: str) -> None:
-    """One person's moves in one warehouse decide one at a time: two requests at once cannot both read a
-    window without the other."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('solo_move/' || $1 || '/' || $2, 0))",
-                       user_id, warehouse_id)
-
-
-async def solo_moves_since(conn: asyncpg.Connection, user_id: str, warehouse_id: str, since: datetime) -> int:
-    """The value this person moved alone in this warehouse since `since`."""
-    total = await conn.fetchval(
-        """SELECT COALESCE(sum(value_vnd), 0) FROM solo_move
-            WHERE user_id = $1 AND warehouse_id = $2 AND moved_at > $3""", user_id, warehouse_id, since)
-    return int(total)
-
-
-async def record_solo_move(conn: asyncpg.Connection, user_id: str, warehouse_id: str, kind: str, value_vnd: int,
-                           now: datetime) -> None:
-    await conn.execute(
-        "INSERT INTO solo_move (user_id, warehouse_id, kind, value_vnd, moved_at) VALUES ($1, $2, $3, $4, $5)",
-        user_id, warehouse_id, kind, value_vnd, now)
-
-
-# --- photos taken at receipt (staged, then named by the receipt) -----------------------------------
-
-
-async def insert_photo(conn: asyncpg.Connection, photo_id: uuid.UUID, item_id: uuid.UUID, warehouse_id: str,
-                       media_type: str, size_bytes: int, sha256: str, by: str, now: datetime) -> int:
-    """Stage a photo of an item (its bytes are in the file store, by `sha256`); answers how many photos the item
-    has (this one included)."""
-    await conn.execute(
-        """INSERT INTO item_photo (photo_id, item_id, warehouse_id, media_type, size_bytes, sha256,
-                                   uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        photo_id, item_id, warehouse_id, media_type, size_bytes, sha256, by, now)
-    return int(await conn.fetchval("SELECT count(*) FROM item_photo WHERE item_id = $1", item_id))
-
-
-async def photo_count(conn: asyncpg.Connection, item_id: uuid.UUID) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM item_photo WHERE item_id = $1", item_id))
-
-
-async def staged_photos(conn: asyncpg.Connection, photo_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
-    """The named photos (locked, without their bytes): a receipt names each at most once."""
-    rows = await conn.fetch(
-        """SELECT photo_id, item_id, media_type, size_bytes, sha256, received_at FROM item_photo
-            WHERE photo_id = ANY($1::uuid[]) ORDER BY photo_id FOR UPDATE""", list(photo_ids))
-    return {r["photo_id"]: r for r in rows}
-
-
-async def mark_photos_received(conn: asyncpg.Connection, photo_ids: Sequence[uuid.UUID], now: datetime) -> None:
-    await conn.execute("UPDATE item_photo SET received_at = $2 WHERE photo_id = ANY($1::uuid[])", list(photo_ids), now)
-
-
-async def forget_photo_bytes(conn: asyncpg.Connection, sha256: str) -> None:
-    """Drop the bytes a photo staged before the file store kept in its row, once the store holds them."""
-    await conn.execute("UPDATE item_photo SET content = NULL WHERE sha256 = $1 AND content IS NOT NULL", sha256)

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import SERVICE, domain, store
+from tangvat_custody import SERVICE, domain, store_approvals
 from tangvat_custody import domain_requests as requests
 from tangvat_custody.service.checkouts import execute_check_out
 from tangvat_custody.service.common import Custody, body, command
@@ -30,7 +30,7 @@ async def confirm_approval(custody: Custody, ctx: CommandContext, approval_id: u
         ids = await record(conn, source=SERVICE, actor=ctx.actor, drafts=drafts, now=now,
                            correlation_id=ctx.correlation_id)
         answer = {**outcome.body, "event_ids": ids}
-        await store.decide_approval(conn, approval_id, status, ctx.user, now, answer)
+        await store_approvals.decide_approval(conn, approval_id, status, ctx.user, now, answer)
         return Outcome(outcome.kind, answer, event_ids=False), []
 
     return await command(custody, ctx, work)
@@ -55,14 +55,14 @@ async def reject_approval(custody: Custody, ctx: CommandContext, approval_id: uu
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         approval = await _approval(conn, ctx, approval_id)
         status = requests.decide_approval(approval, ctx.user, confirm=False)
-        await store.decide_approval(conn, approval_id, status, ctx.user, now, None)
+        await store_approvals.decide_approval(conn, approval_id, status, ctx.user, now, None)
         return Outcome.done(body(status, approval_id=approval_id)), []
 
     return await command(custody, ctx, work)
 
 
 async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: uuid.UUID) -> dict[str, Any]:
-    row = await store.approval(conn, approval_id, for_update=True)
+    row = await store_approvals.approval(conn, approval_id, for_update=True)
     if row is None:
         raise domain.unknown_approval(approval_id)
     ctx.principal.require_visible_warehouse(row["warehouse_id"], domain.unknown_approval(approval_id))
@@ -72,4 +72,5 @@ async def _approval(conn: asyncpg.Connection, ctx: CommandContext, approval_id: 
 async def pending_approvals(custody: Custody, principal: Principal, warehouse_id: str) -> list[dict[str, Any]]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
-        return await approval_views(conn, [dict(r) for r in await store.pending_approvals(conn, warehouse_id)])
+        pending = await store_approvals.pending_approvals(conn, warehouse_id)
+        return await approval_views(conn, [dict(r) for r in pending])

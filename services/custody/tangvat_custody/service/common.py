@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from tangvat_custody import SERVICE, domain, store
+from tangvat_custody import SERVICE, domain, store, store_approvals
 from tangvat_custody import domain_requests as requests
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
@@ -67,7 +67,7 @@ async def pending(conn: asyncpg.Connection, ctx: CommandContext, kind: str, ware
                   payload: dict[str, Any], value_vnd: int, now: datetime) -> Outcome:
     """A high-value command recorded as waiting for a second person: 202 with where to confirm it."""
     approval_id = uuid.uuid4()
-    await store.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, now)
+    await store_approvals.insert_approval(conn, approval_id, kind, warehouse_id, payload, value_vnd, ctx.user, now)
     return Outcome.pending(body("pending_confirmation", approval_id=approval_id, value_vnd=value_vnd,
                                 confirm_url=f"/approvals/{approval_id}/confirm"))
 
@@ -76,16 +76,16 @@ async def needs_second_person(conn: asyncpg.Connection, custody: Custody, ctx: C
                               value_vnd: int, now: datetime) -> bool:
     """Load what the caller moved alone here within the window (locked per person and warehouse) and ask the
     domain's two-person rule."""
-    await store.lock_solo_moves(conn, ctx.user, warehouse_id)
+    await store_approvals.lock_solo_moves(conn, ctx.user, warehouse_id)
     since = now - timedelta(hours=custody.two_person_window_hours)
-    alone = await store.solo_moves_since(conn, ctx.user, warehouse_id, since)
+    alone = await store_approvals.solo_moves_since(conn, ctx.user, warehouse_id, since)
     return requests.needs_second_person(value_vnd, alone, custody.two_person_threshold_vnd)
 
 
 async def moved_alone(conn: asyncpg.Connection, ctx: CommandContext, warehouse_id: str, kind: str, value_vnd: int,
                       now: datetime) -> None:
     """Count a move made without a second person towards the caller's window."""
-    await store.record_solo_move(conn, ctx.user, warehouse_id, kind, value_vnd, now)
+    await store_approvals.record_solo_move(conn, ctx.user, warehouse_id, kind, value_vnd, now)
 
 
 # --- loaders: what a command reads, locked, as plain dicts ----------------------------------------

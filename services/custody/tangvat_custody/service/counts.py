@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import domain, reads, store
+from tangvat_custody import domain, reads, store, store_counts
 from tangvat_custody.domain_scan_time import require_scanned_at
 from tangvat_custody.service.common import Custody, body, command, load_location, load_scanned
 from tangvat_shared.auth import Principal
@@ -30,7 +30,7 @@ async def open_count(custody: Custody, ctx: CommandContext, warehouse_id: str, l
             location = await load_location(conn, custody, ctx, location_code)
         domain.require_location_in(warehouse_id, location)
         count_id = uuid.uuid4()
-        expected = await store.open_count(conn, count_id, warehouse_id, location_code,
+        expected = await store_counts.open_count(conn, count_id, warehouse_id, location_code,
                                           blind, ctx.user, now)
         draft = Draft("custody.count_opened", f"count/{count_id}", {
             "count_id": str(count_id), "warehouse_id": warehouse_id,
@@ -45,7 +45,7 @@ async def open_count(custody: Custody, ctx: CommandContext, warehouse_id: str, l
 
 async def _open_count(conn: asyncpg.Connection, ctx: CommandContext, count_id: uuid.UUID, lock: bool
                       ) -> dict[str, Any]:
-    row = await store.stock_count(conn, count_id, for_update=lock)
+    row = await store_counts.stock_count(conn, count_id, for_update=lock)
     if row is None:
         raise domain.unknown_count(count_id)
     ctx.principal.require_visible_warehouse(row["warehouse_id"], domain.unknown_count(count_id))
@@ -65,10 +65,10 @@ async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID,
         item_id = item["item_id"]
         domain.require_countable(count, item_id, item)
         where = location_code or count["location_code"]
-        new = await store.record_count_scan(conn, count_id, item_id, where, ctx.user, now, scanned_at)
+        new = await store_counts.record_count_scan(conn, count_id, item_id, where, ctx.user, now, scanned_at)
         fields: dict[str, Any] = {"count_id": count_id, "item_id": item_id, "first_scan": new}
         if not count["blind"]:  # blind counts never tell the counter what was expected
-            fields["expected"] = await store.is_expected(conn, count_id, item_id)
+            fields["expected"] = await store_counts.is_expected(conn, count_id, item_id)
         return Outcome.done(body("scanned", **fields)), []
 
     return await command(custody, ctx, work)
@@ -76,18 +76,18 @@ async def scan_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID,
 
 async def get_count(custody: Custody, principal: Principal, count_id: uuid.UUID) -> dict[str, Any]:
     async with custody.pool.acquire() as conn:
-        count = await store.stock_count(conn, count_id)
+        count = await store_counts.stock_count(conn, count_id)
         if count is None:
             raise domain.unknown_count(count_id)
         principal.require_visible_warehouse(count["warehouse_id"], domain.unknown_count(count_id))
-        scans = await store.count_scans(conn, count_id)
+        scans = await store_counts.count_scans(conn, count_id)
         out: dict[str, Any] = {k: count[k] for k in ("count_id", "warehouse_id", "location_code", "blind",
                                                       "opened_by", "opened_at", "closed_by", "closed_at")}
         out["scanned"] = len(scans)
         if count["closed_at"] is not None:
             out["report"] = count["report"]
         elif not count["blind"]:
-            expected = await store.count_expected(conn, count_id)
+            expected = await store_counts.count_expected(conn, count_id)
             out["expected_item_ids"] = sorted(str(i) for i in expected)
             # What closing now would mark missing (a station confirms it first), and what turned up unexpected.
             out["not_scanned"] = [dict(r) for r in await reads.count_not_scanned(conn, count_id)]
@@ -101,15 +101,15 @@ async def close_count(custody: Custody, ctx: CommandContext, count_id: uuid.UUID
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         count = await _open_count(conn, ctx, count_id, lock=True)
-        expected = await store.count_expected(conn, count_id)
-        scans = await store.count_scans(conn, count_id)
+        expected = await store_counts.count_expected(conn, count_id)
+        scans = await store_counts.count_scans(conn, count_id)
         # The items the classification looks at, locked: expected but not scanned, scanned but not expected.
         asked = [i for i in expected if i not in scans] + [i for i in scans if i not in expected]
         items = {i: dict(r) for i, r in (await store.items(conn, asked, for_update=True)).items()}
         closure = domain.close_count(count, expected, scans, items)
         await store.save_items(conn, closure.decisions, now)
         await store.save_discrepancies(conn, closure.discrepancies, ctx.user, now)
-        await store.close_count(conn, count_id, ctx.user, now, closure.report)
+        await store_counts.close_count(conn, count_id, ctx.user, now, closure.report)
         return Outcome.done(body("closed", count_id=count_id, report=closure.report)), closure.drafts
 
     return await command(custody, ctx, work)

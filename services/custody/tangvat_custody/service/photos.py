@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from tangvat_custody import domain_photos as photos
-from tangvat_custody import reads, store
+from tangvat_custody import reads, store_photos
 from tangvat_custody.service.common import Custody, body, command, load_item
 from tangvat_custody.service.queries import get_item
 from tangvat_shared.auth import Principal
@@ -33,9 +33,9 @@ async def add_photo(custody: Custody, ctx: CommandContext, item_id: uuid.UUID, c
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         item = await load_item(conn, ctx, item_id)
-        photos.require_photographable(item, await store.photo_count(conn, item_id))
+        photos.require_photographable(item, await store_photos.photo_count(conn, item_id))
         photo_id = uuid.uuid4()
-        count = await store.insert_photo(conn, photo_id, item_id, item["warehouse_id"], accepted.media_type,
+        count = await store_photos.insert_photo(conn, photo_id, item_id, item["warehouse_id"], accepted.media_type,
                                          accepted.size_bytes, accepted.sha256, ctx.user, now)
         return Outcome.created(body("staged", photo_id=photo_id, item_id=item_id, sha256=accepted.sha256,
                                     media_type=accepted.media_type, size_bytes=accepted.size_bytes,
@@ -50,8 +50,8 @@ async def receipt_photos(conn: asyncpg.Connection, item_id: uuid.UUID, photo_ids
     (the receipt's transaction commits both, or neither)."""
     if not photo_ids:
         return []
-    refs = photos.receipt_photos(item_id, photo_ids, await store.staged_photos(conn, photo_ids))
-    await store.mark_photos_received(conn, photo_ids, now)
+    refs = photos.receipt_photos(item_id, photo_ids, await store_photos.staged_photos(conn, photo_ids))
+    await store_photos.mark_photos_received(conn, photo_ids, now)
     return refs
 
 
@@ -71,6 +71,6 @@ async def photo_content(custody: Custody, principal: Principal, photo_id: uuid.U
     if row["content"] is not None:  # staged before the file store: moved into it on its first read
         await custody.files.put(bytes(row["content"]), row["media_type"])
         async with custody.pool.acquire() as conn:
-            await store.forget_photo_bytes(conn, row["sha256"])
+            await store_photos.forget_photo_bytes(conn, row["sha256"])
     return row["media_type"], await custody.files.get(row["sha256"]), row["sha256"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_custody import domain, store
+from tangvat_custody import domain, store, store_counts
 from tangvat_custody.domain_scan_time import require_scanned_at, stamp
 from tangvat_custody.service.common import (
     Custody,
@@ -116,6 +116,6 @@ async def _counts(conn: asyncpg.Connection, warehouse_id: str, codes: Sequence[s
                   ) -> tuple[list[dict[str, Any]], set[str]]:
     """The warehouse's open counts and, if there are any, the locations a move touches with every location
     above them: what the domain needs to decide count_in_progress."""
-    counts = [dict(r) for r in await store.open_counts(conn, warehouse_id)]
+    counts = [dict(r) for r in await store_counts.open_counts(conn, warehouse_id)]
     scope = await store.location_ancestry(conn, [c for c in codes if c]) if counts else set()
     return counts, scope
