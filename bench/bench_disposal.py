@@ -25,7 +25,7 @@ import orjson
 from harness import drive, infrastructure, report  # isort: skip
 from demo_data import items, seizure_fields
 from infra_fixtures import Infra
-from stack import ServiceProcess, ensure_keys, wait_http
+from service_processes import ServiceProcess, ensure_keys, wait_http
 from support.databases import migrated_database
 
 from tangvat_shared.auth import mint_token

@@ -14,7 +14,7 @@ import orjson
 
 from harness import auth_key, infrastructure, report, service_processes  # isort: skip
 from demo_data import items, seizure_fields
-from stack import ServiceProcess
+from service_processes import ServiceProcess
 from support.databases import migrated_database
 
 from tangvat_intake.store import ITEM_COLUMNS

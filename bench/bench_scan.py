@@ -27,7 +27,7 @@ from harness import (  # isort: skip
     auth_key, backend_cpu_seconds, cpu_delta, cpu_seconds, drive, infrastructure, p99, report, service_processes)
 from infra_fixtures import Infra
 from preload import preload
-from stack import ServiceProcess, wait_http
+from service_processes import ServiceProcess, wait_http
 from support.databases import migrated_database
 
 from localinfra import free_port

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "deploy")]
 
 from infra_fixtures import Infra, session_infra  # noqa: E402
-from stack import ServiceProcess, ensure_keys, wait_http  # noqa: E402
+from service_processes import ServiceProcess, ensure_keys, wait_http  # noqa: E402
 
 from tangvat_shared.keys import load_private_key  # noqa: E402
 

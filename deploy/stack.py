@@ -1,4 +1,4 @@
-"""The whole local system: infrastructure (localinfra) plus every service's processes.
+"""The whole local system: infrastructure (localinfra) plus every service's processes (service_processes).
 
 `python deploy/stack.py up|down|status|logs|demo|token` — what `make up`, `make down`, ... run.
 Service processes run in the background with pid files and logs under the state directory.
@@ -8,200 +8,24 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
-import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from tangvat_infra.processes import process_alive
+from service_processes import (
+    HTTP_PORTS,
+    ROLES,
+    WEB_PORT,
+    ServiceProcess,
+    available_services,
+    ensure_keys,
+    migrate,
+    service_env,
+    wait_http,
+)
 
-from localinfra import DEFAULT_STATE, REPO_ROOT, SERVICES, LocalStack
-
-FILE_SERVICES = ("intake", "custody", "disposal")  # the services that keep files (tangvat_shared.files)
-HTTP_PORTS = {"intake": 8001, "custody": 8002, "disposal": 8003, "audit": 8004}
-METRICS_PORTS = {"intake": 9101, "custody": 9111, "disposal": 9121, "audit": 9131}
-# Which entry points each service has; a consumer only where it reads other streams.
-ROLES = {
-    "intake": ("api", "relay", "consume"),  # custody's transfers: which warehouse holds an item now
-    "custody": ("api", "relay", "consume"),
-    "disposal": ("api", "relay", "consume"),
-    "audit": ("api", "relay", "consume"),
-}
-
-
-WEB_PORT = 8005  # the pages people use (services/web), in front of every service's API
-
-
-def available_services() -> list[str]:
-    return [s for s in SERVICES if importlib.util.find_spec(f"tangvat_{s}") is not None]
-
-
-@dataclass
-class ServiceProcess:
-    """One background process of a service (`python -m tangvat_<service> <role>`)."""
-
-    service: str
-    role: str
-    env: Mapping[str, str]
-    state: Path
-    python: str = sys.executable
-    extra_args: Sequence[str] = field(default_factory=tuple)
-    _child: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def name(self) -> str:
-        return f"{self.service}-{self.role}"
-
-    @property
-    def pid_path(self) -> Path:
-        return self.state / "pids" / f"{self.name}.pid"
-
-    @property
-    def log_path(self) -> Path:
-        return self.state / "logs" / f"{self.name}.log"
-
-    @property
-    def pid(self) -> int | None:
-        if self._child is not None:
-            # Our own child: alive until it exits (its command line is not ours yet right after
-            # the fork, so the check below would call a starting process dead).
-            if self._child.poll() is None:
-                return self._child.pid
-            self._child = None
-            return None
-        try:
-            pid = int(self.pid_path.read_text())
-        except (OSError, ValueError):
-            return None
-        # Pids are recycled: the process must still be ours (its command line names our module).
-        return pid if process_alive(pid, f"tangvat_{self.service}") else None
-
-    def start(self) -> int:
-        running = self.pid
-        if running:
-            return running
-        self.pid_path.parent.mkdir(parents=True, exist_ok=True)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            process = subprocess.Popen(
-                [self.python, "-m", f"tangvat_{self.service}", self.role, *self.extra_args],
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=REPO_ROOT,
-                start_new_session=True,
-            )
-        self._child = process
-        self.pid_path.write_text(str(process.pid))
-        return process.pid
-
-    def signal(self, sig: signal.Signals) -> None:
-        pid = self.pid
-        if pid:
-            os.kill(pid, sig)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        pid = self.pid
-        if not pid:
-            self.pid_path.unlink(missing_ok=True)
-            return
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.pid and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if self.pid:
-            os.kill(pid, signal.SIGKILL)
-            while self.pid:
-                time.sleep(0.02)
-        self.pid_path.unlink(missing_ok=True)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs (what the fault tests inflict)."""
-        pid = self.pid
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-            while self.pid:
-                time.sleep(0.02)
-
-    def peak_rss_mb(self) -> float | None:
-        pid = self.pid
-        if not pid:
-            return None
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            return None
-        return None
-
-
-def service_env(
-    service: str,
-    infra_env: Mapping[str, str],
-    keys_dir: Path,
-    *,
-    http_port: int | None = None,
-    metrics_port: int | None = None,
-) -> dict[str, str]:
-    prefix = f"TANGVAT_{service.upper()}_"
-    # Each service keeps its files (photos, documents, signed PDFs) in a directory of its own under the state
-    # directory; the auditor reads them all to check the files the events name.
-    files_root = keys_dir.parent / "files"
-    files = ({f"{prefix}FILE_STORES": json.dumps({s: {"dir": str(files_root / s)} for s in FILE_SERVICES})}
-             if service == "audit" else {f"{prefix}FILES_DIR": str(files_root / service)})
-    return {
-        **files,
-        "TANGVAT_KAFKA_BOOTSTRAP": infra_env["TANGVAT_KAFKA_BOOTSTRAP"],
-        "TANGVAT_AUTH_PUBLIC_KEY_FILE": str(keys_dir / "auth.pub.pem"),
-        "TANGVAT_KEYS_DIR": str(keys_dir),
-        f"{prefix}DATABASE_URL": infra_env[f"{prefix}DATABASE_URL"],
-        f"{prefix}HTTP_PORT": str(http_port or HTTP_PORTS[service]),
-        f"{prefix}METRICS_PORT": str(metrics_port or METRICS_PORTS[service]),
-        "PYTHONUNBUFFERED": "1",
-        **({"TANGVAT_OIDC_ISSUER": infra_env["TANGVAT_OIDC_ISSUER"]} if "TANGVAT_OIDC_ISSUER" in infra_env else {}),
-    }
-
-
-def ensure_keys(keys_dir: Path) -> None:
-    from tangvat_shared.keys import ensure_key_pair
-
-    for name in ("auth", *SERVICES):
-        ensure_key_pair(keys_dir, name)
-
-
-def migrate(service: str, env: Mapping[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", f"tangvat_{service}", "migrate"],
-        env={**os.environ, **env},
-        cwd=REPO_ROOT,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def wait_http(url: str, timeout: float = 30.0, process: ServiceProcess | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if process is not None and process.pid is None:
-            tail = process.log_path.read_text(errors="replace")[-3000:] if process.log_path.exists() else ""
-            raise RuntimeError(f"{process.name} exited while starting:\n{tail}")
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} not ready after {timeout}s")
+from localinfra import DEFAULT_STATE, LocalStack
 
 
 class Stack:
@@ -320,88 +144,12 @@ class Stack:
             down += pid is None
         return 1 if down else 0
 
-
 def mint(keys_dir: Path, role: str, user: str, units: list[str], warehouses: list[str], ttl: int) -> str:
     from tangvat_shared.auth import mint_token
     from tangvat_shared.keys import load_private_key
 
     key = load_private_key((keys_dir / "auth.pem").read_bytes())
     return mint_token(key, subject=user, roles=[role], units=units, warehouses=warehouses, ttl_seconds=ttl)
-
-
-def demo(stack: Stack, n_items: int) -> None:
-    """Register a realistic seizure through the API and show it arriving on Kafka."""
-    import httpx
-    from demo_data import seizure
-
-    token = stack.token("intake_officer", "demo-officer", ["QLTT-BN"], ["*"], 3600)
-    body = seizure(n_items)
-    body["record_number"] = f"DEMO-{time.strftime('%Y%m%d-%H%M%S')}"
-    base = f"http://127.0.0.1:{HTTP_PORTS['intake']}"
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
-        response = client.post("/seizures", json=body)
-        response.raise_for_status()
-        created = response.json()
-        seizure_id = created["seizure_id"]
-        detail = client.get(f"/seizures/{seizure_id}").json()
-        first = client.get(f"/seizures/{seizure_id}/items", params={"limit": 3}).json()["items"]
-        labels = client.get(f"/seizures/{seizure_id}/labels.pdf", params={"limit": 48})
-    labels_path = stack.state / f"labels-{seizure_id}.pdf"
-    labels_path.write_bytes(labels.content)
-    published = _wait_published(stack, created["item_count"] + 1)
-    from demo_hierarchy import show_hierarchy_at
-
-    def token_for(role: str, user: str, units: list[str], warehouses: list[str]) -> str:
-        return stack.token(role, user, units, warehouses, 3600)
-
-    hierarchy = show_hierarchy_at(base, token_for, seizure_id)
-    from demo_floor import set_up_floor
-
-    floor = set_up_floor(f"http://127.0.0.1:{HTTP_PORTS['custody']}", token_for, stack.state)
-    print(
-        json.dumps(
-            {
-                "seizure": {
-                    k: detail[k]
-                    for k in ("seizure_id", "record_number", "item_count", "total_value_vnd", "items_by_category")
-                },
-                "first_items": [
-                    {k: i[k] for k in ("label_code", "category", "description", "label_payload")} for i in first
-                ],
-                "events_acknowledged_by_kafka": published,
-                "label_sheet": str(labels_path),
-                "unit_hierarchy": hierarchy,
-                "warehouse_floor": floor,
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-    print(f"Token for the API (the provider's access-token lifetime; `make token ROLE=...` for another): {token}")
-
-
-def _wait_published(stack: Stack, at_least: int, timeout: float = 60.0) -> int:
-    import asyncio
-
-    import asyncpg
-
-    dsn = stack._saved_env()["TANGVAT_INTAKE_DATABASE_URL"]
-
-    async def published() -> int:
-        conn = await asyncpg.connect(dsn)
-        try:
-            return int(await conn.fetchval("SELECT coalesce(max(published_seq), 0) FROM stream_head") or 0)
-        finally:
-            await conn.close()
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        count = asyncio.run(published())
-        if count >= at_least:
-            return count
-        time.sleep(0.2)
-    raise TimeoutError("the relay did not publish the demo seizure in time")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stack", description=__doc__)
@@ -442,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"==> {process.log_path} <==")
                 print("\n".join(process.log_path.read_text(errors="replace").splitlines()[-args.lines :]))
     elif args.command == "demo":
+        from stack_demo import demo
+
         demo(stack, args.items)
     elif args.command == "token":
         print(stack.token(args.role, args.user, args.unit or ["*"], args.warehouse or ["*"], args.ttl))

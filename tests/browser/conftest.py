@@ -24,7 +24,7 @@ import httpx
 import pytest
 from chromium import CHROMIUM_ARGS, ensure_chromium
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
-from stack import ServiceProcess, ensure_keys, migrate, service_env, wait_http
+from service_processes import ServiceProcess, ensure_keys, migrate, service_env, wait_http
 
 from localinfra import LocalStack, free_port
 from tangvat_shared.keys import load_private_key

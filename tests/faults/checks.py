@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from stack import ServiceProcess
+from service_processes import ServiceProcess
 
 from tangvat_audit.audit import audit_database, run_audit
 from tangvat_audit.dead_letters import read_dead_letters

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from infra_fixtures import Infra, local_infra
-from stack import ServiceProcess, ensure_keys, wait_http
+from service_processes import ServiceProcess, ensure_keys, wait_http
 from tangvat_infra.processes import free_port
 
 from tangvat_shared.auth import mint_token
@@ -84,7 +84,7 @@ class FaultStack:
 
     def start(self, service: str, *roles: str) -> None:
         """Start these roles of a service (all it has by default); an API is waited for."""
-        from stack import ROLES
+        from service_processes import ROLES
 
         for role in roles or ROLES[service]:
             process = self.process(service, role)

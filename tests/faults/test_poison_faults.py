@@ -23,7 +23,7 @@ from tangvat_audit.dead_letters import read_dead_letters
 from tests.faults.checks import Results, public_key, read_topic, rows, sql, wait_until
 from tests.faults.conftest import BOARD, UNIT, FaultStack, unique_key
 
-# Who consumes each topic (deploy/stack.py runs a consumer per service that reads other streams).
+# Who consumes each topic (deploy/service_processes.ROLES: a consumer per service that reads other streams).
 CONSUMERS = {"intake": ("custody", "disposal", "audit"), "custody": ("disposal", "audit"),
              "disposal": ("custody", "audit")}
 # A type each topic's readers know, so that it is the data (not the type) that is refused.

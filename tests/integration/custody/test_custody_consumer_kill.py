@@ -10,7 +10,7 @@ from typing import Any
 import demo_data as factories
 import httpx
 import pytest
-from stack import ServiceProcess
+from service_processes import ServiceProcess
 
 from tests.integration.conftest import TokenFactory, bearer
 from tests.integration.custody.conftest import fetch
