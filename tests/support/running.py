@@ -68,7 +68,14 @@ async def consuming(bootstrap: str, pool: asyncpg.Pool, *, group: str, topics: l
     finally:
         stop.set()
         await task
-        await consumer.stop()
+        try:
+            await consumer.stop()
+        except asyncio.CancelledError:
+            # aiokafka's fetcher, stopped while a fetch request is timing out (a broker slow under load), lets the
+            # CancelledError of its own fetch task out of stop(); only a cancellation of this task goes on.
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
         await dlq.stop()
 
 

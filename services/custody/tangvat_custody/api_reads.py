@@ -13,6 +13,7 @@ from tangvat_custody.api_deps import CustodyReader, Limit, WarehouseId
 from tangvat_custody.api_deps import custody_of as _custody
 from tangvat_custody.schemas import (
     AgeBucket,
+    ContainerContents,
     CustodyAt,
     DiscrepancyOut,
     ItemOut,
@@ -76,6 +77,25 @@ async def warehouse_items(request: Request, principal: CustodyReader, warehouse_
     rows = await service.warehouse_items(_custody(request), principal, warehouse_id,
                                          state.value if state else None, after, limit, q)
     return {"items": rows, "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
+
+
+@router.get("/items", response_model=ItemPage,
+            summary="Search by printed label code or description in every warehouse the caller's scope covers")
+async def search_items(request: Request, principal: CustodyReader,
+                       q: Annotated[NonBlankLine, Query(
+                           max_length=100, description="part of the printed label code or of the description "
+                                                       "(any case, diacritics optional: `bac ninh` finds `Bắc Ninh`)")],
+                       after: Annotated[Line, Query(description="the last label code seen")] = "",
+                       limit: Limit = 100) -> Any:
+    rows = await service.search_items(_custody(request), principal, q, after, limit)
+    return {"items": rows, "next_after": rows[-1]["label_code"] if len(rows) == limit else None}
+
+
+@router.get("/containers/{container_code}", response_model=ContainerContents,
+            summary="A container, where it stands and what it holds now",
+            responses={404: {"description": "no such container in the caller's warehouses (`unknown_container`)"}})
+async def container_contents(request: Request, principal: CustodyReader, container_code: Code) -> Any:
+    return await service.container_contents(_custody(request), principal, container_code)
 
 
 @router.get("/warehouses/{warehouse_id}/counts", response_model=list[OpenCountOut], summary="Counts still open")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -104,17 +105,44 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# The folded label code and description (migration 0008: search_fold, its trigram index item_search) contain the
+# folded pattern: "bac ninh" finds "Bắc Ninh". The expression is the index's, spelled the same, so the index serves it.
+_MATCHES = "search_fold(label_code || ' ' || description) LIKE search_fold({q}) ESCAPE '\\'"
+
+
 async def items_in_state(conn: asyncpg.Connection, warehouse_id: str, state: str | None, after: str,
                          limit: int, q: str | None = None) -> list[asyncpg.Record]:
     """A page of the warehouse's items by label code; `q` keeps those whose printed label code or description
-    contains it (any case). Scoped by the warehouse first (`item_by_warehouse_state`), so a search never reads
-    beyond the one warehouse the caller named."""
+    contains it (any case, with or without diacritics: `_MATCHES`). Scoped by the warehouse in the statement, so a
+    search never answers beyond the one warehouse the caller named."""
+    if q:  # a statement of its own, so that even its generic plan uses the trigram index
+        return await conn.fetch(
+            f"""SELECT * FROM item WHERE {_MATCHES.format(q="$5")} AND warehouse_id = $1
+                  AND ($2::text IS NULL OR state = $2) AND label_code > $3 ORDER BY label_code LIMIT $4""",
+            warehouse_id, state, after, limit, _like(q))
     return await conn.fetch(
         """SELECT * FROM item WHERE warehouse_id = $1 AND ($2::text IS NULL OR state = $2) AND label_code > $3
-              AND ($5::text IS NULL OR label_code ILIKE $5 ESCAPE '\\' OR description ILIKE $5 ESCAPE '\\')
             ORDER BY label_code LIMIT $4""",
-        warehouse_id, state, after, limit, _like(q) if q else None,
+        warehouse_id, state, after, limit,
     )
+
+
+async def search_items(conn: asyncpg.Connection, warehouses: Sequence[str] | None, q: str, after: str,
+                       limit: int) -> list[asyncpg.Record]:
+    """A page, by label code, of the items matching `q` in the given warehouses (`None`: in every warehouse, for
+    a caller whose scope is `*`). The warehouses are the caller's scope, filtered in the statement."""
+    if warehouses is None:
+        return await conn.fetch(
+            f"""SELECT * FROM item WHERE {_MATCHES.format(q="$1")} AND label_code > $2
+                ORDER BY label_code LIMIT $3""", _like(q), after, limit)
+    return await conn.fetch(
+        f"""SELECT * FROM item WHERE {_MATCHES.format(q="$1")} AND label_code > $2 AND warehouse_id = ANY($4::text[])
+            ORDER BY label_code LIMIT $3""", _like(q), after, limit, list(warehouses))
+
+
+async def container_items(conn: asyncpg.Connection, container_id: uuid.UUID) -> list[asyncpg.Record]:
+    """What a container holds now (index `item_by_container`), unlocked, by label code."""
+    return await conn.fetch("SELECT * FROM item WHERE container_id = $1 ORDER BY label_code", container_id)
 
 
 async def open_counts(conn: asyncpg.Connection, warehouse_id: str) -> list[asyncpg.Record]:

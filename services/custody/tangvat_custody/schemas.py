@@ -207,6 +207,13 @@ class ItemOut(BaseModel):
     deliverer: str | None = None
 
 
+class ContainerContents(BaseModel):
+    container_code: str
+    warehouse_id: str
+    location_code: str | None
+    items: list[ItemOut]
+
+
 class ItemPage(BaseModel):
     items: list[ItemOut]
     next_after: str | None

@@ -136,9 +136,11 @@ async def warehouses(custody_client: httpx.AsyncClient, local_token: TokenFactor
 def seed(intake_client: httpx.AsyncClient, custody_consumer: None, custody_dsn: str, local_token: TokenFactory,
          intake_key: Ed25519PrivateKey, warehouses: dict[str, list[str]]) -> SeedFactory:
     async def make(n: int = 3, *, warehouse: str = WAREHOUSE, value_vnd: int | None = None,
-                   perishable: bool = False) -> Seeded:
+                   perishable: bool = False, description: str | None = None) -> Seeded:
         body = factories.seizure(n, warehouse=warehouse)
         for item in body["items"]:
+            if description is not None:
+                item["description"] = description
             if value_vnd is not None:
                 item["value_vnd"] = value_vnd
             item["perishable"] = perishable

@@ -10,6 +10,7 @@ from tangvat_custody.service.handover import hand_over
 from tangvat_custody.service.holds import set_hold
 from tangvat_custody.service.places import create_container, create_location, pack, register_warehouse, unpack
 from tangvat_custody.service.queries import (
+    container_contents,
     custody_at,
     discrepancies,
     get_item,
@@ -19,6 +20,7 @@ from tangvat_custody.service.queries import (
     locations,
     overdue,
     perishables_past_limit,
+    search_items,
     storage_age,
     warehouse_items,
     warehouse_summary,
@@ -35,6 +37,7 @@ __all__ = [
     "close_count",
     "close_transfer",
     "confirm_approval",
+    "container_contents",
     "create_container",
     "create_location",
     "custody_at",
@@ -60,6 +63,7 @@ __all__ = [
     "reject_approval",
     "return_item",
     "scan_count",
+    "search_items",
     "set_hold",
     "storage_age",
     "unpack",

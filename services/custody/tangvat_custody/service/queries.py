@@ -9,7 +9,7 @@ from typing import Any
 from tangvat_custody import domain, reads, store
 from tangvat_custody import domain_flows as flows
 from tangvat_custody.service.common import Custody
-from tangvat_shared.auth import Principal
+from tangvat_shared.auth import ALL, Principal
 from tangvat_shared.history import history
 from tangvat_shared.labels import InvalidLabel, verify_label
 
@@ -59,6 +59,18 @@ async def items_at_location(custody: Custody, principal: Principal, code: str, a
         return [r["item_id"] for r in await reads.items_at_time(conn, code, at)]
 
 
+async def container_contents(custody: Custody, principal: Principal, code: str) -> dict[str, Any]:
+    """A container, where it stands and what it holds; outside the caller's warehouses, as unknown as a code
+    nobody registered."""
+    async with custody.pool.acquire() as conn:
+        container = await store.container(conn, code)
+        if container is None:
+            raise domain.unknown_container(code)
+        principal.require_visible_warehouse(container["warehouse_id"], domain.unknown_container(code))
+        items = [dict(r) for r in await reads.container_items(conn, container["container_id"])]
+    return {**dict(container), "items": items}
+
+
 async def warehouse_summary(custody: Custody, principal: Principal, warehouse_id: str) -> dict[str, Any]:
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
@@ -92,6 +104,17 @@ async def warehouse_items(custody: Custody, principal: Principal, warehouse_id: 
     principal.require_warehouse(warehouse_id)
     async with custody.pool.acquire() as conn:
         return [dict(r) for r in await reads.items_in_state(conn, warehouse_id, state, after, limit, q)]
+
+
+async def search_items(custody: Custody, principal: Principal, q: str, after: str, limit: int
+                       ) -> list[dict[str, Any]]:
+    """The items matching `q` in every warehouse the caller's scope covers (all of them for `*`); a scope of no
+    warehouse finds nothing."""
+    warehouses = None if ALL in principal.warehouses else sorted(principal.warehouses)
+    if warehouses == []:
+        return []
+    async with custody.pool.acquire() as conn:
+        return [dict(r) for r in await reads.search_items(conn, warehouses, q, after, limit)]
 
 
 async def discrepancies(custody: Custody, principal: Principal, warehouse_id: str, limit: int

@@ -1,6 +1,6 @@
 /* Finding an item from what a person has in hand: a scanned TV1 label (verified by custody: a forged one is
-   refused, never looked up), an item id, or a printed label code / words of the description searched in the
-   caller's own warehouses (custody answers only for those). */
+   refused, never looked up), an item id, or a printed label code / words of the description searched in every
+   warehouse the caller's scope covers (custody's GET /items answers only for those). */
 "use strict";
 const ItemSearch = (() => {
   const HEX = /^TV1\.([0-9a-f]{32})\./;
@@ -18,17 +18,17 @@ const ItemSearch = (() => {
   }
 
   async function byText(q) {
-    const warehouses = ((TV.session() || {}).warehouses || []).filter((w) => w !== "*");
+    // One search over every warehouse the caller's scope covers (custody answers only for those: `*` for an
+    // auditor, several for a province's leader), folded: any case, diacritics optional.
+    const warehouses = (TV.session() || {}).warehouses || [];
     if (!readsCustody() || !warehouses.length) return { error: TV.t("item.search_scope") };
-    const answers = await Promise.all(warehouses.map((w) => TV.api(
-      `custody/warehouses/${encodeURIComponent(w)}/items?${new URLSearchParams({ q, limit: String(LIMIT) })}`)));
-    const failed = answers.find((a) => !a.ok);
-    if (failed && answers.every((a) => !a.ok)) return { error: TV.errText(failed) };
-    const items = answers.filter((a) => a.ok).flatMap((a) => a.data.items);
+    const r = await TV.api(`custody/items?${new URLSearchParams({ q, limit: String(LIMIT) })}`);
+    if (!r.ok) return { error: TV.errText(r) };
+    const items = r.data.items;
     const exact = items.filter((i) => i.label_code.toLowerCase() === q.toLowerCase());
     if (exact.length === 1) return { id: exact[0].item_id };
     if (items.length === 1) return { id: items[0].item_id };
-    return { items, more: answers.some((a) => a.ok && a.data.next_after) };
+    return { items, more: Boolean(r.data.next_after) };
   }
 
   /* {id} to open, {items, more} to choose from, or {error, forged}. */
