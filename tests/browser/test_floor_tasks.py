@@ -10,6 +10,7 @@ import struct
 import uuid
 import zlib
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -33,6 +34,8 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
     .filter((el) => el.type !== 'hidden' && !el.closest('.hidden'))
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
     .map((el) => el.id || el.name || el.outerHTML.slice(0, 60))"""
+PHOTO_ALT = {"vi": "Ảnh 1/1 chụp khi nhập kho", "en": "Photo 1 of 1 taken at receipt"}
+DAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 RAW_KEY = re.compile(r"\b(?:floor|receipt|checkout|holds|containers|transfers|handover|err|state|approval)\.[a-z_]+\b")
 OTHER = "KHO-HN-02"
 OTHER_BIN = f"{OTHER}.B-1"
@@ -235,6 +238,20 @@ def test_a_receipt_records_count_seal_deliverer_and_photos_and_shows_the_mismatc
     with floor.client("custody", "warehouse_staff", "kho-1") as custody:
         photos = custody.get(f"/items/{item['item_id']}/photos").json()
         assert len(photos) == 1 and photos[0]["received_at"] is not None and photos[0]["media_type"] == "image/png"
+
+    # The item page shows who delivered it and the receipt's photo, a thumbnail with words for those who cannot see it.
+    page.goto(f"{floor.web}/item.html?id={item['item_id']}")
+    expect(page.locator('dd[data-fact="item.deliverer"]')).to_have_text("Đội QLTT số 1 — Nguyễn Văn An")
+    thumb = page.locator(f'#photos img[data-photo="{photos[0]["photo_id"]}"]')
+    expect(thumb).to_have_attribute("alt", re.compile(PHOTO_ALT[me.lang] + ".*" + re.escape(item["label_code"])))
+    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 8  # the photo's own pixels, loaded
+    other = "en" if me.lang == "vi" else "vi"
+    toggle = page.locator("#lang-toggle")
+    toggle.tap() if me.phone else toggle.click()  # not one of the task's taps
+    expect(thumb).to_have_attribute("alt", re.compile(PHOTO_ALT[other]))
+    toggle.tap() if me.phone else toggle.click()
+    expect(thumb).to_have_attribute("alt", re.compile(PHOTO_ALT[me.lang]))
+    me.shot("item-evidence")
     print(f"receipt {size}: taps={me.taps} keys={me.keys}")
     assert not page.errors  # type: ignore[attr-defined]
 
@@ -265,6 +282,13 @@ def test_a_check_out_with_due_date_picks_waits_for_a_second_person_and_the_item_
     me.tap('#due-picks button[data-days="14"]')
     due = page.input_value("#due")
     assert due, "the +14 days pick fills the date"
+    # The browser shows the date its own way (mm/dd/yyyy in en-US): beside it, the date in the page's words.
+    picked = date.fromisoformat(due)
+    spelled = (f"{picked:%d/%m/%Y}" if me.lang == "vi" else f"{picked.day} {picked:%B %Y}")
+    weekday = (DAYS_VI[picked.weekday()] if me.lang == "vi" else f"{picked:%A}")
+    expect(page.locator("#due-words")).to_contain_text(spelled)
+    expect(page.locator("#due-words")).to_contain_text(weekday)
+    expect(page.locator("#due-words")).to_contain_text("Hạn trả" if me.lang == "vi" else "Due")
     me.tap("#check-out")
     expect(page.locator("#status")).to_have_attribute("data-kind", "warn")
     expect(page.locator("#status")).to_contain_text(me.words("pending"))
@@ -352,6 +376,15 @@ def test_a_container_is_created_packed_moved_and_unpacked(people: Any, floor: We
     expect(page.locator("#items li")).to_have_count(2)
     me.tap("#do")
     expect(page.locator("#status")).to_contain_text(me.words("packed"))
+    # What the container holds, under the form: each item's printed code a link to its page, and what it is.
+    contents = page.locator("#contents-list li")
+    expect(contents).to_have_count(2)
+    for item in items:
+        row = page.locator(f'#contents-list li[data-item="{item["item_id"]}"]')
+        expect(row.locator("a.code")).to_have_text(item["label_code"])
+        expect(row.locator("a.code")).to_have_attribute("href", f"item.html?id={item['item_id']}")
+        expect(row).to_contain_text(item["description"])
+    expect(page.locator("#contents-heading")).to_contain_text(code)
     me.tap('label:has(#task-move)')
     me.scan(_shelf(floor, BINS[1]))
     expect(page.locator("#location")).to_have_value(BINS[1])
@@ -361,6 +394,9 @@ def test_a_container_is_created_packed_moved_and_unpacked(people: Any, floor: We
     me.scan(floor.label(items[0]))
     me.tap("#do")
     expect(page.locator("#status")).to_contain_text(me.words("unpacked"))
+    expect(contents).to_have_count(1)
+    expect(page.locator(f'#contents-list li[data-item="{items[1]["item_id"]}"]')).to_be_visible()
+    expect(page.locator("#contents-where")).to_contain_text(BINS[1])
     me.shot("containers")
     first, second = (_item(floor, i["item_id"]) for i in items)
     assert (first["location_code"], second["location_code"]) == (BINS[1], BINS[1])

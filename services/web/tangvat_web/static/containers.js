@@ -16,11 +16,33 @@
     localStorage.setItem("tv_container_task", t);
   }
 
+  /* What the container whose code is in the field holds now, under the form: each item's code (a link to its
+     page) and description. A code custody does not know (a container still to create) shows nothing. */
+  let shown = "";
+  async function showContents() {
+    const code = $("container").value.trim();
+    shown = code;
+    if (!code) { $("contents").classList.add("hidden"); return; }
+    const r = await TV.api(`custody/containers/${FL.enc(code)}`);
+    if (shown !== code) return;
+    if (!r.ok) { $("contents").classList.add("hidden"); return; }
+    const c = r.data;
+    $("contents-heading").textContent = TV.t("containers.contents", { code: c.container_code, n: c.items.length });
+    $("contents-where").textContent = c.location_code ? TV.t("containers.stands_at", { location: c.location_code })
+      : TV.t("containers.stands_nowhere");
+    $("contents-list").innerHTML = c.items.length ? c.items.map((i) => `<li class="todo-row" data-item="${TV.esc(i.item_id)}">
+      <p class="what"><a class="code" href="item.html?id=${TV.esc(i.item_id)}">${TV.esc(i.label_code)}</a>
+      — ${TV.esc(i.description)}</p></li>`).join("")
+      : `<li class="muted" id="contents-empty">${TV.esc(TV.t("containers.empty"))}</li>`;
+    $("contents").classList.remove("hidden");
+  }
+
   async function onCode(code) {
     if (!code) return;
     if (FL.isLocation(code) || FL.isLocationLabel(code)) { await FL.scanLocation(code, "location"); return; }
     if (!FL.isLabel(code) && (task() === "create" || task() === "move" || !$("container").value)) {
       $("container").value = code;  // not an item, not a location: the container's code
+      showContents();
       FL.status("info", () => `${TV.t("containers.code")}: ${code}`);
       return;
     }
@@ -63,6 +85,7 @@
     FL.status("ok", () => TV.t(key, { code, n, location }));
     if (t === "pack" || t === "unpack") list.clear();
     if (t === "create") $("task-pack").checked = true, showTask();
+    showContents();
   }
 
   TV.start(["warehouse_staff"], () => {
@@ -75,8 +98,9 @@
     $("item-add").addEventListener("click", () => onCode($("item").value.trim()));
     $("item").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); onCode($("item").value.trim()); } });
     $("container-form").addEventListener("submit", submit);
+    $("container").addEventListener("change", showContents);
     list.render();
     showTask();
-    document.addEventListener("tv:lang", () => { showTask(); list.render(); });
+    document.addEventListener("tv:lang", () => { showTask(); list.render(); showContents(); });
   });
 })();

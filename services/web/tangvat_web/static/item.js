@@ -5,6 +5,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   let current = null;
+  let photoUrls = [];  // object URLs of the shown photos, released when another item is shown
 
   function fact(key, value, html) {
     if (value === null || value === undefined || value === "" || value === false) return "";
@@ -42,12 +43,13 @@
     const readsIntakeHistory = readsIntake || TV.may(["warehouse_staff"]);
     const readsDisposal = TV.may(["board_member", "auditor"]);
     const none = Promise.resolve(null);
-    const [custody, intake, cHist, iHist, disposal] = await Promise.all([
+    const [custody, intake, cHist, iHist, disposal, photos] = await Promise.all([
       readsCustody ? TV.api(`custody/items/${id}`) : none,
       readsIntake ? TV.api(`intake/items/${id}`) : none,
       readsCustody ? TV.api(`custody/items/${id}/history`) : none,
       readsIntakeHistory ? TV.api(`intake/items/${id}/history`) : none,
       readsDisposal ? TV.api(`disposal/items/${id}`) : none,
+      readsCustody ? TV.api(`custody/items/${id}/photos`) : none,
     ]);
     if (id !== current) return;
     const c = custody && custody.ok ? custody.data : null;
@@ -69,7 +71,7 @@
     $("facts").innerHTML = [
       fact("item.holder", c && c.holder && `${c.holder}${c.holder_kind ? ` (${TV.word("holder_kind", c.holder_kind)})` : ""}`),
       fact("item.purpose", out && c.purpose), fact("item.due", out && TV.fmtTime(c.due_at)),
-      fact("item.warehouse", base.warehouse_id),
+      fact("item.warehouse", base.warehouse_id), fact("item.deliverer", c && c.deliverer),
       fact("item.hold", c && c.on_hold ? TV.t("item.on_hold_yes", { reason: c.hold_reason || "" }) : ""),
       fact("item.category", TV.word("category", base.category)), fact("item.description", base.description),
       fact("item.value", TV.fmtMoney(base.value_vnd)), fact("item.label", base.label_code),
@@ -82,6 +84,7 @@
     // A reprint with its words, recorded with why: on the reprint page (labels), for those who may reprint.
     $("reprint-link").href = `reprint.html?id=${id}`;
     $("reprint-link").classList.toggle("hidden", !TV.may(["warehouse_staff", "intake_officer"]));
+    showPhotos(id, base.label_code, (photos && photos.ok && photos.data) || []);
     // Shown now: the label image below is rendered by intake's worker and may take a moment.
     $("item").classList.remove("hidden");
     // Label reprint: intake renders the signed QR; only roles that read intake get it.
@@ -94,6 +97,43 @@
       }
     }
     history.replaceState(null, "", `item.html?id=${id}`);
+  }
+
+  /* The photos a receipt named (staged ones not yet): thumbnails, each a link to the photo full size. Their bytes
+     need the caller's session, so each is fetched and shown from an object URL. */
+  async function showPhotos(id, code, rows) {
+    for (const url of photoUrls) URL.revokeObjectURL(url);
+    photoUrls = [];
+    const received = rows.filter((p) => p.received_at);
+    $("photos-box").classList.toggle("hidden", !received.length);
+    const list = $("photos");
+    list.innerHTML = "";
+    const answers = await Promise.all(received.map((p) => TV.api(`custody/photos/${p.photo_id}`, { blob: true })));
+    if (id !== current) return;
+    answers.forEach((answer, n) => {
+      const li = document.createElement("li");
+      const words = { n: n + 1, total: received.length, code, time: TV.fmtTime(received[n].received_at) };
+      if (!answer.ok) {
+        li.className = "muted";
+        li.textContent = TV.t("item.photo_failed", { n: n + 1, reason: TV.errText(answer) });
+      } else {
+        const url = URL.createObjectURL(answer.blob);
+        photoUrls.push(url);
+        const link = document.createElement("a");
+        link.href = url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        const img = document.createElement("img");
+        img.src = url;
+        img.alt = TV.t("item.photo_alt", words);
+        img.width = 96;
+        img.height = 96;
+        img.dataset.photo = received[n].photo_id;
+        link.append(img);
+        li.append(link);
+      }
+      list.append(li);
+    });
   }
 
   async function search(text) {

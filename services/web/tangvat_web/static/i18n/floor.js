@@ -1,6 +1,9 @@
 /* Words of the floor's task pages (receipt, containers, transfers, check-out, holds, handover; extends i18n.js),
    and the errors only they meet (the photos taken at receipt). */
 Object.assign(window.TV_STRINGS.vi, {
+  // what a container holds (the containers page lists it under the form)
+  "containers.contents": "Trong thùng {code}: {n} tang vật", "containers.empty": "Thùng đang trống.",
+  "containers.stands_at": "Thùng đặt tại {location}.", "containers.stands_nowhere": "Thùng chưa đặt ở vị trí nào.",
   "nav.receipt": "Nhập kho", "nav.containers": "Thùng", "nav.transfers": "Điều chuyển", "nav.checkout": "Xuất / nhận lại",
   "nav.holds": "Phong tỏa", "nav.handover": "Bàn giao xử lý",
   "err.not_awaiting_receipt": "Tang vật đã nhập kho: ảnh nhập kho chỉ chụp trước khi nhận.",
@@ -83,6 +86,10 @@ Object.assign(window.TV_STRINGS.vi, {
   "handover.pending": "Tổng giá trị {value} đ vượt ngưỡng: chờ một thủ kho khác xác nhận bàn giao.",
 });
 Object.assign(window.TV_STRINGS.en, {
+  // what a container holds (the containers page lists it under the form)
+  "containers.contents": "In container {code}: {n} item(s)", "containers.empty": "The container is empty.",
+  "containers.stands_at": "The container stands at {location}.",
+  "containers.stands_nowhere": "The container is not at any location.",
   "nav.receipt": "Receipt", "nav.containers": "Containers", "nav.transfers": "Transfers", "nav.checkout": "Check-out / return",
   "nav.holds": "Legal holds", "nav.handover": "Handover",
   "err.not_awaiting_receipt": "The item is already received: receipt photos are taken before receiving it.",

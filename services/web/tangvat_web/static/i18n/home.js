@@ -1,5 +1,9 @@
 /* Words of the staff's home page and of the search (extends i18n.js). */
 Object.assign(window.TV_STRINGS.vi, {
+  // the item page's receipt evidence: who delivered the goods, the photos taken at receipt
+  "item.deliverer": "Người giao hàng khi nhập kho", "item.photos": "Ảnh chụp khi nhập kho",
+  "item.photo_alt": "Ảnh {n}/{total} chụp khi nhập kho tang vật {code}, lúc {time} (bấm để xem cỡ lớn)",
+  "item.photo_failed": "Không tải được ảnh {n}: {reason}",
   "home.title": "Việc cần làm", "home.warehouse": "Kho", "home.search": "Tìm tang vật", "home.search_go": "Tìm",
   "home.updated": "Cập nhật lúc {time} · tự làm mới sau mỗi 15 giây",
   "home.stale": "Chưa làm mới được ({reason}); sẽ thử lại sau 15 giây.",
@@ -20,6 +24,10 @@ Object.assign(window.TV_STRINGS.vi, {
   "home.quantity": "Số lượng", "home.received": "Nhập kho lúc",
 });
 Object.assign(window.TV_STRINGS.en, {
+  // the item page's receipt evidence: who delivered the goods, the photos taken at receipt
+  "item.deliverer": "Delivered at receipt by", "item.photos": "Photos taken at receipt",
+  "item.photo_alt": "Photo {n} of {total} taken at receipt of item {code}, at {time} (tap to see it large)",
+  "item.photo_failed": "Photo {n} could not be loaded: {reason}",
   "home.title": "To do", "home.warehouse": "Warehouse", "home.search": "Find an item", "home.search_go": "Find",
   "home.updated": "Updated at {time} · refreshes every 15 seconds",
   "home.stale": "Could not refresh ({reason}); trying again in 15 seconds.",
