@@ -45,6 +45,8 @@ const TVOffline = (() => {
     const signed = text.slice(0, last), signature = text.slice(last + 1);
     if (last <= first || !/^[A-Za-z0-9_-]+$/.test(signature)) return "forged";
     if (key.prefix === "TV1" && !/^TV1\.[0-9a-f]{32}\.[^\s]+$/.test(signed)) return "forged";
+    // Location labels: `TVL1.<location code>`, the code made of non-empty dot-separated parts.
+    if (key.prefix === "TVL1" && signed.split(".").slice(1).some((part) => !part)) return "forged";
     let raw;
     try { raw = fromB64url(signature); } catch { return "forged"; }
     if (raw.length !== 64 || toB64url(raw) !== signature) return "forged";

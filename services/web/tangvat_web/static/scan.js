@@ -48,9 +48,14 @@
     localStorage.setItem("tv_scan_wh", wh);
     if (!wh) return;
     const answer = await TV.api(`custody/warehouses/${encodeURIComponent(wh)}/locations`);
-    if (answer.ok) {
-      known = new Set(answer.data.map((l) => l.location_code));
-      $("location-list").innerHTML = answer.data.map((l) => `<option value="${TV.esc(l.location_code)}">${TV.esc(l.name || "")}</option>`).join("");
+    // Kept for the next time there is no network: a location label verified offline must name one of them.
+    const kept = `tv_scan_locations_${wh}`;
+    let list = null;
+    if (answer.ok) { list = answer.data; localStorage.setItem(kept, JSON.stringify(list)); }
+    else { try { list = JSON.parse(localStorage.getItem(kept) || "null"); } catch { list = null; } }
+    if (Array.isArray(list)) {
+      known = new Set(list.map((l) => l.location_code));
+      $("location-list").innerHTML = list.map((l) => `<option value="${TV.esc(l.location_code)}">${TV.esc(l.name || "")}</option>`).join("");
     }
     refreshApprovals();
     ScanCount.sync();
@@ -63,7 +68,8 @@
     if (locationLabel) localStorage.setItem("tv_scan_location_label", locationLabel);
     else localStorage.removeItem("tv_scan_location_label");
     renderBar();
-    const text = TV.t(how === "label" ? "scan.location_set" : "scan.location_chosen", { code });
+    const words = { label: "scan.location_set", label_offline: "scan.location_set_offline" };
+    const text = TV.t(words[how] || "scan.location_chosen", { code });
     show("info", text);
     log("info", text);
     if (chosen === "count") ScanCount.sync();
@@ -153,9 +159,28 @@
 
   function refuse(text) { show("error", text); log("error", text); }
 
+  function forgedLocation(code) {
+    show("forged", `${TV.t("scan.location_forged")} — ${code}`);
+    log("forged", `${TV.t("scan.location_forged")} — ${code}`);
+  }
+
+  /* No network: custody's key kept by the page verifies the label (WebCrypto Ed25519), as for item labels. The
+     scans queued at this location send the label itself, and custody verifies it again when they land. */
+  async function onLocationLabelOffline(code, match) {
+    const verdict = await TVOffline.verify(code);
+    if (verdict === "forged") { forgedLocation(match[1]); return; }
+    if (verdict !== "genuine") { refuse(TV.t("scan.location_label_offline")); return; }
+    if (known.size && !known.has(match[1])) {
+      refuse(TV.t("scan.location_not_here", { code: match[1], wh: $("warehouse").value.trim() }));
+      return;
+    }
+    setLocation(match[1], "label_offline", code);
+  }
+
   async function onLocationLabel(code, match) {
-    if (!navigator.onLine) { refuse(TV.t("scan.location_label_offline")); return; }
+    if (!navigator.onLine) { await onLocationLabelOffline(code, match); return; }
     const r = await TV.api(`custody/labels/location-lookup?label=${encodeURIComponent(code)}`);
+    if (r.network) { await onLocationLabelOffline(code, match); return; }
     if (r.ok && r.data && r.data.location_code) {
       if (r.data.warehouse_id && r.data.warehouse_id !== $("warehouse").value.trim()) {
         refuse(TV.t("scan.location_other_warehouse", { code: r.data.location_code, wh: r.data.warehouse_id }));
@@ -163,8 +188,7 @@
       }
       setLocation(r.data.location_code, "label", code);
     } else if (r.error && r.error.code === "invalid_location_label") {
-      show("forged", `${TV.t("scan.location_forged")} — ${match[1]}`);
-      log("forged", `${TV.t("scan.location_forged")} — ${match[1]}`);
+      forgedLocation(match[1]);
     } else {
       refuse(TV.t("scan.refused", { message: `${match[1]} — ${TV.errText(r)}` }));
     }
