@@ -88,47 +88,9 @@ const FL = (() => {
     return shown > 0;
   }
 
-  /* --- a scanner (keyboard wedge) anywhere on the page ---------------------------------------------------
-     A scanner types fast and ends with Enter. Wherever the focus is (a button just tapped, the due date, the
-     purpose), such a burst is taken as a scan: the field it fell into gets back what it held, and `onCode` gets
-     the code. A person typing into the item field and pressing Enter goes through that field's own form. */
-  // A scanner types ~5-30 ms apart; a person ~100+ ms. A busy handheld may stall a scan's keys now and then, so
-  // the burst is judged on its average pace, and only a pause of IDLE_MS starts a new one.
-  const AVERAGE_MS = 45, IDLE_MS = 1000, MIN_LENGTH = 6;
-  function wedge(onCode) {
-    let buffer = "", first = 0, last = 0, start = null, before = null;  // before: the burst a stall cut off
-    document.addEventListener("keydown", (e) => {
-      const now = performance.now();
-      if (e.key === "Enter") {
-        const pace = buffer.length > 1 ? (last - first) / (buffer.length - 1) : Infinity;
-        const burst = buffer.length >= MIN_LENGTH && pace < AVERAGE_MS && now - last < IDLE_MS;
-        let code = buffer, origin = start;
-        if (burst && before && !code.startsWith("TV1.") && (before.buffer + code).includes("TV1.")) {
-          code = before.buffer + code;  // one label, its keys stalled in the middle
-          origin = before.start;
-        }
-        buffer = ""; before = null;
-        if (!burst) return;
-        e.preventDefault();
-        e.stopPropagation();
-        if (origin && origin.el && "value" in origin.el && origin.el.type !== "file") origin.el.value = origin.value;
-        const at = code.lastIndexOf("TV1.");  // a label scanned right after someone's keystrokes: only the label
-        onCode((at > 0 ? code.slice(at) : code).trim());
-        return;
-      }
-      if (e.key.length !== 1 || e.ctrlKey || e.metaKey || e.altKey) return;
-      const slowSoFar = buffer.length > 2 && (last - first) / (buffer.length - 1) > AVERAGE_MS;
-      if (!buffer || now - last > IDLE_MS || (slowSoFar && now - last > 3 * AVERAGE_MS)) {  // a person was typing
-        before = buffer ? { buffer, start } : null;
-        buffer = "";
-        first = now;
-        const el = document.activeElement;
-        start = { el, value: el && "value" in el ? el.value : undefined };
-      }
-      buffer += e.key;
-      last = now;
-    }, true);
-  }
+  /* --- a scanner (keyboard wedge) anywhere on the page: the scan station's detector (scan_wedge.js), with no
+     scan field. A person typing into the item field and pressing Enter goes through that field's own form. */
+  const wedge = (onCode) => ScanWedge.attach(null, (code) => onCode(code.trim()));
   /* An item field with its own form: typing a code and Enter (or a scan while it has the focus). */
   function itemForm(formId, inputId, onCode) {
     $(formId).addEventListener("submit", (e) => {
