@@ -147,14 +147,7 @@ def people(browser: Browser, floor: WebStack) -> Iterator[Any]:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.errors = errors  # type: ignore[attr-defined]
-        # Keycloak's own login page measured 10 px wider than a phone's screen now and then (370 at 360, 422 at 412,
-        # in either language): not a page of ours, so on the phone people sign in there with the window wide, and
-        # then use our pages at 360 x 640 with touch.
-        if phone:
-            page.set_viewport_size({"width": 1280, "height": 900})
         sign_in(page, floor.web, user, lang=lang, tap=phone)
-        if phone:
-            page.set_viewport_size({"width": 360, "height": 640})
         page.goto(f"{floor.web}/{path}")
         page.wait_for_load_state("networkidle")
         return Person(page, phone, lang)
@@ -170,7 +163,8 @@ def _shelf(stack: WebStack, code: str) -> str:
 
 
 def _item(stack: WebStack, item_id: str, user: str = "setup-kho") -> dict[str, Any]:
-    with stack.client("custody", "warehouse_staff", user) as custody:
+    role = stack.identity.accounts[user].role
+    with stack.client("custody", role, user) as custody:
         body: dict[str, Any] = custody.get(f"/items/{item_id}").json()
         return body
 
@@ -449,6 +443,42 @@ def test_a_transfer_is_dispatched_received_in_part_and_closed_naming_what_is_mis
     assert _item(floor, items[1]["item_id"], RECEIVER)["state"] == "missing"
     print(f"transfers {size}: dispatch taps={me.taps} keys={me.keys}; receive taps={them.taps} keys={them.keys}")
     assert not page.errors and not there.errors  # type: ignore[attr-defined]
+
+
+def test_a_transfer_above_the_threshold_leaves_only_once_a_second_person_confirms_it(
+        people: Any, floor: WebStack) -> None:
+    # Two items of 60 million: 120 million leaving together is above custody's threshold (100 million).
+    items = floor.register(2, value_vnd=60_000_000)
+    _receive(floor, items)
+    me = people("kho-1", ("phone", "vi"), "transfers.html")
+    page = me.page
+    for item in items:
+        me.scan(floor.label(item))
+    expect(page.locator("#dispatch-items li")).to_have_count(2)
+    me.type("#to", OTHER)
+    me.type("#carrier", "Xe 99C-123.45")
+    me.tap("#dispatch")
+    expect(page.locator("#status")).to_have_attribute("data-kind", "warn")
+    expect(page.locator("#status")).to_contain_text(me.words("pending"))
+    mine = page.locator(f'#approvals li:has-text("{items[0]["label_code"]}")')
+    expect(mine).to_contain_text("120.000.000")
+    expect(mine.locator('button[data-do="confirm"]')).to_be_disabled()  # not by the one who asked
+    me.shot("transfers-pending")
+    assert all(_item(floor, i["item_id"])["state"] == "in_storage" for i in items)  # nothing left yet
+
+    other = people("kho-2", ("desktop", "en"), "transfers.html")
+    theirs = other.page.locator(f'#approvals li:has-text("{items[0]["label_code"]}")')
+    expect(theirs).to_contain_text(items[1]["label_code"])
+    expect(theirs).to_contain_text("kho-1")
+    other.tap(theirs.locator('button[data-do="confirm"]'))
+    expect(other.page.locator("#status")).to_contain_text(other.words("confirmed"))
+    expect(theirs).to_have_count(0)  # no longer waiting
+    for item in items:  # on its way: an auditor (every warehouse) sees it
+        eventually(lambda i=item: _item(floor, i["item_id"], "kiem-toan-1")["state"] == "in_transit",
+                   what="the confirmed dispatch")
+    assert all("item_transfer_dispatched" in _custody_events(floor, i["item_id"]) for i in items)
+    print(f"transfer with a second person: taps={me.taps} keys={me.keys} (+1 tap by the second person)")
+    assert not page.errors and not other.page.errors  # type: ignore[attr-defined]
 
 
 # --- handover to the disposal team ------------------------------------------------------------------------------

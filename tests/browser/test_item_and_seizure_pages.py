@@ -36,7 +36,7 @@ def test_the_item_page_shows_state_location_timeline_and_label(page: Page, web_s
     expect(page.locator('#timeline tr[data-type="intake.item_registered"]')).to_have_count(1)
     expect(page.locator("#timeline")).to_contain_text("kho-1")
     expect(page.locator("#label-img")).to_have_attribute("src", re.compile(r"^blob:"), timeout=10_000)
-    page.wait_for_function("document.getElementById('label-img').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('label-img').naturalWidth > 0")
     screenshot(page, "item")
 
     # Scanning the label into the search box finds the same item (a wedge scanner types + Enter).

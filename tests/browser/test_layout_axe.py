@@ -74,13 +74,6 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
         context.close()
 
 
-def signed_in(context: BrowserContext, web_stack: WebStack, user: str) -> None:
-    """Signed in through the provider's login page. That page is the provider's, not ours: on this busy machine
-    it was once measured 10 px wider than the screen mid-render (conftest checks it), so one more try is given."""
-    try:
-        sign_in(context.new_page(), web_stack.web, user)
-    except AssertionError:
-        sign_in(context.new_page(), web_stack.web, user)
 
 
 def violations(page: Page) -> list[dict[str, Any]]:
@@ -113,7 +106,7 @@ def test_no_page_overflows_the_screen_and_axe_finds_no_violation(
         # carried into a context that lets axe's script be injected (the pages' CSP, script-src 'self', refuses it).
         signing = browser.new_context(timezone_id="Asia/Ho_Chi_Minh", **options)
         contexts.append(signing)
-        signed_in(signing, web_stack, USER[role])
+        sign_in(signing.new_page(), web_stack.web, USER[role])
         context = browser.new_context(timezone_id="Asia/Ho_Chi_Minh", bypass_csp=True,
                                       storage_state=signing.storage_state(), **options)
         contexts.append(context)

@@ -138,7 +138,9 @@ def _labels_print(person: Person, codes: list[str], format_: str) -> Locator:
     return link
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
+# One language per task (the phone in Vietnamese, the desk in English): test_layout_axe sweeps these pages at both
+# sizes in both languages.
+@pytest.mark.parametrize("lang", ["vi"])
 def test_staff_build_a_location_tree_on_a_phone_and_print_its_labels_as_a_pdf_sheet(
     phone: BrowserContext, web_stack: WebStack, lang: str, tmp_path: Path,
 ) -> None:
@@ -182,7 +184,7 @@ def test_staff_build_a_location_tree_on_a_phone_and_print_its_labels_as_a_pdf_sh
     print("TAPS/KEYS", lang, "phone", person.log)
 
 
-@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("lang", ["en"])
 def test_an_admin_creates_a_warehouse_and_its_tree_at_a_desk_and_prints_zpl(
     desktop: BrowserContext, web_stack: WebStack, lang: str, tmp_path: Path,
 ) -> None:
@@ -243,8 +245,7 @@ def _reprint(person: Person, reason: str, format_: str, note: str | None = None)
     person.tap(page.locator("#reprint-submit"))
 
 
-@pytest.mark.parametrize(("size", "lang", "user"), [("phone", "vi", "kho-1"), ("phone", "en", "kho-2"),
-                                                    ("desktop", "en", "officer-1"), ("desktop", "vi", "kho-1")])
+@pytest.mark.parametrize(("size", "lang", "user"), [("phone", "vi", "kho-1"), ("desktop", "en", "officer-1")])
 def test_a_damaged_item_label_is_reprinted_with_its_words_and_recorded_in_its_history(
     phone: BrowserContext, desktop: BrowserContext, web_stack: WebStack, size: str, lang: str, user: str,
     tmp_path: Path,

@@ -88,7 +88,7 @@ def test_a_scan_made_after_the_session_ended_stays_queued_and_is_sent_after_sign
     station's next scan is refused 401, kept in the queue with a banner in both languages, and sent once
     they have signed in again through the login page."""
     (item,) = web_stack.register(1)
-    sign_in(page, web_stack.web, "kho-1")
+    sign_in(page, web_stack.web, "kho-1", fresh=True)  # signed out below: not the shared session
     page.goto(f"{web_stack.web}/scan.html")
     expect(page.locator("#who")).to_contain_text("kho-1")
     assert page.evaluate("JSON.stringify(sessionStorage)") == "{}"  # no token in the browser's storage

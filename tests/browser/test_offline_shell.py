@@ -53,7 +53,8 @@ def _tap_or_click(page: Page, selector: str, size: str) -> None:
 
 def _controlled(page: Page) -> None:
     """The worker controls the page and has kept the shell, the session's answer and the label keys."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A function, not an expression: polled, an expression is eval'ed in the page, and its CSP refuses eval.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function("""async () => {
         const names = await caches.keys();
         const shell = names.find((n) => n.startsWith('tv-shell-'));
@@ -80,7 +81,7 @@ def test_the_scan_page_loads_and_queues_scans_with_no_network_and_refuses_a_forg
     expect(page.locator("#offline-state")).to_have_attribute("data-ready", "true")
     _controlled(page)
     keys = json.loads(page.evaluate("localStorage.getItem('tv_label_keys')"))
-    assert next(k["prefix"] for k in keys) == "TV1"
+    assert sorted(k["prefix"] for k in keys) == ["TV1", "TVL1"]  # intake's item labels, custody's location labels
 
     context.set_offline(True)
     page.reload()
@@ -91,13 +92,24 @@ def test_the_scan_page_loads_and_queues_scans_with_no_network_and_refuses_a_forg
     expect(page.locator("#net-state")).to_have_text("Ngoại tuyến" if lang == "vi" else "Offline")
     expect(page.locator("#offline-state")).to_have_attribute("data-ready", "true")
     before = datetime.now().astimezone()
-    pick_location(page, BINS[0])  # picked from the list: a bare code scanned is not a signed location label
+    # The shelf's signed label, verified offline with custody's kept key; an altered one is refused loudly first.
+    shelf = web_stack.location_label(BINS[0])
+    signature = shelf.rsplit(".", 1)[1]
+    scan(page, f"{shelf.rsplit('.', 2)[0]}.A-2.{signature}")  # the bin's code altered, the signature kept
+    feedback = page.locator("#feedback")
+    expect(feedback).to_have_attribute("data-kind", "forged")
+    expect(feedback).to_contain_text("NHÃN VỊ TRÍ GIẢ" if lang == "vi" else "FORGED OR ALTERED LOCATION LABEL")
+    assert page.evaluate("document.body.dataset.lastBeep") == "forged"
+    expect(page.locator("#bar-location")).not_to_have_text(BINS[1])
+    scan(page, shelf)
+    expect(page.locator("#bar-location")).to_have_text(BINS[0])
+    expect(feedback).to_have_attribute("data-kind", "info")
+    expect(feedback).to_contain_text("kiểm tra khi mất mạng" if lang == "vi" else "checked offline")
     for label in genuine:
         scan(page, label)
     expect(page.locator("#queue-state")).to_have_attribute("data-size", "2")
 
     scan(page, forged)
-    feedback = page.locator("#feedback")
     expect(feedback).to_have_attribute("data-kind", "forged")
     expect(feedback).to_have_class("banner error forged")
     expect(feedback).to_contain_text("Nhãn giả" if lang == "vi" else "Forged or altered label")
@@ -106,12 +118,13 @@ def test_the_scan_page_loads_and_queues_scans_with_no_network_and_refuses_a_forg
     # An altered genuine label (one character of its code changed) is just as forged.
     parts = genuine[1].split(".")
     scan(page, ".".join([parts[0], parts[1], parts[2] + "X", parts[3]]))
-    expect(page.locator("#scan-log li[data-kind=forged]")).to_have_count(2)
+    expect(page.locator("#scan-log li[data-kind=forged]")).to_have_count(3)  # the altered shelf label, two items
     expect(page.locator("#queue-state")).to_have_attribute("data-size", "2")
     _fits(page)
     screenshot(page, f"offline-queued-{size}-{lang}")
     queued = json.loads(page.evaluate("localStorage.getItem('tv_scan_queue')"))
     assert [datetime.fromisoformat(e["body"]["scanned_at"]) >= before for e in queued] == [True, True]
+    assert [e["body"].get("location_label") for e in queued] == [shelf, shelf]  # custody verifies it again
     assert all(_received(web_stack, item["item_id"]) == [] for item in items)
 
     context.set_offline(False)
@@ -123,6 +136,9 @@ def test_the_scan_page_loads_and_queues_scans_with_no_network_and_refuses_a_forg
         assert scanned_at == datetime.fromisoformat(entry["body"]["scanned_at"])
         assert datetime.fromisoformat(event["occurred_at"]) >= scanned_at
         assert event["data"]["location_code"] == BINS[0]
+        with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+            now = custody.get(f"/items/{item['item_id']}").json()
+        assert (now["state"], now["location_code"]) == ("in_storage", BINS[0])
     screenshot(page, f"offline-flushed-{size}-{lang}")
     assert errors == []
     context.close()
@@ -132,7 +148,7 @@ def test_the_worker_never_answers_writes_or_other_api_calls_from_its_cache(brows
                                                                            web_stack: WebStack) -> None:
     context = _context(browser, "desktop")
     page = context.new_page()
-    sign_in(page, web_stack.web, "kho-1")
+    sign_in(page, web_stack.web, "kho-1", fresh=True)  # signed out below: not the shared session
     page.goto(f"{web_stack.web}/scan.html")
     _controlled(page)
     kept = page.evaluate("""async () => {
