@@ -211,6 +211,10 @@ def test_the_auditor_runs_a_replay_and_sees_a_finding_then_looks_back_at_a_locat
 
     page.fill("#tt-location", BINS[1])
     page.fill("#tt-at", before_move.strftime("%Y-%m-%dT%H:%M:%S"))
+    # Whatever the browser's own format of the field, the instant is spelled beside it in the page's words.
+    expect(page.locator("#tt-at-words")).to_contain_text(f"{before_move.day} {before_move:%B %Y}")
+    expect(page.locator("#tt-at-words")).to_contain_text(f"{before_move:%A}")
+    expect(page.locator("#tt-at-words")).to_contain_text(f"{before_move:%H:%M}")
     page.click("#tt-form button[type=submit]")
     expect(page.locator("#tt-items")).to_contain_text(item["item_id"])
     page.fill("#tt-at", "")

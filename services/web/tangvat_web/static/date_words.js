@@ -1,7 +1,7 @@
 /* A date input shows its date the browser's way (mm/dd/yyyy in an en-US browser on a Vietnamese page): beside each
    date and date-time input the chosen date is spelled in the page's language, with its weekday ("Hạn trả: Thứ Tư,
-   16/12/2026"), so a person can check what they picked. Every such input of the page gets it; a value set by a
-   script (a quick pick, a reset) or a change of language is seen within a quarter of a second. */
+   16/12/2026"), so a person can check what they picked. Every such input of the page gets it (those a script adds
+   too); a value set by a script (a quick pick, a reset) or a change of language is seen within a quarter of a second. */
 "use strict";
 (() => {
   function words(input) {
@@ -27,7 +27,11 @@
     if (out.textContent !== text) out.textContent = text;
   }
 
+  const inputs = new Set();
+
   function attach(input) {
+    input.dataset.words = "1";
+    inputs.add(input);
     const out = document.createElement("p");
     out.id = `${input.id}-words`;
     out.className = "date-words";
@@ -39,11 +43,22 @@
     render(input);
   }
 
+  // The inputs of the page, and those a script adds later (the board's execution forms).
+  function attachAll() {
+    for (const input of document.querySelectorAll('input[type="date"], input[type="datetime-local"]')) {
+      if (input.id && !input.dataset.words) attach(input);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    const inputs = [...document.querySelectorAll('input[type="date"], input[type="datetime-local"]')].filter((i) => i.id);
-    for (const input of inputs) attach(input);
-    setInterval(() => { for (const input of inputs) render(input); }, 250);
-    // The page's words change with the language after its own handlers ran.
-    document.addEventListener("tv:lang", () => setTimeout(() => { for (const input of inputs) render(input); }));
+    attachAll();
+    new MutationObserver(attachAll).observe(document.body, { childList: true, subtree: true });
+    // The value set by a script, the label's words and the language change without an input event: compared.
+    setInterval(() => {
+      for (const input of inputs) {
+        if (input.isConnected) render(input);
+        else inputs.delete(input);
+      }
+    }, 250);
   });
 })();
