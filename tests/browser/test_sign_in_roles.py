@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import (
     BINS,
     BOARD,
     UNIT,
     WebStack,
-    _fits_its_screen,
     eventually,
     log_in_at_keycloak,
     pick_location,
@@ -152,20 +151,3 @@ def test_an_auditor_signs_in_and_reads_an_items_timeline(device: tuple[BrowserCo
     screenshot(page, f"roles-auditor-{size}-{lang}-timeline")
     assert not page.errors  # type: ignore[attr-defined]
 
-
-def test_the_login_page_is_measured_as_shown_even_when_its_style_sheet_comes_late(browser: Browser,
-                                                                                 web_stack: WebStack) -> None:
-    """Keycloak's login.css held back until #username is on the page (as a busy machine delays it): before it
-    applies the page is 10 px wider than a phone's screen; the check measures the page once it has loaded."""
-    context = browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.goto(f"{web_stack.web}/index.html")
-    held: list[Route] = []
-    page.route("**/css/login.css", lambda route: held.append(route))
-    page.locator("#signin-button").tap()
-    page.wait_for_selector("#username")
-    assert page.evaluate("document.documentElement.scrollWidth") > 360  # the page before its style sheet
-    for route in held:
-        route.continue_()
-    _fits_its_screen(page)
-    context.close()
