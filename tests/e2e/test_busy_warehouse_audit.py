@@ -10,12 +10,15 @@ balances against what intake declared.
 
 from __future__ import annotations
 
+import base64
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from PIL import Image, ImageDraw
 
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import read_stream
@@ -47,6 +50,18 @@ SHELF = f"{WAREHOUSE}.F-1"
 COUNTED = f"{WAREHOUSE}.F-2"
 ELSEWHERE = "KHO-BN-03"
 ELSEWHERE_BIN = f"{ELSEWHERE}.A-1"
+
+
+def _signature() -> str:
+    """A signature as the tablet's pad hands it over: a transparent PNG with a stroke, as a data: URL."""
+    image = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(10, 100), (90, 20), (200, 100), (290, 30)], fill=(10, 20, 90, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+SIGNATURE = _signature()
 
 
 async def _confirmed(world: World, token: TokenFactory, r: httpx.Response) -> httpx.Response:
@@ -111,6 +126,13 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
             r = await world.custody.post("/scans/check-in", headers=here, json={
                 "label": label(item_id), "location_code": SHELF, **(evidence if item_id == first else {})})
             assert r.status_code == 200, r.text
+    # The receipt's handover minutes signed on the tablet by both parties: one signing for every item received
+    # (custody.form_signed names the PDF's and the signatures' SHA-256; no item's state changes).
+    r = await world.custody.post(f"/forms/receipt-minutes/{raid.seizure_id}/signatures", headers=here,
+                                 params={"warehouse_id": WAREHOUSE}, json={"signatures": [
+                                     {"party": "giver", "name": "Nguyễn Văn Hùng", "image": SIGNATURE},
+                                     {"party": "receiver", "name": "Trần Thị Lan", "image": SIGNATURE}]})
+    assert r.status_code == 201 and r.json()["item_count"] == len(ids) - 1, r.text
 
     (destroyed, handed, reserved, cancelled_handed, cancelled_reserved, held, packed, counted_missing) = counterfeit
     (sold, in_transit, transfer_missing, transfer_received, lab, overdue, stored, moved) = smuggled
@@ -158,6 +180,9 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     assert r.status_code == 200, r.text
     r = await world.custody.post(f"/transfers/{transfer_id}/close", headers=there)
     assert r.status_code == 200 and r.json()["not_received"] == [transfer_missing], r.text
+    r = await world.custody.post(f"/forms/transfer-minutes/{transfer_id}/signatures", headers=there, json={
+        "signatures": [{"party": "receiver", "name": "Lê Văn Nam", "image": SIGNATURE}]})
+    assert r.status_code == 201, r.text
 
     # Two items at a lab: one due next week, one due in a moment (and then overdue).
     for item_id, due in ((lab, timedelta(days=7)), (overdue, timedelta(seconds=3))):

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = generate_private_key()
 VENDORED = {"zxing-library-0.23.0.min.js": ("@zxing/library", "umd/index.min.js"),
             "zxing-library-0.23.0.LICENSE.txt": ("@zxing/library", "LICENSE"),
-            "jsqr-1.4.0.js": ("jsqr", "dist/jsQR.js"), "jsqr-1.4.0.LICENSE.txt": ("jsqr", "LICENSE")}
+            "jsqr-1.4.0.js": ("jsqr", "dist/jsQR.js"), "jsqr-1.4.0.LICENSE.txt": ("jsqr", "LICENSE"),
+            "signature_pad-5.1.4.umd.min.js": ("signature_pad", "dist/signature_pad.umd.min.js"),
+            "signature_pad-5.1.4.LICENSE.txt": ("signature_pad", "LICENSE")}
 
 
 @pytest.fixture

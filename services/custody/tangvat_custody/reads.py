@@ -224,3 +224,49 @@ async def photo(conn: asyncpg.Connection, photo_id: uuid.UUID) -> asyncpg.Record
 
 async def warehouses(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch("SELECT warehouse_id, name, created_at FROM warehouse ORDER BY warehouse_id")
+
+
+# --- paperwork: what the forms list -----------------------------------------------------------------
+
+async def received_items(conn: asyncpg.Connection, seizure_id: uuid.UUID, warehouse_id: str) -> list[asyncpg.Record]:
+    """The items of a seizure received into a warehouse (a receipt's forms list them), by label code."""
+    return await conn.fetch(
+        """SELECT * FROM item WHERE seizure_id = $1 AND warehouse_id = $2 AND received_at IS NOT NULL
+            ORDER BY label_code""", seizure_id, warehouse_id)
+
+
+async def transfer_goods(conn: asyncpg.Connection, transfer_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT i.*, t.received_at AS transfer_received_at FROM transfer_item t JOIN item i USING (item_id)
+            WHERE t.transfer_id = $1 ORDER BY i.label_code""", transfer_id)
+
+
+async def handed_over_items(conn: asyncpg.Connection, handover_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM item WHERE handover_id = $1 ORDER BY label_code", handover_id)
+
+
+async def last_event_of(conn: asyncpg.Connection, item_id: uuid.UUID, event_type: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT body FROM event WHERE subject = $1 AND event_type = $2 ORDER BY id DESC LIMIT 1",
+        f"item/{item_id}", event_type)
+
+
+async def warehouse(conn: asyncpg.Connection, warehouse_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM warehouse WHERE warehouse_id = $1", warehouse_id)
+
+
+async def signed_form(conn: asyncpg.Connection, form_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM signed_form WHERE form_id = $1", form_id)
+
+
+async def signed_forms(conn: asyncpg.Connection, form: str, subject_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM signed_form WHERE form = $1 AND subject_id = $2 ORDER BY signed_at DESC", form, subject_id)
+
+
+async def received_events(conn: asyncpg.Connection, item_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    """Each item's receipt event (what was counted), for the warehouse receipt."""
+    return await conn.fetch(
+        """SELECT DISTINCT ON (subject) subject, body FROM event
+            WHERE subject = ANY($1::text[]) AND event_type = 'custody.item_received' ORDER BY subject, id DESC""",
+        [f"item/{i}" for i in item_ids])

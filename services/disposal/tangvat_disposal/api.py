@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from tangvat_disposal import certificate, service
+from tangvat_disposal.api_paperwork import router as paperwork_router
 from tangvat_disposal.domain import BatchStatus
 from tangvat_disposal.schemas import (
     BatchItemOut,
@@ -183,5 +184,6 @@ def build_app(dsn: str, verifier: Verifier, *, pool_max_size: int = 10,
     app = create_database_app(title="Tangvat disposal", token_verifier=verifier, dsn=dsn,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
+    app.include_router(paperwork_router)
     add_links(app, LINKS)
     return app

@@ -73,3 +73,11 @@ async def dropped(conn: asyncpg.Connection, batch_id: uuid.UUID, limit: int = 10
 async def batch_event_bodies(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch("SELECT body FROM event WHERE subject = $1 ORDER BY id", f"batch/{batch_id}")
     return [r["body"] for r in rows]
+
+
+async def signed_forms(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM signed_form WHERE batch_id = $1 ORDER BY signed_at DESC", batch_id)
+
+
+async def signed_form(conn: asyncpg.Connection, form_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM signed_form WHERE form_id = $1", form_id)

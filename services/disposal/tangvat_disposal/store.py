@@ -386,3 +386,12 @@ async def votes(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.R
 
 
 # --- the batch's own events ------------------------------------------------------------------------
+
+
+async def insert_signed_form(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    """Destruction minutes signed on the tablet (the PDF and signatures are in the file store by SHA-256)."""
+    await conn.execute(
+        """INSERT INTO signed_form (form_id, form, batch_id, unit, item_ids, pdf_sha256, pdf_size_bytes, signatures,
+                                    signed_by, signed_at) VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8, $9, $10)""",
+        row["form_id"], row["form"], row["batch_id"], row["unit"], row["item_ids"], row["pdf_sha256"],
+        row["pdf_size_bytes"], row["signatures"], row["signed_by"], row["signed_at"])

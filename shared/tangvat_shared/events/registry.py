@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tangvat_shared.events import audit, custody, disposal, intake
+from tangvat_shared.events import audit, custody, disposal, intake, paperwork
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -100,5 +100,5 @@ _DISPOSAL_RECORD_EVENTS: dict[str, builtins.type[BaseModel]] = {
 }
 
 for _type, _model in {**_INTAKE_EVENTS, **custody.ITEM_EVENTS, **custody.OTHER_EVENTS, **_DISPOSAL_EVENTS,
-                     **_DISPOSAL_RECORD_EVENTS, **audit.AUDIT_EVENTS}.items():
+                     **_DISPOSAL_RECORD_EVENTS, **audit.AUDIT_EVENTS, **paperwork.PAPERWORK_EVENTS}.items():
     register(EventSpec(type=_type, version=1, model=_model))

@@ -49,7 +49,7 @@ def render(minutes: DestructionMinutes, signatures: Mapping[str, Signature] | No
             form.para(f"- {text(vote)}")
     form.para(f"Tiến hành tiêu hủy tang vật, phương tiện vi phạm hành chính. Lý do: {text(minutes.reason)}. "
               f"Hình thức tiêu hủy: <b>{text(minutes.method)}</b>. Danh mục tang vật đã tiêu hủy:")
-    form.table(table.HEADERS, table.rows(minutes.goods), table.WIDTHS, total=table.total(minutes.goods))
+    form.table(table.HEADERS, table.rows(minutes.goods), table.WIDTHS, total=table.total(minutes.goods), codes=(1,))
     if minutes.dropped:
         form.para("Tang vật được Hội đồng rút khỏi lô (không tiêu hủy):")
         for line in minutes.dropped:

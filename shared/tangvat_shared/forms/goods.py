@@ -23,7 +23,7 @@ class Goods:
 
 HEADERS = ("STT", "Mã nhãn", "Tên tang vật, nhãn hiệu, quy cách", "Đơn vị tính", "Số lượng",
            "Tình trạng, niêm phong", "Giá trị")
-WIDTHS = (0.07, 0.15, 0.30, 0.09, 0.08, 0.15, 0.16)
+WIDTHS = (0.07, 0.18, 0.27, 0.09, 0.08, 0.15, 0.16)
 
 
 def rows(goods: Sequence[Goods]) -> list[list[str]]:

@@ -62,7 +62,7 @@ def render(minutes: HandoverMinutes, signatures: Mapping[str, Signature] | None 
     form.para(f"Hôm nay, {text(time_words(h.at))}, tại {text(h.place)}, chúng tôi gồm:")
     form.parties("", minutes.parties)
     form.para(f"Tiến hành {text(PURPOSES[minutes.occasion])} theo <b>{text(minutes.reference)}</b>, cụ thể như sau:")
-    form.table(table.HEADERS, table.rows(minutes.goods), table.WIDTHS, total=table.total(minutes.goods))
+    form.table(table.HEADERS, table.rows(minutes.goods), table.WIDTHS, total=table.total(minutes.goods), codes=(1,))
     for note in minutes.notes:
         form.para(f"Ghi chú: {text(note)}")
     form.para(f"Hai bên đã kiểm đếm, đối chiếu đầy đủ số lượng, tình trạng tang vật nêu trên. Biên bản được lập "

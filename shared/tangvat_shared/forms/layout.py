@@ -75,6 +75,7 @@ class Styles:
     small_center: ParagraphStyle = field(init=False)
     cell: ParagraphStyle = field(init=False)
     cell_bold: ParagraphStyle = field(init=False)
+    code: ParagraphStyle = field(init=False)
     center: ParagraphStyle = field(init=False)
     center_bold: ParagraphStyle = field(init=False)
     title: ParagraphStyle = field(init=False)
@@ -91,6 +92,7 @@ class Styles:
         self.small_center = style("small_center", 7.5, align=TA_CENTER)
         self.cell = style("cell", 8.5)
         self.cell_bold = style("cell_bold", 8.5, bold=True, align=TA_CENTER)
+        self.code = style("code", 7.2)
         self.center = style("center", 10, align=TA_CENTER)
         self.center_bold = style("center_bold", 10.5, bold=True, align=TA_CENTER)
         self.title = style("title", 14, bold=True, align=TA_CENTER, leading=19)
@@ -191,12 +193,12 @@ class Form:
             self.para(f"{n}. {text(p.caption.capitalize())}: <b>{text(p.name or '.' * 40)}</b>{detail}")
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],
-              *, total: Sequence[Any] | None = None) -> None:
+              *, total: Sequence[Any] | None = None, codes: Sequence[int] = ()) -> None:
         """The table of goods: headers repeated on every page, each cell wrapped to its column (`widths`: shares
-        of the text width)."""
+        of the text width); the columns `codes` in smaller type (a label code is read whole, never wrapped)."""
         s = self.s
         data: list[list[Any]] = [[Paragraph(text(h), s.cell_bold) for h in headers]]
-        data += [[Paragraph(text(c), s.cell) for c in row] for row in rows]
+        data += [[Paragraph(text(c), s.code if n in codes else s.cell) for n, c in enumerate(row)] for row in rows]
         if total is not None:
             data.append([Paragraph(f"<b>{text(c)}</b>", s.cell) for c in total])
         table = Table(data, colWidths=[w * WIDTH for w in widths], repeatRows=1)

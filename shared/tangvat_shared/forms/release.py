@@ -54,7 +54,7 @@ def render_notice(notice: ReturnOfGoods) -> bytes:
     form.para(f"Kính gửi: Ông/Bà <b>{text(o.name)}</b>; {text(o.id_document)}"
               + (f"; địa chỉ: {text(o.address)}" if o.address else ""))
     form.para(f"Thực hiện {text(notice.order)}, {text(h.unit)} thông báo trả lại các tang vật, phương tiện sau:")
-    form.table(table.HEADERS, table.rows(notice.goods), table.WIDTHS, total=table.total(notice.goods))
+    form.table(table.HEADERS, table.rows(notice.goods), table.WIDTHS, total=table.total(notice.goods), codes=(1,))
     form.para(f"Đề nghị Ông/Bà mang theo giấy tờ tùy thân đến <b>{text(notice.counter)}</b> để nhận lại tang vật "
               f"trước ngày <b>{notice.deadline:%d/%m/%Y}</b> (trong thời hạn 05 ngày làm việc).")
     form.signatures(notice.parties[:1], {}, per_row=1)
@@ -71,7 +71,7 @@ def render_minutes(minutes: ReturnOfGoods, signatures: Mapping[str, Signature] |
     form.parties("", minutes.parties)
     form.para(f"Đã kiểm tra giấy tờ tùy thân của người nhận: {text(o.id_document)}. Tiến hành trả lại cho Ông/Bà "
               f"<b>{text(o.name)}</b> các tang vật, phương tiện sau:")
-    form.table(table.HEADERS, table.rows(minutes.goods), table.WIDTHS, total=table.total(minutes.goods))
+    form.table(table.HEADERS, table.rows(minutes.goods), table.WIDTHS, total=table.total(minutes.goods), codes=(1,))
     form.para("Người nhận đã kiểm tra số lượng, tình trạng tang vật, không có ý kiến khác. Biên bản được lập thành "
               "04 bản có giá trị như nhau, mỗi bên giữ một bản, được các bên đọc lại và cùng ký xác nhận.")
     form.signatures(minutes.parties, signatures or {})

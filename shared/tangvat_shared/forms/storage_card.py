@@ -63,6 +63,6 @@ def render(card: StorageCard, signatures: Mapping[str, Signature] | None = None)
     left = rows[-1][6] if rows else "0"
     form.table(HEADERS, rows, WIDTHS,
                total=["", "", "", "Cộng cuối kỳ", str(sum(m.quantity_in for m in card.movements)),
-                      str(sum(m.quantity_out for m in card.movements)), left, ""])
+                      str(sum(m.quantity_out for m in card.movements)), left, ""], codes=(2,))
     form.signatures(card.parties, signatures or {})
     return form.render()

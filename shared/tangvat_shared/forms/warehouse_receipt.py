@@ -14,7 +14,7 @@ from tangvat_shared.pdf import vnd
 MODEL = "Mẫu số 01-VT (Ban hành theo Thông tư số 200/2014/TT-BTC ngày 22/12/2014 của Bộ Tài chính)"
 HEADERS = ("STT", "Tên, nhãn hiệu, quy cách, phẩm chất", "Mã số", "Đơn vị tính", "Theo chứng từ", "Thực nhập",
            "Đơn giá", "Thành tiền")
-WIDTHS = (0.07, 0.26, 0.14, 0.08, 0.09, 0.08, 0.12, 0.16)
+WIDTHS = (0.07, 0.23, 0.17, 0.08, 0.09, 0.08, 0.12, 0.16)
 PREPARER, DELIVERER, KEEPER, ACCOUNTANT = "preparer", "deliverer", "keeper", "accountant"
 
 
@@ -57,8 +57,9 @@ def render(receipt: WarehouseReceipt, signatures: Mapping[str, Signature] | None
         rows.append([str(n), g.description, g.label_code, g.unit, str(line.expected), str(g.quantity),
                      vnd(unit_price), vnd(g.value_vnd)])
     amount = sum(line.goods.value_vnd for line in receipt.lines)
-    form.table(HEADERS, rows, WIDTHS, total=["", "Cộng", "", "", str(sum(x.expected for x in receipt.lines)),
-                                             str(sum(x.goods.quantity for x in receipt.lines)), "", vnd(amount)])
+    total = ["", "Cộng", "", "", str(sum(x.expected for x in receipt.lines)),
+             str(sum(x.goods.quantity for x in receipt.lines)), "", vnd(amount)]
+    form.table(HEADERS, rows, WIDTHS, total=total, codes=(2,))
     form.para(f"- Tổng số tiền (viết bằng chữ): <b>{text(vnd_words(amount))}</b>")
     form.para(f"- Số chứng từ gốc kèm theo: {text(receipt.document)}")
     form.signatures(receipt.parties, signatures or {}, per_row=len(receipt.parties))

@@ -41,7 +41,8 @@ async def custody_dsn(infra: Any) -> str:
 
 @pytest.fixture(scope="session")
 def custody_files(tmp_path_factory: pytest.TempPathFactory) -> LocalFileStore:
-    """Custody's file store (the receipt photos' bytes), a directory of this test session."""
+    """Custody's file store (the receipt photos' bytes, signed forms and their signatures), a directory of this
+    test session."""
     return LocalFileStore(tmp_path_factory.mktemp("custody-files"))
 
 

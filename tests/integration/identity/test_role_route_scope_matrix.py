@@ -53,6 +53,7 @@ ALSO = {("custody", "POST", "/scans/move"): {"label": "label", "location_code": 
 # A 1×1 PNG: the receipt photo the scene uploads (custody decides the type by these bytes).
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMI"
                        "QAAAABJRU5ErkJggg==")
+SIGNATURE = "data:image/png;base64," + base64.b64encode(PNG).decode()  # a pad with one dot drawn
 COUNT_BIN = f"{WAREHOUSE}.D-MX"  # the scene's item and its count: the one place every scan names
 
 
@@ -168,6 +169,11 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                                  files={"photo": ("receipt.png", PNG, "image/png")})
     assert r.status_code == 201, r.text
     photo = r.json()["photo_id"]
+    # A form signed on the tablet (custody's paperwork): the item's storage card, signed by its keeper.
+    r = await world.custody.post(f"/forms/storage-card/{held}/signatures", headers=staff, json={"signatures": [
+        {"party": "keeper", "name": "Thủ kho", "image": SIGNATURE}]})
+    assert r.status_code == 201, r.text
+    form_id = r.json()["form_id"]
     audit_dsn = await migrated_database(infra.pg_admin_dsn, f"matrix_audit_{uuid.uuid4().hex[:6]}", "tangvat_audit")
     t = world.topics
     async with (
@@ -191,13 +197,14 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                  "to_warehouse_id": OTHER_WAREHOUSE, "location_code": COUNT_BIN, "container_code": container,
                  "transfer_id": transfer, "approval_id": approval, "count_id": count, "counted_label": seized.label(4),
                  "batch_id": batch, "batch_item_id": batched, "unit": UNIT, "report_id": report,
-                 "reprint_id": reprint, "photo_id": photo,
+                 "reprint_id": reprint, "photo_id": photo, "form": "storage-card", "subject_id": held,
+                 "form_id": form_id,
                  "location_label": sign_location_label(load_private_key((keys_dir / "custody.pem").read_bytes()),
                                                        COUNT_BIN)}
         clients = {"intake": world.intake, "custody": world.custody, "disposal": world.disposal, "audit": auditor}
         specs = {name: Spec((await c.get("/openapi.json")).json(), known) for name, c in clients.items()}
         traces = [seized.seizure_id, *seized.all_ids, *seized.labels.values(), batch, approval, count, container,
-                  transfer, reprint, photo]
+                  transfer, reprint, photo, form_id]
         yield Scene(clients, specs, traces, {"intake": world.intake_dsn, "custody": world.custody_dsn,
                                              "disposal": world.disposal_dsn, "audit": audit_dsn})
 

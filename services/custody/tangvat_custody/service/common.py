@@ -36,7 +36,8 @@ keeps the photos' bytes by SHA-256 (the shared file store)."""
     two_person_window_hours: float = 24.0
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> immutable location facts
     location_key: Ed25519PrivateKey = field(default_factory=generate_private_key)
-    files: FileStore = field(default_factory=lambda: LocalFileStore(Path(".run/files/custody")))  # the photos' bytes
+    # The photos' bytes, signed forms and their signature images, by SHA-256 (`tangvat_shared.files`).
+    files: FileStore = field(default_factory=lambda: LocalFileStore(Path(".run/files/custody")))
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -40,7 +40,13 @@
       return;
     }
     if (r.data.status === "pending_confirmation") FL.status("warn", () => TV.t("handover.pending", { value: TV.fmtMoney(r.data.value_vnd) }));
-    else FL.status("ok", () => TV.t("handover.ok", { n: r.data.items, recipient }));
+    else {
+      FL.status("ok", () => TV.t("handover.ok", { n: r.data.items, recipient }));
+      // The handover minutes: the staff member who released the goods and the disposal team's recipient sign.
+      TVPaper.panel($("paperwork"), { form: "handover-minutes", subject: r.data.handover_id, title: "paper.handover_title",
+        parties: [{ key: "giver", caption: "party.giver", name: (TV.session() || {}).user || "" },
+                  { key: "receiver", caption: "party.receiver", name: recipient }] });
+    }
     list.clear();
     FL.approvals("approvals", ["disposal_handover"]);
   }

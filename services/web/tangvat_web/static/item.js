@@ -85,6 +85,10 @@
     $("reprint-link").href = `reprint.html?id=${id}`;
     $("reprint-link").classList.toggle("hidden", !TV.may(["warehouse_staff", "intake_officer"]));
     showPhotos(id, base.label_code, (photos && photos.ok && photos.data) || []);
+    // The item's storage card (thẻ kho), from its custody history, for those who read custody.
+    $("card-link").href = `/api/custody/forms/storage-card/${encodeURIComponent(id)}/pdf`;
+    $("card-link").setAttribute("download", `the-kho-${id}.pdf`);
+    $("card-link").classList.toggle("hidden", !TV.may(["warehouse_staff", "auditor", "board_member"]));
     // Shown now: the label image below is rendered by intake's worker and may take a moment.
     $("item").classList.remove("hidden");
     // Label reprint: intake renders the signed QR; only roles that read intake get it.

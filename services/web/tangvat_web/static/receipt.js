@@ -110,6 +110,7 @@
       return;
     }
     if (deliverer) localStorage.setItem("tv_receipt_deliverer", deliverer);
+    paperwork(current.item, deliverer);
     const kinds = r.data.discrepancies || [];
     const code = current.item.label_code;
     if (kinds.length) {
@@ -120,6 +121,21 @@
     $("item-card").classList.add("hidden");  // received: the status line says so; the next item starts afresh
     $("item").value = "";
     $("item").focus();
+  }
+
+  /* The receipt's handover minutes: one form for every item of the seizure received in this warehouse, signed
+     by who delivered and who received (opened, or refreshed, after each item received). */
+  let paper = null;
+  function paperwork(item, deliverer) {
+    const key = `${item.seizure_id}/${item.warehouse_id}`;
+    if (paper && paper.key === key) { paper.panel.refresh(); return; }
+    const panel = TVPaper.panel($("paperwork"), {
+      form: "receipt-minutes", subject: item.seizure_id, warehouse: item.warehouse_id, title: "paper.receipt_title",
+      also: [{ form: "warehouse-receipt", label: "paper.warehouse_receipt" }],
+      parties: [{ key: "giver", caption: "party.giver", name: deliverer },
+                { key: "receiver", caption: "party.receiver", name: (TV.session() || {}).user || "" }] });
+    $("paperwork").querySelector("h2").id = "paperwork-title";
+    paper = { key, panel };
   }
 
   TV.start(["warehouse_staff"], () => {

@@ -98,6 +98,12 @@
       const known = item.ok ? item.data : { label_code: m.item_id, description: "" };
       return { item_id: m.item_id, label_code: known.label_code, description: known.description, arrived: !!m.received_at };
     }));
+    // The transfer's handover minutes, signed by who dispatched and who received (one signing for every item).
+    if ($("paperwork").dataset.subject !== transfer.transfer_id) {
+      TVPaper.panel($("paperwork"), { form: "transfer-minutes", subject: transfer.transfer_id, title: "paper.transfer_title",
+        parties: [{ key: "giver", caption: "party.giver", name: transfer.dispatched_by || "" },
+                  { key: "receiver", caption: "party.receiver", name: (TV.session() || {}).user || "" }] });
+    }
     renderMembers();
     $("receive").disabled = $("close").disabled = !!transfer.closed_at;
   }
