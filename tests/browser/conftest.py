@@ -50,7 +50,8 @@ ACCOUNTS = [
 ]
 SETUP = {"warehouse_staff": "setup-kho", "auditor": "kiem-toan-1", "intake_officer": "officer-1",
          "admin": "admin-1", "board_member": BOARD[0]}
-ROLES = {"intake": ("api", "relay"), "custody": ("api", "relay", "consume"), "disposal": ("api", "relay", "consume"),
+ROLES = {"intake": ("api", "relay", "consume"), "custody": ("api", "relay", "consume"),
+         "disposal": ("api", "relay", "consume"),
          "audit": ("api",)}  # the auditor's replays and exports; its timeline projection is not used here
 
 

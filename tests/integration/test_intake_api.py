@@ -217,44 +217,6 @@ async def test_every_protected_route_refuses_requests_without_a_valid_token(
     assert checked >= 20
 
 
-async def test_csv_upload_registers_items_and_reports_bad_lines(
-    intake_client: httpx.AsyncClient, token: TokenFactory, intake_dsn: str
-) -> None:
-    fields = json.dumps(factories.seizure_fields())
-    prefix = uuid.uuid4().hex[:6]
-    good = (
-        "category,description,quantity,unit,value_vnd,label_code,warehouse_id,brand,perishable\n"
-        f"counterfeit,Giày giả,10,đôi,150000,{prefix}-1,KHO-BN-01,Nike,false\n"
-        f'smuggled,"Rượu ngoại, 700ml",24,chai,900000,{prefix}-2,KHO-BN-01,,yes\n'
-    )
-    response = await intake_client.post("/seizures/csv", headers=bearer(token()),
-                                        data={"seizure": fields}, files={"items": ("items.csv", good, "text/csv")})
-    assert response.status_code == 201, response.text
-    assert response.json()["item_count"] == 2
-
-    before = await _counts(intake_dsn)
-    bad = (
-        "category,description,quantity,unit,value_vnd,label_code,warehouse_id\n"
-        f"counterfeit,Giày giả,10,đôi,150000,{prefix}-3,KHO-BN-01\n"
-        f"counterfeit,Giày giả,1.5,đôi,NaN,{prefix}-4,KHO-BN-01\n"
-        f"stolen,Giày giả,1,đôi,1,{prefix}-5,KHO-BN-01\n"
-    )
-    response = await intake_client.post("/seizures/csv", headers=bearer(token()),
-                                        data={"seizure": json.dumps(factories.seizure_fields())},
-                                        files={"items": ("items.csv", bad, "text/csv")})
-    assert response.status_code == 422
-    problems = {(d["line"], d["field"]) for d in response.json()["error"]["details"]}
-    assert problems == {(3, "quantity"), (3, "value_vnd")}
-
-    response = await intake_client.post("/seizures/csv", headers=bearer(token()),
-                                        data={"seizure": json.dumps(factories.seizure_fields())},
-                                        files={"items": ("items.csv", b"category,description\nx,\"unterminated\n",
-                                                         "text/csv")})
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_csv"
-    assert await _counts(intake_dsn) == before
-
-
 async def test_corrections_and_legal_status_become_events(
     intake_client: httpx.AsyncClient, token: TokenFactory
 ) -> None:

@@ -119,6 +119,11 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: T
             r = await custody.post(f"/warehouses/{WAREHOUSE}/locations", headers=admin,
                                    json={"location_code": code, "kind": kind, "parent_code": parent})
             assert r.status_code == 201, r.text
+        async def intake_knows_the_warehouse() -> bool:
+            rows = await fetch(intake_dsn, "SELECT 1 FROM warehouse WHERE warehouse_id = $1", WAREHOUSE)
+            return bool(rows)
+
+        await eventually(intake_knows_the_warehouse, what="intake to learn the warehouse from custody's event")
         r = await disposal.put(f"/boards/{UNIT}", headers=admin,
                                json={"members": MEMBERS, "quorum": 3, "rejections_to_reject": 2})
         assert r.status_code == 200, r.text

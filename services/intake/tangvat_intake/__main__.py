@@ -23,7 +23,7 @@ def build_api(platform: PlatformSettings, settings: IntakeSettings) -> FastAPI:
 
 
 def handlers() -> tuple[list[str], Mapping[str, Handler]]:
-    """Custody's transfers, so intake knows which warehouse holds an item now."""
+    """Custody's transfers (which warehouse holds an item now) and its warehouses (a CSV's destinations)."""
     from tangvat_intake.handlers import HANDLERS, SOURCES
 
     return SOURCES, HANDLERS

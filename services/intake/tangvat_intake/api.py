@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 import asyncpg
@@ -14,7 +15,8 @@ from pydantic import ValidationError
 
 from tangvat_intake import api_reprints as reprint_routes
 from tangvat_intake import service
-from tangvat_intake.csv_import import registration_from_csv
+from tangvat_intake.csv_import import read_items
+from tangvat_intake.field_problems import problem_code
 from tangvat_intake.label_sheet import MAX_LABELS_PER_SHEET, qr_png, qr_svg, render_sheet
 from tangvat_intake.schemas import (
     Accepted,
@@ -28,8 +30,10 @@ from tangvat_intake.schemas import (
     SeizureCorrectionIn,
     SeizureFields,
     SeizureOut,
+    SeizurePage,
     SeizureRegistration,
 )
+from tangvat_intake.search import SeizureState, build_search
 from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.command import CommandContext
 from tangvat_shared.errors import InvalidInput
@@ -39,7 +43,7 @@ from tangvat_shared.http import answer, correlation_id_of, create_database_app, 
 from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer
-from tangvat_shared.types import Document, NonBlankLine
+from tangvat_shared.types import Code, Document, NonBlankLine, ShortText
 
 IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
 IntakeReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.AUDITOR))]
@@ -62,14 +66,18 @@ def _ctx(request: Request, principal: Principal) -> CommandContext:
     return CommandContext(principal, correlation_id_of(request))
 
 
-def _row_errors(exc: ValidationError, line_of_row: Any = None) -> list[dict[str, Any]]:
+def _row_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """Each refused field: where (`loc`; an item's `row` and `field`), why in a code (`field_problems`)."""
     details = []
     for error in exc.errors(include_url=False):
         loc = list(error["loc"])
-        entry: dict[str, Any] = {"loc": loc, "message": error["msg"], "type": error["type"]}
+        entry: dict[str, Any] = {"loc": loc, "message": error["msg"], "type": error["type"],
+                                 "code": problem_code(error)}
         if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
             entry["row"] = loc[1] + 1
             entry["field"] = str(loc[2]) if len(loc) > 2 else None
+        else:
+            entry["field"] = ".".join(str(part) for part in loc)
         details.append(entry)
     return details
 
@@ -123,9 +131,38 @@ async def register_seizure_csv(
         fields = SeizureFields.model_validate_json(seizure)
     except ValidationError as exc:
         raise InvalidInput("seizure fields are invalid", details=_row_errors(exc)) from None
-    registration = registration_from_csv(fields, raw_csv)
+    reading = read_items(raw_csv)
     raw = seizure.encode() + b"\x1e" + raw_csv
-    return await _register(request, principal, registration, raw, idempotency_key)
+    ctx = CommandContext(principal, correlation_id_of(request),
+                         check_key(idempotency_key) if idempotency_key is not None else None,
+                         hashlib.sha256(raw).hexdigest())
+    outcome = await service.register_seizure_csv(_intake(request), ctx, fields, reading)
+    response = answer(outcome)
+    response.headers["Location"] = f"/seizures/{outcome.body['seizure_id']}"
+    return response
+
+
+@router.get("/seizures", response_model=SeizurePage,
+            summary="Seizures of the caller's units, newest first: by words (diacritics optional), dates, state")
+async def search_seizures(
+    request: Request,
+    principal: IntakeReader,
+    q: Annotated[ShortText | None, Query(description="words anywhere: record, case, offender, place, notes")] = None,
+    record_number: ShortText | None = None,
+    case_id: Annotated[ShortText | None, Query(description="the INS case number")] = None,
+    offender: Annotated[ShortText | None, Query(description="the offender's name or id number")] = None,
+    brand: Annotated[ShortText | None, Query(description="a brand of one of its items")] = None,
+    warehouse_id: Annotated[Code | None, Query(description="one of its items goes to this warehouse")] = None,
+    seized_from: Annotated[date | None, Query(alias="from", description="a day of Vietnam time (+07:00)")] = None,
+    seized_to: Annotated[date | None, Query(alias="to", description="a day of Vietnam time, included")] = None,
+    state: SeizureState | None = None,
+    after: Annotated[Code | None, Query(description="`next_after` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    filters = build_search(q=q, record_number=record_number, case_id=case_id, offender=offender, brand=brand,
+                           warehouse_id=warehouse_id, seized_from=seized_from, seized_to=seized_to, state=state,
+                           after=after)
+    return await service.search_seizures(_intake(request), principal, filters, limit)
 
 
 @router.get("/seizures/{seizure_id}", response_model=SeizureOut)

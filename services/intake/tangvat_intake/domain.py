@@ -118,14 +118,14 @@ def check_registration(seized_at: datetime, items: Sequence[ItemFacts], now: dat
     """Rules across rows that a schema cannot express; every offending row is reported (`invalid_input`)."""
     problems: list[dict[str, Any]] = []
     if seized_at > now + CLOCK_SKEW:
-        problems.append({"row": None, "field": "seized_at", "message": "seizure time is in the future"})
+        problems.append({"row": None, "field": "seized_at", "code": "future",
+                         "message": "seizure time is in the future"})
     first_row: dict[str, int] = {}
     for row, item in enumerate(items, start=1):
         earlier = first_row.setdefault(item.label_code, row)
         if earlier != row:
-            problems.append(
-                {"row": row, "field": "label_code", "message": f"duplicate of row {earlier}: {item.label_code}"}
-            )
+            problems.append({"row": row, "field": "label_code", "code": "duplicate", "first_row": earlier,
+                             "message": f"duplicate of row {earlier}: {item.label_code}"})
     if problems:
         raise InvalidInput(f"{len(problems)} problem(s) in the registration", details=problems)
 
@@ -157,7 +157,8 @@ def register(
         )
     if labels_taken:
         rows = [
-            {"row": n, "field": "label_code", "message": f"label {i.label_code} is already in use"}
+            {"row": n, "field": "label_code", "code": "label_in_use",
+             "message": f"label {i.label_code} is already in use"}
             for n, i in enumerate(items, start=1)
             if i.label_code in labels_taken
         ]

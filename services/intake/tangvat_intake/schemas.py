@@ -209,3 +209,24 @@ class LabelReprintRow(BaseModel):
     format: LabelFormat
     reprinted_by: str
     reprinted_at: datetime
+
+
+class SeizureSummary(BaseModel):
+    seizure_id: uuid.UUID
+    record_number: str
+    seizing_unit: str
+    agency: Agency
+    seized_at: datetime
+    province: str
+    address: str
+    case_id: str | None
+    offender: Offender | None
+    violation_categories: list[Category]
+    item_count: int
+    total_value_vnd: int
+    legal_status: LegalStatus | None
+
+
+class SeizurePage(BaseModel):
+    seizures: list[SeizureSummary]
+    next_after: str | None = Field(description="pass as `after` to get the next page; null at the end")

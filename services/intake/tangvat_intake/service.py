@@ -12,15 +12,22 @@ from typing import Any
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tangvat_intake import SERVICE, domain, store
+from tangvat_intake import SERVICE, csv_import, domain, search, store
 from tangvat_intake.label_sheet import Label
-from tangvat_intake.schemas import ItemCorrectionIn, LegalStatusIn, SeizureCorrectionIn, SeizureRegistration
+from tangvat_intake.schemas import (
+    ItemCorrectionIn,
+    LegalStatusIn,
+    SeizureCorrectionIn,
+    SeizureFields,
+    SeizureRegistration,
+)
 from tangvat_shared.auth import Principal
-from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
+from tangvat_shared.command import CommandContext, Decision, Outcome, Work, run_command
 from tangvat_shared.errors import NotFound
 from tangvat_shared.events.intake import LegalStatus
 from tangvat_shared.files import FileStore, LocalFileStore
 from tangvat_shared.labels import sign_label, verify_label
+from tangvat_shared.units import sql_filter
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,29 @@ class Intake:
 
 async def register_seizure(intake: Intake, ctx: CommandContext, registration: SeizureRegistration) -> Outcome:
     ctx.principal.require_unit(registration.seizing_unit)
+    return await run_command(intake.pool, ctx, SERVICE, _registering(ctx, registration))
 
+
+async def register_seizure_csv(intake: Intake, ctx: CommandContext, fields: SeizureFields,
+                               reading: csv_import.CsvItems) -> Outcome:
+    """A seizure whose items come from a CSV file: every bad line of the file is reported at once (its own
+    problems, a label twice or already in use, a warehouse custody never registered), with its line number."""
+    ctx.principal.require_unit(fields.seizing_unit)
+
+    async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
+        good = csv_import.good_items(reading)
+        labels_taken = set(await store.label_codes_taken(conn, [i.label_code for i in good]))
+        unknown = await store.unknown_warehouses(conn, sorted({i.warehouse_id for i in good}))
+        problems = csv_import.line_problems(reading, labels_taken, unknown)
+        if problems:
+            raise csv_import.refuse(problems)
+        registration = SeizureRegistration.model_validate({**fields.model_dump(), "items": good})
+        return await _registering(ctx, registration)(conn, now)
+
+    return await run_command(intake.pool, ctx, SERVICE, work)
+
+
+def _registering(ctx: CommandContext, registration: SeizureRegistration) -> Work:
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         items = registration.items
         record_number_taken = await store.record_number_taken(conn, registration.seizing_unit,
@@ -58,7 +87,7 @@ async def register_seizure(intake: Intake, ctx: CommandContext, registration: Se
             "labels_url": f"/seizures/{seizure_id}/labels.pdf",
         }, event_ids=False), decided.drafts()
 
-    return await run_command(intake.pool, ctx, SERVICE, work)
+    return work
 
 
 def _accepted(outcome: Outcome) -> Outcome:
@@ -181,3 +210,14 @@ def check_label(intake: Intake, payload: str) -> dict[str, Any]:
     """The item id and label code of a genuine label; a forged or altered one is refused (`invalid_label`)."""
     item_id, label_code = verify_label(intake.signing_key.public_key(), payload)
     return {"item_id": item_id, "label_code": label_code}
+
+
+async def search_seizures(intake: Intake, principal: Principal, filters: search.SeizureSearch,
+                          limit: int) -> dict[str, Any]:
+    """A page of the seizures of the caller's units (their own and those below) matching the filters."""
+    async with intake.pool.acquire() as conn:
+        rows = await store.search_seizures(conn, filters, sql_filter(principal.units), limit)
+    return {
+        "seizures": [dict(r) for r in rows],
+        "next_after": search.cursor(rows[-1]["seized_at"], rows[-1]["seizure_id"]) if len(rows) == limit else None,
+    }

@@ -10,6 +10,8 @@ from typing import Any
 import asyncpg
 
 from tangvat_intake.domain import CHUNK, Registration
+from tangvat_intake.search import SeizureSearch
+from tangvat_shared.units import UnitFilter
 
 ITEM_COLUMNS = (
     "item_id", "seizure_id", "line_no", "category", "description", "brand", "quantity", "unit",
@@ -174,3 +176,48 @@ async def reprints(conn: asyncpg.Connection, item_id: uuid.UUID) -> list[asyncpg
 
 async def reprint(conn: asyncpg.Connection, reprint_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM label_reprint WHERE reprint_id = $1", reprint_id)
+
+
+# --- warehouses (custody's registrations) and the seizure search ----------------------------------------------
+
+async def insert_warehouses(conn: asyncpg.Connection, rows: list[tuple[str, str, datetime]]) -> None:
+    await conn.executemany(
+        "INSERT INTO warehouse (warehouse_id, name, registered_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", rows)
+
+
+async def unknown_warehouses(conn: asyncpg.Connection, warehouse_ids: list[str]) -> set[str]:
+    """Those of `warehouse_ids` that custody never registered."""
+    rows = await conn.fetch(
+        """SELECT w FROM unnest($1::text[]) AS w
+            WHERE NOT EXISTS (SELECT 1 FROM warehouse WHERE warehouse_id = w)""", warehouse_ids)
+    return {r["w"] for r in rows}
+
+
+SEARCH_COLUMNS = """s.seizure_id, s.record_number, s.seizing_unit, s.agency, s.seized_at, s.province, s.address,
+                    s.case_id, s.offender, s.violation_categories, s.item_count, s.total_value_vnd, s.legal_status"""
+
+
+async def search_seizures(conn: asyncpg.Connection, search: SeizureSearch, units: UnitFilter | None,
+                          limit: int) -> list[asyncpg.Record]:
+    """Seizures newest first matching every filter given, within the caller's units; folded text matches by
+    trigram index, `before` continues a page (seized_at, seizure_id) after the last one shown."""
+    before_at, before_id = search.before if search.before else (None, None)
+    return await conn.fetch(
+        f"""SELECT {SEARCH_COLUMNS} FROM seizure s
+             WHERE ($1::text[] IS NULL OR s.seizing_unit = ANY($1::text[]) OR s.seizing_unit LIKE ANY($2::text[]))
+               AND ($3::text IS NULL OR s.search_folded LIKE $3)
+               AND ($4::text IS NULL OR s.record_folded LIKE $4)
+               AND ($5::text IS NULL OR s.case_folded LIKE $5)
+               AND ($6::text IS NULL OR s.offender_folded LIKE $6)
+               AND ($7::text IS NULL OR s.seizure_id IN (SELECT i.seizure_id FROM item i
+                                                         WHERE i.brand IS NOT NULL AND i.brand_folded LIKE $7))
+               AND ($8::text IS NULL OR s.seizure_id IN (SELECT i.seizure_id FROM item i WHERE i.warehouse_id = $8))
+               AND ($9::timestamptz IS NULL OR s.seized_at >= $9)
+               AND ($10::timestamptz IS NULL OR s.seized_at < $10)
+               AND (NOT $11::boolean OR s.legal_status IS NULL)
+               AND ($12::text IS NULL OR s.legal_status = $12)
+               AND ($13::timestamptz IS NULL OR (s.seized_at, s.seizure_id) < ($13, $14::uuid))
+             ORDER BY s.seized_at DESC, s.seizure_id DESC LIMIT $15""",
+        None if units is None else units.exact, None if units is None else units.below,
+        search.text, search.record_number, search.case_id, search.offender, search.brand, search.warehouse_id,
+        search.seized_from, search.seized_until, search.undecided, search.legal_status, before_at, before_id, limit)

@@ -6,6 +6,8 @@ const TV = (() => {
     { id: "scan", href: "scan.html", roles: ["warehouse_staff"] },
     { id: "item", href: "item.html", roles: ["warehouse_staff", "intake_officer", "auditor", "board_member"] },
     { id: "seizure", href: "seizure.html", roles: ["intake_officer", "auditor"] },
+    { id: "seizures", href: "seizures.html", roles: ["intake_officer", "auditor"] },
+    { id: "seizure_new", href: "seizure_new.html", roles: ["intake_officer"] },
     { id: "board", href: "board.html", roles: ["board_member", "auditor"] },
     { id: "audit", href: "audit.html", roles: ["auditor"] },
     { id: "warehouses", href: "warehouses.html", roles: ["warehouse_staff", "admin"] },

@@ -12,6 +12,7 @@ window.TV_STRINGS = {
     "nav.warehouses": "Kho & vị trí",
     "nav.audit": "Kiểm toán", "nav.board": "Hội đồng", "nav.home": "Việc cần làm", "nav.item": "Tang vật",
     "nav.lang": "English", "nav.main": "Điều hướng chính", "nav.scan": "Trạm quét", "nav.seizure": "Vụ tạm giữ",
+    "nav.seizures": "Tìm vụ", "nav.seizure_new": "Đăng ký vụ",  // intake office
     "nav.signin": "Đăng nhập", "nav.signout": "Đăng xuất", "nav.skip": "Bỏ qua đến nội dung",
     "event.intake.label_reprinted": "In lại nhãn",  // labels: the item page's timeline names it
     "common.error": "Lỗi: {message}", "common.forbidden": "Vai trò của bạn không được xem trang này.",
@@ -145,7 +146,9 @@ window.TV_STRINGS = {
     "nav.holds": "Legal holds", "nav.receipt": "Receipt", "nav.transfers": "Transfers", "nav.reprint": "Reprint label",
     "nav.warehouses": "Warehouses",
     "nav.audit": "Audit", "nav.board": "Board", "nav.home": "To do", "nav.item": "Item", "nav.lang": "Tiếng Việt",
-    "nav.main": "Main navigation", "nav.scan": "Scan station", "nav.seizure": "Seizure", "nav.signin": "Sign in",
+    "nav.main": "Main navigation", "nav.scan": "Scan station", "nav.seizure": "Seizure",
+    "nav.seizures": "Find seizures", "nav.seizure_new": "Register a seizure",  // intake office
+    "nav.signin": "Sign in",
     "nav.signout": "Sign out", "nav.skip": "Skip to content",
     "event.intake.label_reprinted": "Label reprinted",
     "common.error": "Error: {message}", "common.forbidden": "Your role may not use this page.", "common.load": "Load",

@@ -1,9 +1,9 @@
-/* Seizure page: counts per category (intake) and per state (custody, for the items shown), the items,
-   the label sheet PDF, and bulk registration from a CSV with every bad row listed. */
+/* Seizure page: its facts, legal status and corrections (seizure_edit.js), counts per category (intake) and per
+   state (custody, for the items shown), the items, the label sheet PDF. Registration is on seizure_new.html. */
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  let seizureId = null, nextAfter = null, uploadKey = null;
+  let seizureId = null, nextAfter = null;
   const states = {};
 
   function tally(table, counts, kind) {
@@ -30,10 +30,13 @@
   async function loadItems() {
     const r = await TV.api(`intake/seizures/${seizureId}/items?limit=100${nextAfter ? `&after=${nextAfter}` : ""}`);
     if (!r.ok) return;
+    const cell = (key, html, extra) => `<td data-label="${TV.esc(TV.t(key))}"${extra || ""}>${html}</td>`;
     $("items").querySelector("tbody").insertAdjacentHTML("beforeend", r.data.items.map((i) => `<tr data-item="${i.item_id}">
-      <td><a href="item.html?id=${i.item_id}">${TV.esc(i.label_code)}</a></td><td>${TV.esc(TV.word("category", i.category))}</td>
-      <td>${TV.esc(i.description)}</td><td>${TV.esc(TV.fmtMoney(i.value_vnd))}</td><td>${TV.esc(i.warehouse_id)}</td>
-      <td data-col="state"></td></tr>`).join(""));
+      ${cell("item.label", `<a href="item.html?id=${i.item_id}">${TV.esc(i.label_code)}</a>`)}
+      ${cell("item.category", TV.esc(TV.word("category", i.category)))}${cell("item.description", TV.esc(i.description))}
+      ${cell("item.value", TV.esc(TV.fmtMoney(i.value_vnd)))}${cell("item.warehouse", TV.esc(i.warehouse_id))}
+      ${cell("item.state", "", ' data-col="state"')}<td data-col="correct"></td></tr>`).join(""));
+    SE.itemButtons(r.data.items);
     nextAfter = r.data.next_after;
     $("more").classList.toggle("hidden", !nextAfter);
     if (TV.may(["auditor", "warehouse_staff", "board_member"])) {
@@ -57,6 +60,7 @@
     const s = r.data;
     $("seizure-heading").textContent = `${TV.t("seizure.record")} ${s.record_number} — ${s.item_count} · ${TV.fmtMoney(s.total_value_vnd)} đ`;
     tally($("by-category"), s.items_by_category || {}, "category");
+    SE.show(s, () => load(id));
     $("seizure").classList.remove("hidden");
     history.replaceState(null, "", `seizure.html?id=${id}`);
     await loadItems();
@@ -75,55 +79,11 @@
     }
   }
 
-  function template() {
-    return JSON.stringify({
-      record_number: "", seizing_unit: (TV.session().units.find((u) => u !== "*") || ""), agency: "qltt",
-      officers: [TV.session().user], seized_at: new Date().toISOString(), province: "", address: "",
-      legal_basis: "", violation_categories: ["counterfeit"],
-    }, null, 2);
-  }
-
-  function problems(error) {
-    const rows = (error.details || []).map((d) => ({
-      line: d.line ?? d.row ?? "", field: d.field ?? (d.loc ? d.loc.join(".") : ""), message: d.message ?? "" }));
-    return `<p class="banner error">${TV.esc(TV.errText({ error, status: 422 }))}</p>
-      <table id="row-errors"><caption>${TV.esc(TV.t("seizure.row_errors"))}</caption>
-      <thead><tr><th scope="col">${TV.esc(TV.t("seizure.line"))}</th><th scope="col">${TV.esc(TV.t("seizure.field"))}</th>
-      <th scope="col">${TV.esc(TV.t("seizure.message"))}</th></tr></thead><tbody>
-      ${rows.map((p) => `<tr><td>${TV.esc(p.line)}</td><td>${TV.esc(p.field)}</td><td>${TV.esc(p.message)}</td></tr>`).join("")}
-      </tbody></table>`;
-  }
-
-  async function upload(e) {
-    e.preventDefault();
-    const file = $("csv").files[0];
-    if (!file) return;
-    const form = new FormData();
-    form.append("seizure", $("fields").value);
-    form.append("items", file, file.name);
-    uploadKey = uploadKey || TV.newKey();  // a retry of the same upload reuses its key
-    $("upload").disabled = true;
-    const r = await TV.api("intake/seizures/csv", { body: form, key: uploadKey });
-    $("upload").disabled = false;
-    if (r.network) { $("upload-result").innerHTML = `<p class="banner warn">${TV.esc(TV.errText(r))}</p>`; return; }
-    uploadKey = null;
-    if (!r.ok) { $("upload-result").innerHTML = problems(r.error); return; }
-    $("upload-result").innerHTML = `<p class="banner ok">${TV.esc(TV.t("seizure.created", { n: r.data.item_count }))}
-      — <a href="seizure.html?id=${r.data.seizure_id}">${TV.esc(r.data.record_number)}</a></p>`;
-    $("seizure-id").value = r.data.seizure_id;
-    load(r.data.seizure_id);
-  }
-
   TV.start(["intake_officer", "auditor"], () => {
     $("find-form").addEventListener("submit", (e) => { e.preventDefault(); load($("seizure-id").value.trim()); });
     $("labels").addEventListener("click", labelSheet);
     $("more").addEventListener("click", loadItems);
-    if (TV.may(["intake_officer"])) {
-      $("upload-section").classList.remove("hidden");
-      $("fields").value = template();
-      $("upload-form").addEventListener("submit", upload);
-      for (const el of [$("fields"), $("csv")]) el.addEventListener("change", () => { uploadKey = null; });
-    }
+    SE.init();
     const id = new URLSearchParams(location.search).get("id");
     if (id) { $("seizure-id").value = id; load(id); }
   });
