@@ -32,36 +32,47 @@ const TVPaper = (() => {
       <button type="button" class="big sign-form" data-i18n="paper.sign"></button>
       <div class="paper-result" role="status" aria-live="polite"></div>
       <div class="paper-signed"></div>`;
-    TV.translate(el);
+    TVSign.words(el);
     const pads = TVSign.group(el.querySelector(".signature-boxes"), o.parties);
     const result = el.querySelector(".paper-result");
-    const say = (kind, text) => { result.className = `paper-result banner ${kind}`; result.textContent = text; };
+    let said = null;  // the last answer, said again in the other language on a switch
+    const say = (kind, key, vars) => {
+      said = { kind, key, vars };
+      result.className = `paper-result banner ${kind}`;
+      result.textContent = TV.t(key, vars);
+    };
+    let signedCopies = [];
+    const showCopies = () => {
+      const list = el.querySelector(".paper-signed");
+      list.innerHTML = signedList(o, signedCopies);
+      TVSign.words(list);
+    };
+    document.addEventListener("tv:lang", () => { if (said) say(said.kind, said.key, said.vars); showCopies(); });
     el.addEventListener("tv:signed", () => {
-      if (result.classList.contains("error")) { result.className = "paper-result"; result.textContent = ""; }
+      if (said && said.kind === "error") { said = null; result.className = "paper-result"; result.textContent = ""; }
     });
 
     async function refresh() {
       const r = await TV.api(`${base(o)}/signatures`);
-      const list = el.querySelector(".paper-signed");
-      list.innerHTML = r.ok ? signedList(o, r.data) : "";
-      TV.translate(list);
+      signedCopies = r.ok ? r.data : [];
+      showCopies();
     }
 
     el.querySelector(".sign-form").addEventListener("click", async (e) => {
       const signatures = pads.take();
-      if (!signatures) { say("error", TV.t("paper.incomplete")); return; }
+      if (!signatures) { say("error", "paper.incomplete"); return; }
       e.target.disabled = true;
-      say("info", TV.t("paper.signing"));
+      say("info", "paper.signing");
       const r = await TV.api(`${base(o)}/signatures${query(o)}`, { body: { signatures }, key: TV.newKey() });
       e.target.disabled = false;
       if (!r.ok) {
         const message = TV.errText(r);
         pads.refused(r, message);
-        say("error", TV.t("paper.refused", { message }));
+        say("error", "paper.refused", { message });
         return;
       }
       el.dataset.signed = r.data.form_id;
-      say("ok", TV.t("paper.signed", { n: r.data.item_count }));
+      say("ok", "paper.signed", { n: r.data.item_count });
       pads.clear();
       await refresh();
     });

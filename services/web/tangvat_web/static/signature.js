@@ -6,6 +6,13 @@
 const TVSign = (() => {
   const esc = (v) => TV.esc(v);
 
+  /* The words of a part just built (data-i18n, data-i18n-label), without TV.translate's page-wide "tv:lang" (every
+     page re-renders on it); a language switch later re-says them with the rest of the page. */
+  function words(root) {
+    for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = TV.t(el.dataset.i18n);
+    for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", TV.t(el.dataset.i18nLabel));
+  }
+
   /* The canvas's drawing buffer at the screen's pixel ratio (sharp strokes), keeping what was drawn. */
   function fit(canvas, pad) {
     const ratio = Math.max(window.devicePixelRatio || 1, 1);
@@ -33,7 +40,7 @@ const TVSign = (() => {
         <button type="button" class="secondary" id="${id}-clear" data-i18n="sign.clear"></button></div>
       <p class="field-error hidden" id="${id}-error" role="alert"></p>`;
     parent.appendChild(el);
-    TV.translate(el);
+    words(el);
     const canvas = el.querySelector("canvas");
     const name = el.querySelector("input");
     const error = el.querySelector(".field-error");
@@ -82,5 +89,5 @@ const TVSign = (() => {
     };
   }
 
-  return { box, group, fit };
+  return { box, group, fit, words };
 })();
