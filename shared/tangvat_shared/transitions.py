@@ -33,10 +33,12 @@ class ItemState(StrEnum):
     HANDED_OVER = "handed_over"  # released by custody staff to the disposal team, not yet executed
     DISPOSED = "disposed"
     RELEASED = "released"
+    # Given back to its owner at the counter on a release order (no board decides: the order does).
+    RETURNED_TO_OWNER = "returned_to_owner"
 
 
 S = ItemState
-TERMINAL: frozenset[ItemState] = frozenset({S.DISPOSED, S.RELEASED})
+TERMINAL: frozenset[ItemState] = frozenset({S.DISPOSED, S.RELEASED, S.RETURNED_TO_OWNER})
 LIVE: frozenset[ItemState] = frozenset(S) - TERMINAL
 ANY: frozenset[ItemState] = frozenset(S)
 
@@ -105,6 +107,8 @@ TRANSITIONS: dict[str, Transition] = {
     "custody.reservation_released": _t({S.RESERVED_FOR_DISPOSAL, S.HANDED_OVER}, S.IN_STORAGE, place=RETURNS),
     "custody.item_disposed": _t({S.HANDED_OVER}, S.DISPOSED, HoldRule.FORBIDDEN, CLEARS),
     "custody.item_released": _t({S.HANDED_OVER}, S.RELEASED, HoldRule.FORBIDDEN, CLEARS),
+    # A release order's return to the owner, from the shelf, at the counter (never while on hold).
+    "custody.item_returned_to_owner": _t({S.IN_STORAGE}, S.RETURNED_TO_OWNER, HoldRule.FORBIDDEN, CLEARS),
     "custody.legal_hold_placed": _t(LIVE, None, HoldRule.PLACES),
     "custody.legal_hold_lifted": _t(LIVE, None, HoldRule.LIFTS),
     "custody.discrepancy_recorded": _t(LIVE, None),

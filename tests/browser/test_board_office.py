@@ -1,20 +1,25 @@
 """The board's office in a real browser: a batch proposed from a filter with each refused item named in words,
 the vote form (no choice made for the member, rejections counted against their threshold as approvals against
 the quorum, each item's custody state with a missing one flagged, the result beside the form), cancelling a
-batch, a destruction recorded with two witnesses confirming in their own sessions, and its certificate; at
-desktop size in English and on a 360x640 touch phone in Vietnamese, screenshots in both languages."""
+batch, a destruction recorded with two witnesses confirming in their own sessions, and its certificate; and a
+release order handed back at the counter without a board (its deadline in working days, the owner's ID checked,
+the minutes and notice printed); at desktop size in English and on a 360x640 touch phone in Vietnamese,
+screenshots in both languages."""
 
 from __future__ import annotations
 
 import io
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 
+from tangvat_shared.workdays import add_working_days, load
 from tests.browser.conftest import (
     ARTIFACTS,
     BINS,
@@ -34,8 +39,8 @@ RAW_KEY = re.compile(r"\b(?:board|propose|exec|err|state|rule|legal|way|res|batc
 class Person:
     """One person at one device: the page, and how they touch it (a tap on a phone, a click at a desk)."""
 
-    def __init__(self, page: Page, phone: bool, lang: str) -> None:
-        self.page, self.phone, self.lang = page, phone, lang
+    def __init__(self, page: Page, phone: bool, lang: str, area: str = "board") -> None:
+        self.page, self.phone, self.lang, self.area = page, phone, lang, area
 
     def tap(self, target: str | Locator) -> None:
         locator = self.page.locator(target) if isinstance(target, str) else target
@@ -55,7 +60,7 @@ class Person:
             _fits_its_screen(self.page)
             keys = RAW_KEY.findall(self.page.locator("main").inner_text())
             assert not keys, (what, lang, keys)
-            screenshot(self.page, f"board-{what}-{device}-{lang}")
+            screenshot(self.page, f"{self.area}-{what}-{device}-{lang}")
         if len(langs) > 1:
             self.tap("#lang-toggle")
             expect(self.page.locator("h1")).to_have_text(title)
@@ -85,7 +90,7 @@ def people(browser: Browser, web_stack: WebStack) -> Iterator[Any]:
             page.set_viewport_size({"width": 360, "height": 640})
         page.goto(f"{web_stack.web}/{path}")
         page.wait_for_load_state("networkidle")
-        return Person(page, phone, lang)
+        return Person(page, phone, lang, "returns" if path.startswith("returns") else "board")
 
     yield open_as
     for context in contexts:
@@ -311,3 +316,90 @@ def test_on_a_phone_in_vietnamese_a_member_proposes_by_touch_and_another_votes(
     with web_stack.client("disposal", "board_member", BOARD[0]) as disposal:
         r = disposal.post(f"/batches/{batch_id}/cancel", json={"reason": "Kết thúc kiểm thử"})
         assert r.status_code == 200, r.text
+
+
+def _release_ordered(stack: WebStack, n: int, number: str) -> list[dict[str, Any]]:
+    """A seizure whose goods lie on the shelf when intake records the release order (dated today, +07:00)."""
+    items = stack.register(n)
+    _check_in(stack, items)
+    seizure_id = items[0]["seizure_id"]
+    with stack.client("intake", "intake_officer", "officer-1") as intake:
+        r = intake.post(f"/seizures/{seizure_id}/legal-status", json={
+            "status": "release_ordered", "decision_number": number, "decided_on": _today_vn().isoformat(),
+            "issued_by": "Chi cục QLTT Bắc Ninh"})
+        assert r.status_code == 201, r.text
+
+    def task() -> bool:
+        with stack.client("custody", "warehouse_staff", "kho-1") as custody:
+            return any(t["seizure_id"] == str(seizure_id) for t in custody.get("/returns").json())
+
+    eventually(task, timeout=60, what="custody to know the release order")
+    return items
+
+
+def _today_vn() -> date:
+    return datetime.now(timezone(timedelta(hours=7))).date()
+
+
+def test_a_release_order_is_handed_back_at_the_counter_with_the_owners_id_checked(
+        people: Any, web_stack: WebStack) -> None:
+    number = f"QĐ-TL-{uuid.uuid4().hex[:4].upper()}/2026"
+    items = _release_ordered(web_stack, 2, number)
+    seizure_id = str(items[0]["seizure_id"])
+    due = add_working_days(_today_vn(), 5, load())
+
+    # The counter on a phone, in Vietnamese: the task with its deadline in working days.
+    clerk = people("kho-1", phone=True, lang="vi", path="returns.html")
+    card = clerk.page.locator(f'section.return-task[data-seizure="{seizure_id}"]')
+    expect(card.locator("h2")).to_have_text(f"Lệnh trả {number}")
+    expect(card.locator(".deadline")).to_contain_text("còn 5 ngày làm việc")
+    expect(card.locator(".deadline")).to_contain_text(f"{due.day}/{due.month}/{due.year}")
+    clerk.shot("task")
+    clerk.tap(card.locator("details > summary"))
+    form = card.locator("form.counter")
+    for item in items:
+        expect(form.locator(f'input[name="item"][value="{item["item_id"]}"]')).to_be_checked()
+    form.locator('input[name="owner_name"]').fill("Nguyễn Văn Chủ")
+    form.locator('select[name="id_type"]').select_option("cccd")
+    form.locator('input[name="id_number"]').fill("001088012345")
+    clerk.tap(form.locator("button[type=submit]"))
+    expect(form.locator(".counter-result")).to_have_text("Cần đối chiếu giấy tờ bản gốc trước khi trả.")
+    clerk.tap(form.locator('input[name="id_checked"]'))
+    clerk.shot("counter-form", both=False)
+    clerk.tap(form.locator("button[type=submit]"))
+    done = clerk.page.locator('[data-role="returned"]')
+    expect(done).to_contain_text(f"Đã trả 2 tang vật cho Nguyễn Văn Chủ theo lệnh {number}.")
+    expect(card).to_have_count(0)
+    clerk.shot("returned")
+    return_id = done.get_attribute("data-return")
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        record = custody.get(f"/returns/{return_id}").json()
+        assert (record["owner_name"], record["id_type"], record["id_number"], record["late"]) == (
+            "Nguyễn Văn Chủ", "cccd", "001088012345", False)
+        for item in items:
+            assert custody.get(f"/items/{item['item_id']}").json()["state"] == "returned_to_owner"
+    assert web_stack.custody_history(items[0]["item_id"])[-1] == "custody.item_returned_to_owner"
+    # The minutes and the notice, printed from the page and read back: the order, the owner, the ID, the goods.
+    for paper in ("minutes", "notice"):
+        clerk.tap(done.locator(f'button[data-paper="{paper}"]'))
+        expect(clerk.page.locator(f"#{paper}-link")).to_be_visible()
+    with web_stack.client("custody", "warehouse_staff", "kho-1") as custody:
+        minutes = custody.get(f"/returns/{return_id}/minutes.pdf")
+        notice = custody.get(f"/returns/{return_id}/notice.pdf")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, pdf in (("minutes", minutes), ("notice", notice)):
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        (ARTIFACTS / f"returns-{name}.pdf").write_bytes(pdf.content)
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert number in text and "Nguyễn Văn Chủ" in text, name
+        assert all(i["label_code"] in "".join(text.split()) for i in items), name
+    assert "Căn cước công dân số 001088012345" in "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(minutes.content)).pages)
+
+    # At a desk, in English: another order's task and its deadline.
+    other = _release_ordered(web_stack, 1, f"QĐ-TL-{uuid.uuid4().hex[:4].upper()}/2026")
+    desk = people("kho-2", path="returns.html")
+    task = desk.page.locator(f'section.return-task[data-seizure="{other[0]["seizure_id"]}"]')
+    expect(task.locator(".deadline")).to_contain_text("(5 working days left)")
+    desk.tap(task.locator("details > summary"))
+    desk.shot("counter-form")

@@ -2,10 +2,11 @@
 
 At one moment the stack holds items awaiting receipt, on shelves, packed in a container, in transit,
 checked out (one overdue), on legal hold, reserved, handed over, disposed of, auctioned, returned to
-their owner, missing from a count and from a transfer, and back from a cancelled batch. The auditor
-replays the Kafka log, reconciles it with the three services' databases, and must find nothing: the
-replayed state and every read model agree on each item's state, hold and location, and every seizure
-balances against what intake declared.
+their owner (by a board's batch, and at the counter on a release order with no board), missing from a
+count and from a transfer, and back from a cancelled batch. The auditor replays the Kafka log,
+reconciles it with the three services' databases, and must find nothing: the replayed state and every
+read model agree on each item's state, hold and location, and every seizure balances against what
+intake declared.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     # a court ordered returned. Only the first raid's last item is left unreceived.
     raid = await seizure([("counterfeit", 8), ("smuggled", 9)], check_in=False)
     returned_seizure = await seizure([("smuggled", 1)], legal="release_ordered")
+    # A release order carried out at the counter (no board): one of its two items handed back, one still waiting.
+    counter_seizure = await seizure([("smuggled", 2)], legal="release_ordered")
+    given_back, still_waiting = counter_seizure.all_ids
     ids = {str(row["item_id"]): row for row in raid.items}
     counterfeit = [i for i, row in ids.items() if row["category"] == "counterfeit"]
     smuggled = [i for i, row in ids.items() if row["category"] == "smuggled"]
@@ -191,6 +195,11 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
             "due_at": (datetime.now(UTC) + due).isoformat()}))
         assert r.status_code == 201, r.text
 
+    r = await world.custody.post("/returns", headers=here, json={
+        "seizure_id": counter_seizure.seizure_id, "warehouse_id": WAREHOUSE, "item_ids": [given_back],
+        "owner_name": "Hộ kinh doanh Trần Văn D", "id_type": "cccd", "id_number": "027088001122"})
+    assert r.status_code == 201, r.text
+
     # A court holds one item where it lies.
     r = await world.custody.post(f"/items/{held}/legal-hold", json={"reason": "Tòa án yêu cầu giữ làm chứng cứ"},
                                  headers=bearer(token("board_member", user="board-2", warehouses=(WAREHOUSE,))))
@@ -248,7 +257,7 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     await eventually(is_overdue, what="the second lab item to be overdue")
 
     # The moment: every state at once, as custody's database has it.
-    everyone = list(ids) + [returned]
+    everyone = list(ids) + [returned, given_back, still_waiting]
     rows = {r["item_id"]: r for r in await fetch(
         world.custody_dsn, "SELECT item_id::text, state, location_code, on_hold, container_id FROM item "
         "WHERE item_id = ANY($1::uuid[])", everyone)}
@@ -260,6 +269,7 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
         counted_missing: ("missing", None), lab: ("checked_out", None), overdue: ("checked_out", None),
         reserved: ("reserved_for_disposal", SHELF), handed: ("handed_over", None),
         destroyed: ("disposed", None), sold: (sold_state, None), returned: ("released", None),
+        given_back: ("returned_to_owner", None), still_waiting: ("in_storage", BIN),
         # Back from the cancelled batch to the shelf they left, whether or not already handed over.
         cancelled_handed: ("in_storage", SHELF), cancelled_reserved: ("in_storage", SHELF),
     }
@@ -294,7 +304,7 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
         reconciled[name] = stats
     # The world is shared with the disposal tests: nothing about this day's items, seizures or batches (nor
     # any finding without a subject) may be wrong.
-    ours = set(everyone) | {raid.seizure_id, returned_seizure.seizure_id} | {
+    ours = set(everyone) | {raid.seizure_id, returned_seizure.seizure_id, counter_seizure.seizure_id} | {
         r["batch_id"] for r in await fetch(world.disposal_dsn, "SELECT DISTINCT batch_id::text FROM batch_item "
                                            "WHERE item_id = ANY($1::uuid[])", everyone)}
     relevant = [f.as_dict() for f in findings if f.subject is None or any(ref in f"{f.subject} {f.detail}"
@@ -326,10 +336,12 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
         assert r.status_code == 200, r.text
         assert (r.json()["state"], r.json()["location_code"]) == (rows[item_id]["state"],
                                                                    rows[item_id]["location_code"]), item_id
-    for seizure_id, n in ((raid.seizure_id, 17), (returned_seizure.seizure_id, 1)):
+    for seizure_id, n in ((raid.seizure_id, 17), (returned_seizure.seizure_id, 1), (counter_seizure.seizure_id, 2)):
         balance = result.conservation[seizure_id]
         assert balance["balanced"], balance
         assert balance["registered_items"] == n
+    counter = result.conservation[counter_seizure.seizure_id]["by_state"]
+    assert {state: bucket["items"] for state, bucket in counter.items()} == {"returned_to_owner": 1, "in_storage": 1}
     by_state = {state: bucket["items"] for state, bucket in result.conservation[raid.seizure_id]["by_state"].items()}
     expected = {"awaiting_receipt": 1, "in_storage": 7, "in_transit": 1, "missing": 2, "checked_out": 2,
                 "reserved_for_disposal": 1, "handed_over": 1, "disposed": 1}

@@ -222,3 +222,34 @@ def test_a_release_with_no_cancellation_drop_or_execution_is_named() -> None:
     _reserved(log2, [item], other)
     log2.custody(item, "custody.reservation_released", batch_id=str(uuid.uuid4()))
     assert [f.kind for f in log2.ledger().findings] == ["no_cause"]
+
+
+def _returned(log: Log, item: str) -> None:
+    log.custody(item, "custody.item_awaiting_receipt", location_code=None)
+    log.custody(item, "custody.item_received", location_code="A-1")
+    log.custody(item, "custody.item_returned_to_owner", location_code=None, seizure_id=SEIZURE)
+
+
+def test_goods_returned_to_their_owner_on_a_release_order_balance_as_returned() -> None:
+    log, item = Log(), str(uuid.uuid4())
+    log.seizure(1, 1000)
+    log.register(item)
+    log.add("intake", "intake.legal_status_recorded", {"seizure_id": SEIZURE, "status": "release_ordered"})
+    _returned(log, item)
+    ledger = log.ledger()
+    conservation = ledger.conservation()
+    assert ledger.findings == []
+    assert ledger.states() == {"returned_to_owner": 1}
+    assert conservation[SEIZURE]["balanced"]
+    assert conservation[SEIZURE]["by_state"]["returned_to_owner"] == {"items": 1, "quantity": 2, "value_vnd": 1000}
+
+
+def test_a_return_to_the_owner_without_a_release_order_is_named() -> None:
+    log, item = Log(), str(uuid.uuid4())
+    log.seizure(1, 1000)
+    log.register(item)
+    log.add("intake", "intake.legal_status_recorded", {"seizure_id": SEIZURE, "status": "confiscated"})
+    _returned(log, item)
+    ledger = log.ledger()
+    assert [(f.kind, f.detail) for f in ledger.findings] == [
+        ("no_cause", f"item {item} was returned to its owner without a release order for its seizure")]

@@ -290,6 +290,13 @@ class Ledger:
                 self.findings.append(where("no_cause", "custody", f"item {life.item_id} was reserved without a "
                                            "disposal reservation request", subject=f"item/{life.item_id}"))
             final = life.status.state
+            if final is ItemState.RETURNED_TO_OWNER:
+                # No board decides a return to the owner: the seizure's release order is its cause.
+                record = self.seizures.get(str(life.seizure_id)) or {}
+                if record.get("legal_status") != "release_ordered":
+                    self.findings.append(where("no_cause", "custody", f"item {life.item_id} was returned to its "
+                                               "owner without a release order for its seizure",
+                                               subject=f"item/{life.item_id}"))
             if final in (ItemState.DISPOSED, ItemState.RELEASED):
                 cause = executed.get(life.item_id)
                 if cause is None or cause[1] != final.value or cause[0] != life.batch_id:

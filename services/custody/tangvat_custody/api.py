@@ -28,6 +28,7 @@ from tangvat_custody.api_deps import custody_of as _custody
 from tangvat_custody.api_labels import router as labels_router
 from tangvat_custody.api_paperwork import router as paperwork_router
 from tangvat_custody.api_reads import router as reads_router
+from tangvat_custody.api_returns import router as returns_router
 from tangvat_custody.schemas import (
     ApprovalOut,
     CheckInIn,
@@ -331,5 +332,6 @@ def build_app(dsn: str, verifier: Verifier, label_key: Ed25519PublicKey, *, pool
     app.include_router(photo_routes.router)
     app.include_router(labels_router)
     app.include_router(paperwork_router)
+    app.include_router(returns_router)
     add_links(app, LINKS)
     return app

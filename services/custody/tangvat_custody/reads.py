@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 from tangvat_custody.store import ON_SHELF_STATES
 from tangvat_shared.events.custody import LOCATION_EVENTS
-from tangvat_shared.transitions import TRANSITIONS, ItemState, Place
+from tangvat_shared.transitions import TERMINAL, TRANSITIONS, ItemState, Place
 
 _RETURNING = [t for t, transition in TRANSITIONS.items() if transition.place is Place.RETURNS]
 
@@ -270,3 +271,41 @@ async def received_events(conn: asyncpg.Connection, item_ids: list[uuid.UUID]) -
         """SELECT DISTINCT ON (subject) subject, body FROM event
             WHERE subject = ANY($1::text[]) AND event_type = 'custody.item_received' ORDER BY subject, id DESC""",
         [f"item/{i}" for i in item_ids])
+
+
+# --- returns to owners -------------------------------------------------------------------------------
+
+_RETURN_ITEM = """json_build_object('item_id', i.item_id, 'label_code', i.label_code, 'description', i.description,
+                                    'quantity', i.quantity, 'unit', i.unit, 'value_vnd', i.value_vnd, 'state', i.state,
+                                    'on_hold', i.on_hold, 'location_code', i.location_code)"""
+
+
+async def return_tasks(conn: asyncpg.Connection, warehouses: list[str] | None, warehouse_id: str | None
+                       ) -> list[asyncpg.Record]:
+    """Release-ordered seizures with goods still in custody in the given warehouses (None: every one), each with
+    those items, oldest order first."""
+    return await conn.fetch(
+        f"""SELECT s.seizure_id, s.decision, i.warehouse_id,
+                   json_agg({_RETURN_ITEM} ORDER BY i.label_code) AS items
+            FROM seizure_legal_status s JOIN item i USING (seizure_id)
+            WHERE s.status = 'release_ordered' AND i.state <> ALL($1::text[])
+              AND ($2::text[] IS NULL OR i.warehouse_id = ANY($2::text[])) AND ($3::text IS NULL OR i.warehouse_id = $3)
+            GROUP BY s.seizure_id, s.decision, i.warehouse_id
+            ORDER BY s.decision->>'decided_on', s.seizure_id LIMIT 500""",
+        sorted(s.value for s in TERMINAL), warehouses, warehouse_id,
+    )
+
+
+async def owner_return(conn: asyncpg.Connection, return_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        f"""SELECT r.*, (SELECT json_agg({_RETURN_ITEM} ORDER BY i.label_code) FROM item i
+                         WHERE i.item_id = ANY(r.item_ids)) AS items,
+                   (SELECT json_agg(json_build_object('label_code', i.label_code, 'description', i.description,
+                                                      'unit', i.unit, 'quantity', i.quantity,
+                                                      'condition', i.condition, 'value_vnd', i.value_vnd)
+                                    ORDER BY i.label_code)
+                    FROM item i WHERE i.item_id = ANY(r.item_ids)) AS goods,
+                   (SELECT s.decision FROM seizure_legal_status s WHERE s.seizure_id = r.seizure_id) AS decision,
+                   (SELECT w.name FROM warehouse w WHERE w.warehouse_id = r.warehouse_id) AS warehouse_name
+            FROM owner_return r WHERE r.return_id = $1""", return_id)
+    return None if row is None else dict(row)

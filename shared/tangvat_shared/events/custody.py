@@ -10,7 +10,7 @@ left the shelves; the table, not the key, says what they did.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tangvat_shared.transitions import PLACING_EVENT_TYPES
 
 # Event data is replayed as recorded: only what PostgreSQL cannot store is refused (requests check more).
-from tangvat_shared.types import Code, MoneyVnd, Quantity
+from tangvat_shared.types import Code, MoneyVnd, Quantity, Sha256Hex
 from tangvat_shared.types import RecordedShortText as ShortText
 from tangvat_shared.types import RecordedText as Text
 
@@ -252,6 +252,34 @@ class ItemReleased(EventData):
     location_code: None = None
 
 
+class OwnerIdType(StrEnum):
+    """The document the owner (or the business's representative) showed at the counter."""
+
+    CCCD = "cccd"  # căn cước công dân / căn cước
+    CMND = "cmnd"  # chứng minh nhân dân (older)
+    PASSPORT = "passport"
+    BUSINESS_REGISTRATION = "business_registration"  # with the representative's authorisation
+
+
+class ItemReturnedToOwner(EventData):
+    """A release order carried out at the counter: the item handed back to its owner, whose identity document
+    the staff checked (the envelope's actor); one `return_id` names the whole hand-back and its minutes."""
+
+    item_id: uuid.UUID
+    seizure_id: uuid.UUID
+    return_id: uuid.UUID
+    warehouse_id: Code
+    decision_number: ShortText  # the release order's
+    owner_name: ShortText
+    id_type: OwnerIdType
+    id_number: ShortText
+    # SHA-256 of the owner's signature image (the pad at the counter), when one was captured.
+    signature_sha256: Sha256Hex | None = None
+    due_on: date  # the release order's date + 5 working days
+    late: bool
+    location_code: None = None
+
+
 class LegalHoldPlaced(EventData):
     item_id: uuid.UUID
     warehouse_id: Code
@@ -333,6 +361,7 @@ ITEM_EVENTS: dict[str, type[EventData]] = {
     "custody.legal_hold_lifted": LegalHoldLifted,
     "custody.discrepancy_recorded": DiscrepancyRecorded,
     "custody.item_unavailable": ItemUnavailable,
+    "custody.item_returned_to_owner": ItemReturnedToOwner,
 }
 
 OTHER_EVENTS: dict[str, type[EventData]] = {

@@ -75,6 +75,13 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/approvals/{nobody}/confirm", None, {"warehouse_staff"}),
     ("POST", "/approvals/{nobody}/reject", None, {"warehouse_staff"}),
     ("POST", "/handovers", {"batch_id": "{nobody}", "warehouse_id": "{wh}", "recipient": "r"}, {"warehouse_staff"}),
+    # Returns to owners at the counter: a seizure nobody ordered released is refused after the scope checks.
+    ("GET", "/returns?warehouse_id={wh}", None, {"warehouse_staff"}),
+    ("POST", "/returns", {"seizure_id": "{nobody}", "warehouse_id": "{wh}", "item_ids": ["{item}"],
+                          "owner_name": "o", "id_type": "cccd", "id_number": "001"}, {"warehouse_staff"}),
+    ("GET", "/returns/{nobody}", None, {"warehouse_staff"}),
+    ("GET", "/returns/{nobody}/minutes.pdf", None, {"warehouse_staff"}),
+    ("GET", "/returns/{nobody}/notice.pdf", None, {"warehouse_staff"}),
     # Last: a successful dispatch takes the item out of its home warehouse.
     ("POST", "/transfers", {"from_warehouse_id": "{wh}", "to_warehouse_id": "{other}", "item_ids": ["{item}"]},
      {"warehouse_staff"}),
@@ -143,7 +150,8 @@ async def test_the_matrix_walks_every_custody_route(custody_client: httpx.AsyncC
             path = path.replace(ours, theirs)
         if "{nobody}" in path:
             path = path.replace("{nobody}", "{transfer_id}" if "/transfers/" in path
-                                else "{photo_id}" if path.startswith("/photos/") else "{approval_id}")
+                                else "{photo_id}" if path.startswith("/photos/")
+                                else "{return_id}" if path.startswith("/returns/") else "{approval_id}")
         walked.add((method, path))
     assert served - walked == set()
 

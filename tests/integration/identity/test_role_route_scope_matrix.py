@@ -164,6 +164,13 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                                 json={"reason": "damaged", "format": "pdf"})
     assert r.status_code == 201, r.text
     reprint = r.json()["reprint_id"]
+    # A release order carried out at the counter, for the routes that name a return.
+    ordered = await seizure([("counterfeit", 1)], legal="release_ordered")
+    r = await world.custody.post("/returns", headers=staff, json={
+        "seizure_id": ordered.seizure_id, "warehouse_id": WAREHOUSE, "item_ids": ordered.all_ids,
+        "owner_name": "Chủ hàng MX", "id_type": "cccd", "id_number": "001088000111"})
+    assert r.status_code == 201, r.text
+    returned = r.json()["return_id"]
     unreceived = (await seizure([("counterfeit", 1)], check_in=False)).ids(0)[0]
     r = await world.custody.post(f"/items/{unreceived}/photos", headers=staff,
                                  files={"photo": ("receipt.png", PNG, "image/png")})
@@ -199,12 +206,14 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                  "batch_id": batch, "batch_item_id": batched, "unit": UNIT, "report_id": report,
                  "reprint_id": reprint, "photo_id": photo, "form": "storage-card", "subject_id": held,
                  "form_id": form_id,
+                 "return_id": returned,
                  "location_label": sign_location_label(load_private_key((keys_dir / "custody.pem").read_bytes()),
                                                        COUNT_BIN)}
         clients = {"intake": world.intake, "custody": world.custody, "disposal": world.disposal, "audit": auditor}
         specs = {name: Spec((await c.get("/openapi.json")).json(), known) for name, c in clients.items()}
         traces = [seized.seizure_id, *seized.all_ids, *seized.labels.values(), batch, approval, count, container,
-                  transfer, reprint, photo, form_id]
+                  transfer, reprint, photo, form_id, returned, ordered.seizure_id,
+                  *ordered.all_ids]
         yield Scene(clients, specs, traces, {"intake": world.intake_dsn, "custody": world.custody_dsn,
                                              "disposal": world.disposal_dsn, "audit": audit_dsn})
 

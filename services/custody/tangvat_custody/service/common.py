@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from tangvat_custody import SERVICE, domain, store, store_approvals
 from tangvat_custody import domain_requests as requests
+from tangvat_shared import workdays
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Draft, Outcome, Work, run_command
 from tangvat_shared.envelope import Actor
@@ -38,6 +39,8 @@ keeps the photos' bytes by SHA-256 (the shared file store)."""
     location_key: Ed25519PrivateKey = field(default_factory=generate_private_key)
     # The photos' bytes, signed forms and their signature images, by SHA-256 (`tangvat_shared.files`).
     files: FileStore = field(default_factory=lambda: LocalFileStore(Path(".run/files/custody")))
+    # Working days and Vietnamese public holidays (configuration: TANGVAT_HOLIDAYS_FILE), for deadlines.
+    calendar: workdays.Calendar = field(default_factory=workdays.load)
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -18,6 +18,7 @@ const TV = (() => {
     { id: "checkout", href: "checkout.html", roles: ["warehouse_staff"] },
     { id: "holds", href: "holds.html", roles: ["board_member"] },
     { id: "handover", href: "handover.html", roles: ["warehouse_staff"] },
+    { id: "returns", href: "returns.html", roles: ["warehouse_staff"] },
   ];
   let lang = localStorage.getItem("tv_lang") || "vi";
 

@@ -7,7 +7,7 @@
 window.TV_STRINGS = {
   vi: {
     "app.name": "Tangvat",
-    "nav.checkout": "Xuất / nhận lại", "nav.containers": "Thùng", "nav.handover": "Bàn giao xử lý",
+    "nav.checkout": "Xuất / nhận lại", "nav.containers": "Thùng", "nav.handover": "Bàn giao xử lý", "nav.returns": "Trả chủ sở hữu",
     "nav.holds": "Phong tỏa", "nav.receipt": "Nhập kho", "nav.transfers": "Điều chuyển", "nav.reprint": "In lại nhãn",
     "nav.warehouses": "Kho & vị trí",
     "nav.audit": "Kiểm toán", "nav.board": "Hội đồng", "nav.home": "Việc cần làm", "nav.item": "Tang vật",
@@ -40,6 +40,8 @@ window.TV_STRINGS = {
     "state_line.in_transit": "Đang vận chuyển tới kho khác (từ {time}). Việc cần làm: kho nhận quét nhãn khi hàng đến.",
     "state_line.missing": "Thất lạc từ {time}. Việc cần làm: tìm và quét nhãn khi thấy; báo trưởng kho.",
     "state_line.released": "Đã trả lại lúc {time}.",
+    "state.returned_to_owner": "đã trả chủ sở hữu", "state_line.returned_to_owner": "Đã trả cho chủ sở hữu theo lệnh trả lúc {time}.",
+    "event.custody.item_returned_to_owner": "Trả chủ sở hữu theo lệnh trả",
     "state_line.reserved_for_disposal": "Giữ chỗ cho lô xử lý từ {time}, vẫn ở {location}. Không xuất hay chuyển khỏi kho.",
     "event.audit.item_timeline_viewed": "Xem dòng thời gian", "event.audit.report_exported": "Xuất báo cáo kiểm toán",
     "event.audit.report_viewed": "Xem báo cáo kiểm toán", "event.audit.reports_listed": "Xem danh sách báo cáo",
@@ -142,7 +144,7 @@ window.TV_STRINGS = {
   },
   en: {
     "app.name": "Tangvat",
-    "nav.checkout": "Check-out / return", "nav.containers": "Containers", "nav.handover": "Handover",
+    "nav.checkout": "Check-out / return", "nav.containers": "Containers", "nav.handover": "Handover", "nav.returns": "Returns to owners",
     "nav.holds": "Legal holds", "nav.receipt": "Receipt", "nav.transfers": "Transfers", "nav.reprint": "Reprint label",
     "nav.warehouses": "Warehouses",
     "nav.audit": "Audit", "nav.board": "Board", "nav.home": "To do", "nav.item": "Item", "nav.lang": "Tiếng Việt",
@@ -176,6 +178,8 @@ window.TV_STRINGS = {
     "state_line.in_transit": "In transit to another warehouse (since {time}). Next: the receiving warehouse scans it on arrival.",
     "state_line.missing": "Missing since {time}. Next: look for it and scan its label when found; tell the head of the warehouse.",
     "state_line.released": "Returned at {time}.",
+    "state.returned_to_owner": "returned to its owner", "state_line.returned_to_owner": "Returned to its owner on a release order at {time}.",
+    "event.custody.item_returned_to_owner": "Returned to its owner (release order)",
     "state_line.reserved_for_disposal": "Reserved for a disposal batch since {time}, still at {location}. Do not check it out or transfer it.",
     "event.audit.item_timeline_viewed": "Timeline viewed", "event.audit.report_exported": "Audit report exported",
     "event.audit.report_viewed": "Audit report viewed", "event.audit.reports_listed": "Audit reports listed",
