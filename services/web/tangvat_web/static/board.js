@@ -12,6 +12,14 @@
   const DROPPABLE = new Set(["approved", "reserving", "ready"]);
   const reservationText = (k) => TV.t("res." + k) === "res." + k ? k : TV.t("res." + k);
   const CANCELLABLE = new Set(["proposed", "approved", "reserving", "ready"]);
+  // A vote half made survives its section being drawn again (a poll, a language switch, a reload of the list).
+  const drafts = new Map();
+  function keepDraft(section) {
+    const form = section.querySelector("form.vote");
+    if (!form) return;
+    const chosen = form.querySelector("input[type=radio]:checked");
+    drafts.set(section.dataset.batch, { decision: chosen ? chosen.value : "", reason: form.querySelector("textarea").value });
+  }
   // The result of this page's last command on a batch, said beside where its form was (kept across re-renders,
   // put in words at each: a language switch says it again in the other language).
   const results = new Map();
@@ -163,6 +171,7 @@
       into.append(section);
     }
     section.dataset.status = b.status;
+    keepDraft(section);
     section.innerHTML = `<h3>${TV.esc(TV.t("board.method"))}: ${TV.esc(TV.word("method", b.method))} — ${TV.esc(b.reason)}</h3>
       <p><span class="badge" data-role="status">${TV.esc(TV.word("batch", b.status))}</span> · ${TV.esc(b.unit)} · ${TV.esc(b.proposer)} · ${TV.esc(TV.fmtTime(b.proposed_at))}
         · ${TV.esc(TV.t("board.total"))}: ${TV.esc(TV.fmtMoney(b.total_value_vnd))}</p>
@@ -186,7 +195,12 @@
     const cancelForm = section.querySelector("form.cancel-form");
     if (cancelForm) cancelForm.addEventListener("submit", (e) => cancel(e, b, into));
     const form = section.querySelector("form.vote");
-    if (form) form.addEventListener("submit", (e) => vote(e, b));
+    if (form) {
+      const draft = drafts.get(batchId);
+      if (draft && draft.decision) form.querySelector(`input[value="${draft.decision}"]`).checked = true;
+      if (draft) form.querySelector("textarea").value = draft.reason;
+      form.addEventListener("submit", (e) => vote(e, b));
+    }
     const details = section.querySelector("details");
     details.addEventListener("toggle", () => { section.dataset.open = details.open ? "1" : ""; });
     section.querySelectorAll("button.drop").forEach((button) => button.addEventListener("click", () => {
@@ -283,6 +297,7 @@
       return;
     }
     const r = await TV.api(`disposal/batches/${id}/votes`, { body: { decision: chosen.value, reason }, key: TV.newKey() });
+    if (r.ok) drafts.delete(id);
     const decision = chosen.value;
     results.set(id, answered(r, (x) => TV.t("board.voted_result", { vote: TV.t("board." + decision), status: TV.word("batch", x.data.status) })));
     await render(id, form.closest("section").parentElement);
@@ -300,13 +315,21 @@
     await render(b.batch_id, into);
   }
 
+  // Only the latest load draws (a language switched twice in a row starts two): an older one stops.
+  let loading = 0;
   async function load() {
+    const mine = ++loading;
     const [pending, all] = await Promise.all([TV.api("disposal/batches?status=proposed"), TV.api("disposal/batches?limit=50")]);
+    if (mine !== loading) return;
     if (!pending.ok) { $("status").innerHTML = `<p class="banner error">${TV.esc(TV.errText(pending))}</p>`; return; }
+    document.querySelectorAll("section[data-batch]").forEach(keepDraft);
     $("pending").innerHTML = pending.data.length ? "" : `<p class="muted">${TV.esc(TV.t("common.none"))}</p>`;
     $("others").innerHTML = "";
-    for (const b of pending.data) await render(b.batch_id, $("pending"));
-    for (const b of (all.ok ? all.data : []).filter((x) => x.status !== "proposed")) await render(b.batch_id, $("others"));
+    for (const b of pending.data) { await render(b.batch_id, $("pending")); if (mine !== loading) return; }
+    for (const b of (all.ok ? all.data : []).filter((x) => x.status !== "proposed")) {
+      await render(b.batch_id, $("others"));
+      if (mine !== loading) return;
+    }
   }
 
   // A batch just proposed shows at once among those awaiting votes.
