@@ -30,7 +30,7 @@ def seizure_fields(unit: str = "QLTT-BN", record_number: str | None = None) -> d
         "violation_categories": ["counterfeit", "smuggled"],
         "offender": {"kind": "business", "name": "Công ty TNHH XYZ", "id_number": "2300123456"},
         "notes": "Kiểm tra đột xuất theo kế hoạch",
-        "attachments": [{"sha256": "a" * 64, "name": "bien-ban.pdf"}],
+        "attachments": [],  # each named file must be uploaded first (POST /attachments)
     }
 
 

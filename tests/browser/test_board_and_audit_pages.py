@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import BINS, BOARD, UNIT, WAREHOUSE, WebStack, eventually, screenshot, sign_in
+from tests.support.evidence import evidence_sha256
 
 
 def _disposal_knows(web_stack: WebStack, item_ids: list[str]) -> bool:
@@ -140,7 +141,8 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
         r = disposal.post(f"/batches/{batch_id}/execution", json={
             "executed_on": datetime.now(UTC).date().isoformat(), "place": "Bãi rác Đồng Ngo, Bắc Ninh",
             "destruction_method": "crush",
-            "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}],
+            "evidence": [{"sha256": evidence_sha256(disposal, batch_id), "name": "anh-hien-truong.jpg",
+                          "kind": "photo"}],
             "confirmed_item_ids": kept})
         assert r.status_code == 200, r.text
     eventually(lambda: _batch(web_stack, batch_id)["status"] == "executed", what="the execution")

@@ -11,6 +11,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import BINS, BOARD, UNIT, WAREHOUSE, WebStack, eventually, screenshot, sign_in
+from tests.support.evidence import evidence_sha256
 
 AUDITOR = "kiem-toan-1"
 
@@ -147,7 +148,8 @@ def test_witnesses_confirm_and_withdraw_their_own_attendance_and_the_recorder_se
         r = disposal.post(f"/batches/{batch_id}/execution", json={
             "executed_on": datetime.now(UTC).date().isoformat(), "place": "Bãi rác Đồng Ngo, Bắc Ninh",
             "destruction_method": "crush",
-            "evidence": [{"sha256": "c" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}]})
+            "evidence": [{"sha256": evidence_sha256(disposal, batch_id), "name": "anh-hien-truong.jpg",
+                          "kind": "photo"}]})
         assert r.status_code == 200, r.text
     eventually(lambda: _batch(web_stack, batch_id)["status"] == "executed", what="the execution")
     page.reload()

@@ -21,11 +21,13 @@ from typing import Any
 import httpx
 from PIL import Image, ImageDraw
 
+from tangvat_audit.attachments import attachment_findings, file_refs
 from tangvat_audit.audit import run_audit
 from tangvat_audit.log_reader import read_stream
 from tangvat_audit.reconcile import backlog, reconcile_custody, reconcile_disposal, reconcile_intake
 from tangvat_shared.db import connect
 from tangvat_shared.keys import load_public_key
+from tests.support.evidence import EVIDENCE_SHA256
 from tests.support.tokens import TokenFactory, bearer
 from tests.support.waiting import eventually
 from tests.support.world import (
@@ -295,6 +297,12 @@ async def test_an_audit_of_a_busy_warehouse_is_clean_and_balanced(
     assert sum(b'"intake.label_reprinted"' in r.value and moved.encode() in r.value for r in logs["intake"]) == 2
     result = run_audit(logs, keys)
     findings: list[Any] = list(result.findings)
+    # Every file an event names is in its service's store, unaltered (the receipt photo and the destruction's
+    # evidence among them).
+    refs = file_refs(logs)
+    assert {(r.stream, r.sha256) for r in refs} >= {("custody", photo.json()["sha256"]),
+                                                     ("disposal", EVIDENCE_SHA256)}
+    findings += await attachment_findings(refs, world.files)
     reconciled = {}
     for name, dsn, reconcile in (("intake", world.intake_dsn, reconcile_intake),
                                  ("custody", world.custody_dsn, reconcile_custody),

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tangvat_intake.api import build_app
+from tangvat_shared.files import LocalFileStore
 from tangvat_shared.keys import load_private_key
 from tangvat_shared.relay import Relay
 from tests.support.databases import migrated_database
@@ -25,9 +26,17 @@ async def intake_dsn(infra: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-async def intake_client(intake_dsn: str, keys_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+def intake_files(tmp_path_factory: pytest.TempPathFactory) -> LocalFileStore:
+    """Intake's file store (its seizures' photos and documents), a directory of this test session."""
+    return LocalFileStore(tmp_path_factory.mktemp("intake-files"))
+
+
+@pytest.fixture(scope="session")
+async def intake_client(intake_dsn: str, keys_dir: Path, intake_files: LocalFileStore
+                        ) -> AsyncIterator[httpx.AsyncClient]:
     verifier = verifier_for(keys_dir)
-    app = build_app(intake_dsn, verifier, load_private_key((keys_dir / "intake.pem").read_bytes()))
+    app = build_app(intake_dsn, verifier, load_private_key((keys_dir / "intake.pem").read_bytes()),
+                    files=intake_files)
     async with running_app(app) as client:
         yield client
 

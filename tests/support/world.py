@@ -32,6 +32,7 @@ from tangvat_shared.files import LocalFileStore
 from tangvat_shared.keys import load_private_key, load_public_key
 from tangvat_shared.labels import sign_label
 from tests.support.databases import migrated_database
+from tests.support.evidence import EVIDENCE_PHOTO, EVIDENCE_SHA256
 from tests.support.running import running_app, running_consumer, running_relay
 from tests.support.tokens import TokenFactory, bearer, verifier_for
 from tests.support.topics import new_topics
@@ -88,6 +89,7 @@ async def world(infra: Any, keys_dir: Path, world_topics: Topics, local_token: T
                                                                                          "disposal")}
     files = {name: LocalFileStore(tmp_path_factory.mktemp(f"world-{name}-files"))
              for name in ("intake", "custody", "disposal")}
+    await files["disposal"].put(EVIDENCE_PHOTO, "image/jpeg")
     t = world_topics
     async with (
         running_app(build_intake(intake_dsn, verifier, key["intake"], files=files["intake"]), "intake") as intake,
@@ -264,10 +266,14 @@ async def approve(world: World, token: TokenFactory, batch_id: str, voters: list
 EXECUTED_ON = datetime.now(UTC).date().isoformat()
 
 
+# The scene photo every test destruction names: the world keeps it in disposal's file store (as an upload to
+# POST /batches/{id}/evidence would), so the hash the execution records points to a real file.
+
+
 def destruction(**extra: Any) -> dict[str, Any]:
     """What the person recording a destruction states; its witnesses confirm on their own (`witness`)."""
     return {"executed_on": EXECUTED_ON, "place": "Bãi rác Đồng Ngo, Bắc Ninh", "destruction_method": "crush",
-            "evidence": [{"sha256": "b" * 64, "name": "anh-hien-truong.jpg", "kind": "photo"}], **extra}
+            "evidence": [{"sha256": EVIDENCE_SHA256, "name": "anh-hien-truong.jpg", "kind": "photo"}], **extra}
 
 
 def witness_headers(token: TokenFactory, user: str, units: tuple[str, ...] = (UNIT,)) -> dict[str, str]:

@@ -18,6 +18,7 @@ import typer
 from fastapi import FastAPI
 from rich.progress import Progress, TaskID
 
+from tangvat_audit.attachments import attachment_findings, file_refs
 from tangvat_audit.audit import run_audit
 from tangvat_audit.dead_letters import read_dead_letters
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
@@ -26,6 +27,7 @@ from tangvat_audit.report import as_html, as_json, as_text, item_timeline
 from tangvat_audit.settings import AuditSettings
 from tangvat_shared import runtime
 from tangvat_shared.consumer import Handler
+from tangvat_shared.files import FileStore, store_from
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.settings import PlatformSettings
@@ -49,6 +51,10 @@ async def _read_all(bootstrap: str, streams: list[str], show_progress: bool) -> 
 
             logs[stream] = await read_stream(bootstrap, event_topic(stream), progress=advance)
     return logs
+
+
+def stores_of(settings: AuditSettings) -> dict[str, FileStore]:
+    return {service: store_from(config, service) for service, config in settings.file_stores.items()}
 
 
 @cli.command()
@@ -77,6 +83,8 @@ def replay(
     logs = asyncio.run(_read_all(bootstrap, list(STREAMS), sys.stderr.isatty()))
     dead_letters = asyncio.run(read_dead_letters(bootstrap))
     result = run_audit(logs, keys, until=until, strict_canonical=strict_canonical, dead_letters=dead_letters)
+    # Every file an event names, in its service's store (TANGVAT_AUDIT_FILE_STORES; default .run/files/<service>).
+    result.findings += asyncio.run(attachment_findings(file_refs(logs), stores_of(AuditSettings())))
     if until is None:  # a read model only holds the present
         for name, dsn, reconcile in (("intake", intake_dsn, reconcile_intake), ("custody", custody_dsn,
                                                                                reconcile_custody),
@@ -109,7 +117,7 @@ def _build_api(platform: PlatformSettings, settings: AuditSettings) -> FastAPI:
     from tangvat_audit.api import build_app
 
     return build_app(settings.database_url, runtime.token_verifier(platform), platform.kafka_bootstrap,
-                     Path(platform.keys_dir))
+                     Path(platform.keys_dir), file_stores=stores_of(settings))
 
 
 def _handlers() -> tuple[list[str], Mapping[str, Handler]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from tangvat_audit import service
 from tangvat_audit.schemas import ReportDetail, ReportPage
 from tangvat_shared.auth import Principal, Role, Verifier
 from tangvat_shared.errors import Forbidden
+from tangvat_shared.files import FILE_SERVICES, FileStore, LocalFileStore
 from tangvat_shared.http import correlation_id_of, create_database_app, require_roles
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.types import Code, Instant
@@ -62,7 +64,7 @@ async def run_audit(
 ) -> dict[str, Any]:
     state = request.app.state
     return await service.run_report(state.pool, principal, state.bootstrap, state.keys_dir, until, location,
-                                    correlation_id_of(request))
+                                    correlation_id_of(request), state.file_stores)
 
 
 @router.get("/audits", response_model=ReportPage, summary="Past audit reports, newest first (this read is recorded)")
@@ -112,10 +114,15 @@ LINKS: Links = {("post", "/audits", 200): _report_links("$response.body#/id"),
                 ("get", "/audits", 200): _report_links("$response.body#/reports/0/id")}
 
 
-def build_app(dsn: str, verifier: Verifier, bootstrap: str, keys_dir: Path) -> FastAPI:
+def build_app(dsn: str, verifier: Verifier, bootstrap: str, keys_dir: Path,
+              file_stores: Mapping[str, FileStore] | None = None) -> FastAPI:
+    """`file_stores`: each service's file store, where the audit checks the files the events name (None: the
+    services' default directories, .run/files/<service>)."""
     app = create_database_app(title="Tangvat auditor", token_verifier=verifier, dsn=dsn, pool_max_size=5)
     app.state.bootstrap = bootstrap
     app.state.keys_dir = keys_dir
+    app.state.file_stores = dict(file_stores) if file_stores is not None else {
+        s: LocalFileStore(Path(".run/files") / s) for s in FILE_SERVICES}
     app.include_router(router)
     add_links(app, LINKS)
     return app

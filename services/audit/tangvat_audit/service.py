@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tangvat_audit import store
+from tangvat_audit.attachments import FileRef, attachment_findings, file_refs
 from tangvat_audit.audit import AuditResult, run_audit
 from tangvat_audit.dead_letters import DeadLetter, read_dead_letters
 from tangvat_audit.log_reader import STREAMS, Record, read_stream
@@ -23,6 +25,7 @@ from tangvat_audit.report_pdf import as_pdf
 from tangvat_shared.auth import Principal
 from tangvat_shared.errors import NotFound
 from tangvat_shared.events.registry import spec_for
+from tangvat_shared.files import FileStore
 from tangvat_shared.kafka import event_topic
 from tangvat_shared.keys import load_public_key
 from tangvat_shared.outbox import emit
@@ -53,20 +56,24 @@ async def item_timeline(pool: asyncpg.Pool, principal: Principal, item_id: uuid.
     return [dict(r) for r in rows]
 
 
-def _verify_and_render(logs: dict[str, list[Record]], dead_letters: dict[str, list[DeadLetter]],
-                       keys: dict[str, Ed25519PublicKey], until: datetime | None, location: str | None,
-                       ran_at: datetime) -> tuple[AuditResult, dict[str, Any], str, bytes]:
-    result = run_audit(logs, keys, until=until, dead_letters=dead_letters)
+def _verify(logs: dict[str, list[Record]], dead_letters: dict[str, list[DeadLetter]],
+            keys: dict[str, Ed25519PublicKey], until: datetime | None) -> tuple[AuditResult, list[FileRef]]:
+    return run_audit(logs, keys, until=until, dead_letters=dead_letters), file_refs(logs)
+
+
+def _render(result: AuditResult, location: str | None, ran_at: datetime) -> tuple[dict[str, Any], str, bytes]:
     report = as_json(result)
     if location:
         report["location"] = {"code": location, "items": result.ledger.location_contents(location)}
-    return result, report, as_html(result), as_pdf(result, location=report.get("location"), generated_at=ran_at)
+    return report, as_html(result), as_pdf(result, location=report.get("location"), generated_at=ran_at)
 
 
 async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, keys_dir: Path,
                      until: datetime | None, location: str | None,
-                     correlation_id: uuid.UUID | None) -> dict[str, Any]:
-    """A full replay of the log, kept as a past report; its hash is recorded with who asked for it."""
+                     correlation_id: uuid.UUID | None, stores: Mapping[str, FileStore] | None = None
+                     ) -> dict[str, Any]:
+    """A full replay of the log, kept as a past report; its hash is recorded with who asked for it. With
+    `stores` (each service's file store), every file an event names is checked in its store."""
     ran_at = datetime.now(UTC)
     keys = {s: load_public_key((keys_dir / f"{s}.pub.pem").read_bytes()) for s in STREAMS
             if (keys_dir / f"{s}.pub.pem").exists()}
@@ -74,9 +81,11 @@ async def run_report(pool: asyncpg.Pool, principal: Principal, bootstrap: str, k
     dead_letters = await read_dead_letters(bootstrap)
     # Seconds of CPU: in a worker thread, so that the event loop keeps answering (health checks,
     # timelines) between the interpreter's thread switches instead of stalling until it is done.
-    result, report, report_html, report_pdf = await asyncio.to_thread(_verify_and_render, logs, dead_letters,
-                                                                       keys, until, location, ran_at)
+    result, refs = await asyncio.to_thread(_verify, logs, dead_letters, keys, until)
     del logs
+    if stores is not None:
+        result.findings += await attachment_findings(refs, stores)
+    report, report_html, report_pdf = await asyncio.to_thread(_render, result, location, ran_at)
     report_json = orjson.dumps(report, option=orjson.OPT_SORT_KEYS, default=str)
     digest = hashlib.sha256(report_json).hexdigest()
     events_replayed = sum(s.events for s in result.streams.values())

@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from tangvat_disposal import api_evidence as evidence_routes
 from tangvat_disposal import certificate, service
 from tangvat_disposal.api_paperwork import router as paperwork_router
 from tangvat_disposal.domain import BatchStatus
@@ -185,5 +186,6 @@ def build_app(dsn: str, verifier: Verifier, *, pool_max_size: int = 10,
                               pool_max_size=pool_max_size, on_pool=on_pool)
     app.include_router(router)
     app.include_router(paperwork_router)
+    app.include_router(evidence_routes.router)
     add_links(app, LINKS)
     return app

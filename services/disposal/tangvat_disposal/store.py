@@ -395,3 +395,20 @@ async def insert_signed_form(conn: asyncpg.Connection, row: dict[str, Any]) -> N
                                     signed_by, signed_at) VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8, $9, $10)""",
         row["form_id"], row["form"], row["batch_id"], row["unit"], row["item_ids"], row["pdf_sha256"],
         row["pdf_size_bytes"], row["signatures"], row["signed_by"], row["signed_at"])
+
+
+# --- evidence files of an execution (their bytes in the file store) ------------------------------------------
+
+
+async def insert_evidence(conn: asyncpg.Connection, batch_id: uuid.UUID, sha256: str, name: str, media_type: str,
+                          size_bytes: int, by: str, now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO batch_evidence (batch_id, sha256, name, media_type, size_bytes, uploaded_by, uploaded_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (batch_id, sha256) DO NOTHING""",
+        batch_id, sha256, name, media_type, size_bytes, by, now)
+
+
+async def evidence(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT sha256, name, media_type, size_bytes, uploaded_by, uploaded_at FROM batch_evidence
+            WHERE batch_id = $1 ORDER BY uploaded_at, sha256""", batch_id)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Requ
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from tangvat_intake import api_files as file_routes
 from tangvat_intake import api_reprints as reprint_routes
 from tangvat_intake import service
 from tangvat_intake.csv_import import read_items
@@ -275,7 +276,8 @@ def build_app(dsn: str, verifier: Verifier, signing_key: Ed25519PrivateKey, *, p
     app = create_database_app(title="Tangvat intake", token_verifier=verifier, dsn=dsn, pool_max_size=pool_max_size,
                               on_pool=on_pool)
     app.include_router(router)
-    app.include_router(reprint_routes.router)  # with the item's history, which staff of its warehouse read too
+    app.include_router(reprint_routes.router)
+    app.include_router(file_routes.router)  # with the item's history, which staff of its warehouse read too
     add_links(app, LINKS)
     # The bulk route validates its raw body itself (fast path); publish its schema for clients.
     original_openapi = app.openapi

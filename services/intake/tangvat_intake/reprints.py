@@ -82,3 +82,8 @@ async def item_history(intake: Intake, principal: Principal, item_id: uuid.UUID)
     async with intake.pool.acquire() as conn:
         await _item(conn, principal, item_id, reading=True)
         return history(await store.subject_history(conn, domain.item_subject(item_id)))
+
+
+async def item_for_reading(conn: asyncpg.Connection, principal: Principal, item_id: uuid.UUID) -> dict[str, Any]:
+    """An item as its readers see it (its unit's officers and auditors, its warehouse's staff); else 404."""
+    return await _item(conn, principal, item_id, reading=True)

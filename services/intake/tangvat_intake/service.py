@@ -13,6 +13,7 @@ import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tangvat_intake import SERVICE, csv_import, domain, search, store
+from tangvat_intake.domain_attachments import registration_files
 from tangvat_intake.label_sheet import Label
 from tangvat_intake.schemas import (
     ItemCorrectionIn,
@@ -23,7 +24,7 @@ from tangvat_intake.schemas import (
 )
 from tangvat_shared.auth import Principal
 from tangvat_shared.command import CommandContext, Decision, Outcome, Work, run_command
-from tangvat_shared.errors import NotFound
+from tangvat_shared.errors import NotFound, RuleViolation
 from tangvat_shared.events.intake import LegalStatus
 from tangvat_shared.files import FileStore, LocalFileStore
 from tangvat_shared.labels import sign_label, verify_label
@@ -43,8 +44,19 @@ class Intake:
         return sign_label(self.signing_key, item_id, label_code)
 
 
+async def require_uploaded(intake: Intake, registration: SeizureRegistration) -> None:
+    """Every photo and document a registration names must be in the file store already (POST /attachments
+    first): an event never names a file nobody kept."""
+    refs = registration_files([a.sha256 for a in registration.attachments], [i.photos for i in registration.items])
+    missing = [{"loc": loc, "sha256": sha256} for loc, sha256 in refs if not await intake.files.exists(sha256)]
+    if missing:
+        raise RuleViolation("upload each photo and document first (POST /attachments): these are not in the store",
+                            code="attachment_not_uploaded", details=missing)
+
+
 async def register_seizure(intake: Intake, ctx: CommandContext, registration: SeizureRegistration) -> Outcome:
     ctx.principal.require_unit(registration.seizing_unit)
+    await require_uploaded(intake, registration)
     return await run_command(intake.pool, ctx, SERVICE, _registering(ctx, registration))
 
 

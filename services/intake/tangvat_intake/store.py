@@ -221,3 +221,29 @@ async def search_seizures(conn: asyncpg.Connection, search: SeizureSearch, units
         None if units is None else units.exact, None if units is None else units.below,
         search.text, search.record_number, search.case_id, search.offender, search.brand, search.warehouse_id,
         search.seized_from, search.seized_until, search.undecided, search.legal_status, before_at, before_id, limit)
+# --- photos and documents added after registration (their bytes in the file store) ------------------------------
+
+
+async def insert_attachment(conn: asyncpg.Connection, seizure_id: uuid.UUID, item_id: uuid.UUID | None, sha256: str,
+                            name: str, media_type: str, size_bytes: int, by: str, now: datetime) -> bool:
+    """Record an attachment; False when the seizure already has this file (the same bytes are the same file)."""
+    added = await conn.fetchval(
+        """INSERT INTO attachment (seizure_id, sha256, item_id, name, media_type, size_bytes, added_by, added_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING true""",
+        seizure_id, sha256, item_id, name, media_type, size_bytes, by, now)
+    return bool(added)
+
+
+async def attachments(conn: asyncpg.Connection, seizure_id: uuid.UUID, item_id: uuid.UUID | None = None
+                      ) -> list[asyncpg.Record]:
+    """A seizure's attachments (only one item's, with `item_id`), oldest first."""
+    return await conn.fetch(
+        """SELECT seizure_id, sha256, item_id, name, media_type, size_bytes, added_by, added_at FROM attachment
+            WHERE seizure_id = $1 AND ($2::uuid IS NULL OR item_id = $2) ORDER BY added_at, sha256""",
+        seizure_id, item_id)
+
+
+async def item_photo_hashes(conn: asyncpg.Connection, seizure_id: uuid.UUID) -> list[str]:
+    """The photos a seizure's items were registered with (by SHA-256)."""
+    rows = await conn.fetch("SELECT DISTINCT unnest(photos) AS sha256 FROM item WHERE seizure_id = $1", seizure_id)
+    return [r["sha256"] for r in rows]

@@ -143,3 +143,15 @@ class LabelReprinted(EventData):
     note: Text | None
     format: LabelFormat
     reprint_no: int
+
+
+class AttachmentAdded(EventData):
+    """A photo or document of a seizure, or of one of its items (`item_id`), added after its registration: the
+    bytes are in intake's file store under `sha256` (the auditor checks they are there, unaltered)."""
+
+    seizure_id: uuid.UUID
+    item_id: uuid.UUID | None
+    sha256: Sha256Hex
+    name: ShortText
+    media_type: ShortText
+    size_bytes: int

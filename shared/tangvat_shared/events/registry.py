@@ -77,6 +77,7 @@ _INTAKE_EVENTS: dict[str, builtins.type[BaseModel]] = {
     "intake.seizure_corrected": intake.SeizureCorrected,
     "intake.legal_status_recorded": intake.LegalStatusRecorded,
     "intake.label_reprinted": intake.LabelReprinted,
+    "intake.attachment_added": intake.AttachmentAdded,
 }
 # The disposal events custody consumes; the disposal service owns and publishes them.
 _DISPOSAL_EVENTS: dict[str, builtins.type[BaseModel]] = {

@@ -89,7 +89,9 @@ def test_role_required_staff_of_every_warehouse_do_no_intake_or_disposal_work(ac
     assert intake == {("POST", "/labels/verify"), ("POST", "/items/{item_id}/label-reprints"),
                       ("GET", "/items/{item_id}/label-reprints"),
                       ("GET", "/items/{item_id}/label-reprints/{reprint_id}/label"),
-                      ("GET", "/items/{item_id}/history")}
+                      ("GET", "/items/{item_id}/history"),
+                      # The item page's photos at intake, for the staff of the warehouse holding it.
+                      ("GET", "/items/{item_id}/attachments"), ("GET", "/items/{item_id}/attachments/{sha256}")}
     assert _admitted(apps["disposal"], token) == set()
     # Staff list the warehouses they work in (GET /warehouses) but register none, and place or lift no hold.
     assert not _admitted(apps["custody"], token) & {("POST", "/warehouses"), ("POST", "/items/{item_id}/legal-hold"),

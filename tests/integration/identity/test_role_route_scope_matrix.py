@@ -90,6 +90,9 @@ def _request(spec: Spec, path: str, operation: dict[str, Any], also: dict[str, s
         request["json"] = {**body, **{field: spec.known[name] for field, name in (also or {}).items()}}
     elif "multipart/form-data" in content and path.endswith("/photos"):  # a photo taken at receipt
         request["files"] = {"photo": ("receipt.png", PNG, "image/png")}
+    elif "multipart/form-data" in content and path.endswith(("/attachments", "/evidence")):  # intake's, disposal's
+        request["files"] = {"file": ("anh.png", PNG, "image/png")}
+        request["data"] = {"seizing_unit": UNIT}
     elif "multipart/form-data" in content:  # the CSV upload: a seizure's fields and one line of items
         items = "category,description,quantity,unit,value_vnd,label_code,warehouse_id\n" \
                 f"counterfeit,Giày giả,1,đôi,150000,MX-{uuid.uuid4().hex[:8]},{WAREHOUSE}\n"
@@ -181,6 +184,15 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
         {"party": "keeper", "name": "Thủ kho", "image": SIGNATURE}]})
     assert r.status_code == 201, r.text
     form_id = r.json()["form_id"]
+    # A photo of the item at intake and the same file as the batch's evidence, for the routes that name a file.
+    r = await world.intake.post(f"/seizures/{seized.seizure_id}/attachments", headers=officer, data={"item_id": held},
+                                files={"file": ("anh.png", PNG, "image/png")})
+    assert r.status_code == 201, r.text
+    sha256 = r.json()["sha256"]
+    r = await world.disposal.post(f"/batches/{batch}/evidence", headers=bearer(local_token("board_member",
+                                                                                           user="board-chair")),
+                                  files={"file": ("anh.png", PNG, "image/png")})
+    assert r.status_code == 201 and r.json()["sha256"] == sha256, r.text
     audit_dsn = await migrated_database(infra.pg_admin_dsn, f"matrix_audit_{uuid.uuid4().hex[:6]}", "tangvat_audit")
     t = world.topics
     async with (
@@ -205,7 +217,7 @@ async def scene(infra: Any, keys_dir: Any, world: World, seizure: SeizureFactory
                  "transfer_id": transfer, "approval_id": approval, "count_id": count, "counted_label": seized.label(4),
                  "batch_id": batch, "batch_item_id": batched, "unit": UNIT, "report_id": report,
                  "reprint_id": reprint, "photo_id": photo, "form": "storage-card", "subject_id": held,
-                 "form_id": form_id,
+                 "form_id": form_id, "sha256": sha256,
                  "return_id": returned,
                  "location_label": sign_location_label(load_private_key((keys_dir / "custody.pem").read_bytes()),
                                                        COUNT_BIN)}

@@ -12,6 +12,7 @@ from tangvat_disposal import SERVICE, domain_execution, store
 from tangvat_disposal.domain import BatchStatus, Reservation
 from tangvat_disposal.schemas import ExecutionIn, WitnessIn
 from tangvat_disposal.service.common import Disposal, answer_body, batch, move, record_named
+from tangvat_disposal.service.evidence import require_uploaded
 from tangvat_shared.auth import canonical_user_id
 from tangvat_shared.command import CommandContext, Decision, Outcome, run_command
 from tangvat_shared.errors import Conflict
@@ -60,6 +61,7 @@ async def withdraw_witness(disposal: Disposal, ctx: CommandContext, batch_id: uu
 
 async def execute(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, body: ExecutionIn) -> Outcome:
     execution = body.model_dump(mode="json", exclude={"confirmed_item_ids"})
+    await require_uploaded(disposal, body.evidence)  # every hash the record names points to a kept file
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         current = await batch(conn, ctx.principal, batch_id, for_update=True)
