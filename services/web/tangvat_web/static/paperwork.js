@@ -5,7 +5,9 @@
 const TVPaper = (() => {
   const esc = (v) => TV.esc(v);
   const query = (o) => (o.warehouse ? `?warehouse_id=${encodeURIComponent(o.warehouse)}` : "");
-  const base = (o) => `${o.service || "custody"}/forms/${o.form}/${o.subject}`;
+  // The form's API path: custody's /forms/{form}/{subject}, or the one `o.path` names (disposal's
+  // "disposal/batches/{id}/forms/destruction-minutes").
+  const base = (o) => o.path || `${o.service || "custody"}/forms/${o.form}/${o.subject}`;
   const pdfLink = (o, path, label, name) =>
     `<a class="button secondary pdf-link" href="/api/${esc(path)}" download="${esc(name)}.pdf" data-i18n="${esc(label)}"></a>`;
 
@@ -18,7 +20,7 @@ const TVPaper = (() => {
       <span>${esc(TV.t("paper.signed_by", { who: f.signed_by, names: (f.signatures || []).map((s) => s.name).join(", "), n: f.item_count }))}</span></li>`).join("")}</ul>`;
   }
 
-  /* `o`: {form, subject, warehouse?, service?, title (i18n key), parties: [{key, caption, name}], also: [{form,
+  /* `o`: {form, subject, warehouse?, service?, path?, title (i18n key), parties: [{key, caption, name}], also: [{form,
      label}] (other forms of the same subject, unsigned PDFs)}. Renders into `el`; answers {refresh()}. */
   function panel(el, o) {
     el.classList.remove("hidden");
