@@ -337,6 +337,19 @@ def _release_ordered(stack: WebStack, n: int, number: str) -> list[dict[str, Any
     return items
 
 
+def _sign(page: Page, canvas: Locator) -> None:
+    """A signature drawn on the pad: a stroke across its box (the pointer's events, as a finger's or a pen's)."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 100, box
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(box["x"] + 20 + step * (box["width"] - 40) / 8,
+                        box["y"] + box["height"] / 2 + (15 if step % 2 else -15))
+    page.mouse.up()
+
+
 def _today_vn() -> date:
     return datetime.now(timezone(timedelta(hours=7))).date()
 
@@ -365,6 +378,11 @@ def test_a_release_order_is_handed_back_at_the_counter_with_the_owners_id_checke
     clerk.tap(form.locator("button[type=submit]"))
     expect(form.locator(".counter-result")).to_have_text("Cần đối chiếu giấy tờ bản gốc trước khi trả.")
     clerk.tap(form.locator('input[name="id_checked"]'))
+    clerk.tap(form.locator("button[type=submit]"))
+    expect(form.locator(".counter-result")).to_have_text("Người nhận cần ký vào ô ký (và ghi họ tên).")
+    _sign(clerk.page, form.locator("canvas.signature-pad"))
+    expect(form.locator(".signature-box")).to_have_attribute("data-signed", "yes")
+    expect(form.locator("input.signature-name")).to_have_value("Nguyễn Văn Chủ")
     clerk.shot("counter-form", both=False)
     clerk.tap(form.locator("button[type=submit]"))
     done = clerk.page.locator('[data-role="returned"]')
@@ -376,6 +394,7 @@ def test_a_release_order_is_handed_back_at_the_counter_with_the_owners_id_checke
         record = custody.get(f"/returns/{return_id}").json()
         assert (record["owner_name"], record["id_type"], record["id_number"], record["late"]) == (
             "Nguyễn Văn Chủ", "cccd", "001088012345", False)
+        assert re.fullmatch(r"[0-9a-f]{64}", record["signature_sha256"] or ""), record  # the pad's PNG, kept
         for item in items:
             assert custody.get(f"/items/{item['item_id']}").json()["state"] == "returned_to_owner"
     assert web_stack.custody_history(items[0]["item_id"])[-1] == "custody.item_returned_to_owner"

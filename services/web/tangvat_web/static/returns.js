@@ -54,23 +54,24 @@
       <details><summary>${t("ret.open")}</summary>${counterForm(task)}</details></section>`;
   }
 
-  // The owner's signature: the signature pad of the paperwork (static/signature.js) once it is on the page.
+  // The owner's signature on the paperwork's pad (signature.js): its name follows the recipient's name typed above.
   function mountSignature(form) {
     const slot = form.querySelector(".signature-slot");
-    if (window.TVSignature && typeof window.TVSignature.mount === "function") {
-      form.signature = window.TVSignature.mount(slot, { label: TV.t("ret.signature_hint") });
-    } else {
-      slot.innerHTML = `<p class="muted">${t("ret.signature_paper")}</p>`;
-    }
+    if (typeof TVSign === "undefined") { slot.innerHTML = `<p class="muted">${t("ret.signature_paper")}</p>`; return; }
+    // One box per task on the page: its key makes the box's ids unique.
+    form.signature = TVSign.box(slot, { key: `owner-${form.dataset.seizure.slice(0, 8)}`, caption: "ret.signature_owner", name: "" });
+    // Drawn inside a closed <details>, the pad has no size yet: fitted when the counter form opens.
+    const canvas = form.signature.el.querySelector("canvas");
+    form.closest("details").addEventListener("toggle", () => TVSign.fit(canvas, form.signature.pad));
+    const owner = form.elements.owner_name;
+    owner.addEventListener("input", () => { form.signature.name.value = owner.value; });
   }
 
-  // The pad's drawing as base64 PNG (what custody keeps by its SHA-256 and draws into the minutes), or null.
-  async function signaturePng(form) {
-    const pad = form.signature;
-    if (!pad || (typeof pad.isEmpty === "function" && pad.isEmpty())) return null;
-    const data = typeof pad.pngBase64 === "function" ? await pad.pngBase64()
-      : typeof pad.toDataURL === "function" ? pad.toDataURL() : null;
-    return data ? String(data).replace(/^data:image\/png;base64,/, "") : null;
+  // The pad's drawing as base64 PNG (custody keeps it by its SHA-256 and draws it into the minutes); null when the
+  // box says what is missing (a name, the drawing).
+  function signaturePng(form) {
+    const taken = form.signature.take();
+    return taken ? taken.image.replace(/^data:image\/png;base64,/, "") : null;
   }
 
   async function submit(form, task) {
@@ -85,8 +86,11 @@
     if (!f.id_checked.checked) { f.id_checked.focus(); return say("ret.err.id_checked"); }
     const body = { seizure_id: task.seizure_id, warehouse_id: task.warehouse_id, item_ids: ids,
                    owner_name: f.owner_name.value.trim(), id_type: f.id_type.value, id_number: f.id_number.value.trim() };
-    const signature = await signaturePng(form);
-    if (signature) body.owner_signature_png = signature;
+    if (form.signature) {
+      const signature = signaturePng(form);
+      if (!signature) return say("ret.err.signature");
+      body.owner_signature_png = signature;
+    }
     const r = await TV.api("custody/returns", { body, key: TV.newKey() });
     if (!r.ok) {
       out.innerHTML = `<p class="banner error">${esc(TV.t("common.error", { message: TV.errText(r) }))}</p>`;
