@@ -382,6 +382,7 @@ def test_a_release_order_is_handed_back_at_the_counter_with_the_owners_id_checke
     expect(form.locator(".counter-result")).to_have_text("Người nhận cần ký vào ô ký (và ghi họ tên).")
     _sign(clerk.page, form.locator("canvas.signature-pad"))
     expect(form.locator(".signature-box")).to_have_attribute("data-signed", "yes")
+    expect(form.locator(".counter-result")).to_be_empty()  # the refusal went with the signature drawn
     expect(form.locator("input.signature-name")).to_have_value("Nguyễn Văn Chủ")
     clerk.shot("counter-form", both=False)
     clerk.tap(form.locator("button[type=submit]"))

@@ -65,6 +65,8 @@
     form.closest("details").addEventListener("toggle", () => TVSign.fit(canvas, form.signature.pad));
     const owner = form.elements.owner_name;
     owner.addEventListener("input", () => { form.signature.name.value = owner.value; });
+    // Signed since the last refusal: that refusal no longer stands.
+    form.addEventListener("tv:signed", () => { form.querySelector(".counter-result").innerHTML = ""; });
   }
 
   // The pad's drawing as base64 PNG (custody keeps it by its SHA-256 and draws it into the minutes); null when the
