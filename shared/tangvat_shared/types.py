@@ -8,7 +8,7 @@ a datetime that overflows when converted to UTC).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StrictInt
@@ -135,6 +135,28 @@ def _rfc3339(value: object) -> object:
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_storable_instant),
                     Field(json_schema_extra={"pattern": _INSTANT_PATTERN})]
 """A moment with its UTC offset, between the years 1900 and 9000 once converted to UTC."""
+
+# A day as ISO 8601 writes it (the document's `format: date`): pydantic alone would also take a unix timestamp ("0").
+_DAY_PATTERN = r"^(?:19(?:0[1-9]|[1-9][0-9])|[2-8][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("must be a day written YYYY-MM-DD, e.g. 2026-11-25")
+    if isinstance(value, (int, float)):
+        raise ValueError("must be a day written YYYY-MM-DD, e.g. 2026-11-25")
+    return value
+
+
+def _storable_day(value: date) -> date:
+    if not EARLIEST_YEAR < value.year < LATEST_YEAR:
+        raise ValueError(f"must be a day between the years {EARLIEST_YEAR + 1} and {LATEST_YEAR - 1}")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_storable_day),
+                Field(json_schema_extra={"pattern": _DAY_PATTERN})]
+"""A calendar day (no time, no offset), between the years 1901 and 8999."""
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -28,7 +28,7 @@ def upload_body(field: str = "file", description: str = "a JPEG, PNG or WebP pho
                 **more: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI request body of an upload route: the file in `field`, and `more` string fields."""
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": [field],
+        "type": "object", "required": [field], "additionalProperties": False,
         "properties": {field: {"type": "string", "format": "binary", "description": description}, **more}}}}}}
 
 

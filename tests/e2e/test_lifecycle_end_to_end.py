@@ -120,8 +120,10 @@ async def test_a_raid_from_seizure_to_destruction_and_auction_ends_in_a_clean_ba
     assert r.status_code == 422, r.text
     error = r.json()["error"]
     assert (error["code"], error["message"]) == ("ineligible_items", "1 of 6 items cannot be proposed")
-    assert error["details"]["refusals"] == [{"item_id": held, "rule": "on_legal_hold",
-                                             "detail": "the item is on legal hold"}]
+    refusals = error["details"]["refusals"]
+    assert [{k: r[k] for k in ("item_id", "rule", "detail")} for r in refusals] == [
+        {"item_id": held, "rule": "on_legal_hold", "detail": "the item is on legal hold"}]
+    assert refusals[0]["label_code"] and refusals[0]["description"]  # named for the board, not by its id
     r = await propose(world, token, filter=counterfeit_filter, skip_ineligible=True)
     assert r.status_code == 201, r.text
     assert r.json()["details"]["item_count"] == 5

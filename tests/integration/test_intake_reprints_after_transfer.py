@@ -26,7 +26,8 @@ async def test_after_a_transfer_the_receiving_warehouse_reprints_the_label_and_t
 ) -> None:
     seized = await seizure([("counterfeit", 2)])
     moved, stayed = seized.ids(0, 1)
-    here = staff(token)
+    # Its own keeper: the world's usual staff may have moved things alone today (the two-person window).
+    here = staff(token, user="kho-reprint-transfer")
     there = bearer(token("warehouse_staff", user="kho-there", warehouses=(THERE,)))
     admin = bearer(token("admin", user="admin-1", units=("*",), warehouses=("*",)))
     r = await world.custody.post("/warehouses", headers=admin, json={"warehouse_id": THERE, "name": "Kho Quế Võ"})

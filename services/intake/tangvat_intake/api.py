@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 import asyncpg
@@ -44,7 +43,7 @@ from tangvat_shared.http import answer, correlation_id_of, create_database_app, 
 from tangvat_shared.idempotency import check_key
 from tangvat_shared.openapi import Links, add_links, link
 from tangvat_shared.rendering import Renderer
-from tangvat_shared.types import Code, Document, NonBlankLine, ShortText
+from tangvat_shared.types import Code, Day, Document, NonBlankLine, ShortText
 
 IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER))]
 IntakeReader = Annotated[Principal, Depends(require_roles(Role.INTAKE_OFFICER, Role.AUDITOR))]
@@ -154,8 +153,8 @@ async def search_seizures(
     offender: Annotated[ShortText | None, Query(description="the offender's name or id number")] = None,
     brand: Annotated[ShortText | None, Query(description="a brand of one of its items")] = None,
     warehouse_id: Annotated[Code | None, Query(description="one of its items goes to this warehouse")] = None,
-    seized_from: Annotated[date | None, Query(alias="from", description="a day of Vietnam time (+07:00)")] = None,
-    seized_to: Annotated[date | None, Query(alias="to", description="a day of Vietnam time, included")] = None,
+    seized_from: Annotated[Day | None, Query(alias="from", description="a day of Vietnam time (+07:00)")] = None,
+    seized_to: Annotated[Day | None, Query(alias="to", description="a day of Vietnam time, included")] = None,
     state: SeizureState | None = None,
     after: Annotated[Code | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -54,7 +54,8 @@ async def upload(request: Request, principal: IntakeOfficer) -> dict[str, Any]:
 
 
 @router.post("/seizures/{seizure_id}/attachments", status_code=201,
-             responses={**REFUSED, 404: {"description": "unknown seizure (or outside the caller's units), or item"}},
+             responses={**REFUSED, 404: {"description": "unknown seizure (or outside the caller's units), or item"},
+                        200: {"description": "the same file already added to it: nothing new recorded"}},
              openapi_extra=upload_body(name={"type": "string"}, item_id={"type": "string", "format": "uuid"}),
              summary="Add a photo or document to a seizure, or to one of its items (intake.attachment_added)")
 async def add(request: Request, principal: IntakeOfficer, seizure_id: uuid.UUID,

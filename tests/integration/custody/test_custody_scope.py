@@ -18,6 +18,9 @@ from tests.support.templates import fill
 
 ROLES = ("intake_officer", "warehouse_staff", "auditor", "board_member", "admin")
 READERS = {"warehouse_staff", "auditor", "board_member"}
+# A signature pad with one dot drawn (a 1x1 PNG), as the paperwork's sign command takes it.
+SIGNATURE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMI"
+             "QAAAABJRU5ErkJggg==")
 # The registry an admin keeps for every warehouse whatever its token's scope (its locations and their labels).
 REGISTRY = ("/warehouses", "/warehouses/{wh}/locations", "/labels/location-lookup", "/warehouses/{wh}/location-labels",
             "/warehouses/{wh}/location-labels.pdf", "/warehouses/{wh}/location-labels.zpl")
@@ -82,6 +85,16 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/returns/{nobody}", None, {"warehouse_staff"}),
     ("GET", "/returns/{nobody}/minutes.pdf", None, {"warehouse_staff"}),
     ("GET", "/returns/{nobody}/notice.pdf", None, {"warehouse_staff"}),
+    # Search across the warehouses the caller's scope covers: a listing, empty outside it (checked below).
+    ("GET", "/items?q={code}", None, READERS),
+    ("GET", "/containers/{box}", None, READERS),
+    # Paperwork: the item's storage card printed by its readers, signed on the tablet by its staff (a pad with
+    # one dot drawn); an unknown signed form is unknown to everyone.
+    ("GET", "/forms/storage-card/{item}/pdf", None, READERS),
+    ("GET", "/forms/storage-card/{item}/signatures", None, READERS),
+    ("POST", "/forms/storage-card/{item}/signatures",
+     {"signatures": [{"party": "keeper", "name": "Thủ kho", "image": "{signature}"}]}, {"warehouse_staff"}),
+    ("GET", "/signed-forms/{nobody}/pdf", None, READERS),
     # Last: a successful dispatch takes the item out of its home warehouse.
     ("POST", "/transfers", {"from_warehouse_id": "{wh}", "to_warehouse_id": "{other}", "item_ids": ["{item}"]},
      {"warehouse_staff"}),
@@ -106,7 +119,8 @@ async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
     assert counted.status_code == 201, counted.text
     names = {"item": seeded.item_id(0), "label": seeded.label(0), "wh": WAREHOUSE, "other": OTHER_WAREHOUSE,
              "loc": warehouses[WAREHOUSE][0], "box": box, "count": counted.json()["count_id"],
-             "nobody": str(uuid.uuid4()),
+             "nobody": str(uuid.uuid4()), "signature": SIGNATURE,
+             "code": (await custody_client.get(f"/items/{seeded.item_id(0)}", headers=setup)).json()["label_code"],
              "loclabel": sign_location_label(load_private_key((keys_dir / "custody.pem").read_bytes()),
                                              warehouses[WAREHOUSE][0])}
     failures = []
@@ -121,7 +135,9 @@ async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
             # An admin keeps the registry of every warehouse, whatever its token's scope; it does no other work.
             registry = role == "admin" and path.split("?")[0] in REGISTRY
             # The list of warehouses is of those the caller may see: in any scope, an answer (empty elsewhere).
-            listing = (method, path) == ("GET", "/warehouses")
+            # ... and so are the search and a form's signed copies: filtered to the caller's warehouses (below).
+            listing = (method, path) in (("GET", "/warehouses"), ("GET", "/items?q={code}"),
+                                         ("GET", "/forms/storage-card/{item}/signatures"))
             may = role in allowed and (scope == "home" or registry or listing)
             if not may and response.status_code < 400:
                 failures.append((method, path, scope, response.status_code))
@@ -130,6 +146,9 @@ async def test_every_route_refuses_the_wrong_role_and_the_wrong_warehouse(
             if may and response.status_code in (401, 403):
                 failures.append(("refused", method, path, scope, response.status_code, response.text[:200]))
             assert response.status_code < 500, (method, path, response.text)
+            if listing and path != "/warehouses" and (scope != "home" or role not in READERS):
+                assert response.status_code >= 400 or response.json() in ([], {"items": []}) or (
+                    names["item"] not in response.text), (method, path, role, scope, response.text[:200])
             if path == "/counts" and response.status_code == 201:  # an open count freezes moves: close it
                 closed = await custody_client.post(f"/counts/{response.json()['count_id']}/close", headers=headers)
                 assert closed.status_code == 200, closed.text
@@ -151,7 +170,9 @@ async def test_the_matrix_walks_every_custody_route(custody_client: httpx.AsyncC
         if "{nobody}" in path:
             path = path.replace("{nobody}", "{transfer_id}" if "/transfers/" in path
                                 else "{photo_id}" if path.startswith("/photos/")
-                                else "{return_id}" if path.startswith("/returns/") else "{approval_id}")
+                                else "{return_id}" if path.startswith("/returns/")
+                                else "{form_id}" if path.startswith("/signed-forms/") else "{approval_id}")
+        path = path.replace("/forms/storage-card/", "/forms/{form}/").replace("{form}/{item_id}", "{form}/{subject_id}")
         walked.add((method, path))
     assert served - walked == set()
 

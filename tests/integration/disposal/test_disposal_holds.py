@@ -65,8 +65,10 @@ async def test_a_hold_placed_in_custody_refuses_the_proposal_until_it_is_lifted(
     assert r.status_code == 422, r.text
     error = r.json()["error"]
     assert error["code"] == "ineligible_items" and error["message"] == "1 of 2 items cannot be proposed"
-    assert error["details"]["refusals"] == [{"item_id": held, "rule": "on_legal_hold",
-                                             "detail": "the item is on legal hold"}]
+    refusals = error["details"]["refusals"]
+    assert [{k: r[k] for k in ("item_id", "rule", "detail")} for r in refusals] == [
+        {"item_id": held, "rule": "on_legal_hold", "detail": "the item is on legal hold"}]
+    assert refusals[0]["label_code"] and refusals[0]["description"]  # named for the board, not by its id
 
     r = await world.custody.post(f"/items/{held}/legal-hold/lift", json={"reason": "Tòa án đã xét xử xong"},
                                  headers=_judge(token))

@@ -42,6 +42,10 @@ UNKNOWN = {"not_found", "no_board"}  # besides unknown_*: the answers an id or u
 # A label check answers the item id and label code, which the label itself spells: it says nothing of the scene
 # to whoever holds the label, so its answer to anyone is no trace.
 RESTATES_ITS_INPUT = {("intake", "POST", "/labels/verify")}
+# Operations whose subject the scene cannot make cheaply: disposal's signed destruction minutes need an executed
+# batch (tests/integration/disposal/test_disposal_paperwork.py admits its board and refuses the rest); the scene's
+# signed form is custody's, which disposal rightly does not know. Still walked by the refusal test above.
+NO_SUBJECT_IN_SCENE = {("disposal", "GET", "/signed-forms/{form_id}/pdf")}
 # Body fields beyond the schema's required ones (a model validator's "exactly one of"), or named after another
 # thing of the scene (the count's own item: the scene's item may be in transit by then), by the scene's names.
 ALSO = {("custody", "POST", "/scans/move"): {"label": "label", "location_code": "location_code"},
@@ -304,7 +308,8 @@ async def test_role_required_one_caller_of_the_right_role_in_scope_is_admitted_t
                 continue
             break
         else:
-            nobody.append((service, method, path, tried))
+            if (service, method, path) not in NO_SUBJECT_IN_SCENE:
+                nobody.append((service, method, path, tried))
     assert not nobody, "\n".join(f"{s} {m} {p}: {t}" for s, m, p, t in nobody)
 
 
