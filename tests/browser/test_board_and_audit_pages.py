@@ -55,13 +55,14 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
         sign_in(page, web_stack.web, member)
         page.goto(f"{web_stack.web}/board.html")
         section = page.locator(f'#pending section[data-batch="{batch_id}"]')
-        expect(section.locator("progress")).to_be_visible()
-        section.locator("textarea").fill(reason)
+        expect(section.locator("progress:not(.rejections)")).to_be_visible()
+        section.locator('form.vote input[value="approve"]').check()  # the form chooses nothing for the member
+        section.locator("form.vote textarea").fill(reason)
         section.locator("form.vote button[type=submit]").click()
-        expect(page.locator("#status .banner.ok")).to_be_visible()
+        expect(section.locator('[data-role="result"].ok')).to_be_visible()  # said beside the form
         if member == BOARD[1]:
             expect(section).to_have_attribute("data-status", "proposed")
-            expect(section.locator("progress")).to_have_attribute("value", "1")
+            expect(section.locator("progress:not(.rejections)")).to_have_attribute("value", "1")
             expect(section.locator("form.vote")).to_have_count(0)  # one vote per member
             screenshot(page, "board-first-vote")
         else:
@@ -88,7 +89,7 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
     sign_in(page, web_stack.web, BOARD[1], lang="vi")
     page.goto(f"{web_stack.web}/board.html")
     section = page.locator(f'#others section[data-batch="{batch_id}"]')
-    section.locator("details summary").click()
+    section.locator("details:not(.cancel) summary").click()
     section.locator(f'tr[data-item="{held}"] button.drop').click()
     form = section.locator(f'form.drop-form[data-item="{held}"]')
     form.locator("textarea").fill("   ")
@@ -110,7 +111,7 @@ def test_a_board_vote_on_the_page_reaches_quorum_and_the_certificate_follows(bro
     phone.close()
     # The page opened before the drop tries again: the service's refusal is shown in words.
     stale_section = stale_page.locator(f'#others section[data-batch="{batch_id}"]')
-    stale_section.locator("details summary").click()
+    stale_section.locator("details:not(.cancel) summary").click()
     stale_section.locator(f'tr[data-item="{held}"] button.drop').click()
     stale_form = stale_section.locator(f'form.drop-form[data-item="{held}"]')
     stale_form.locator("textarea").fill("Tòa án yêu cầu")
