@@ -42,11 +42,6 @@
       <div class="exec-result" role="status" aria-live="polite"></div></form>`;
   }
 
-  async function sha256(file) {
-    const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
-    return Array.from(new Uint8Array(digest), (x) => x.toString(16).padStart(2, "0")).join("");
-  }
-
   async function submit(form, b, rerender) {
     const out = form.querySelector(".exec-result");
     const body = { executed_on: form.elements.executed_on.value };
@@ -61,8 +56,19 @@
     }
     const files = form.elements.evidence ? Array.from(form.elements.evidence.files) : [];
     if (files.length) {
-      body.evidence = await Promise.all(files.map(async (f) => ({
-        sha256: await sha256(f), name: f.name.slice(0, 200), kind: (f.type || "file").split("/")[0] })));
+      // Each file is kept by disposal first (its file store, by SHA-256); the execution then names what was kept.
+      body.evidence = [];
+      for (const f of files) {
+        const upload = new FormData();
+        upload.append("file", f, f.name);
+        upload.append("name", f.name.slice(0, 200));
+        const kept = await TV.api(`disposal/batches/${b.batch_id}/evidence`, { body: upload });
+        if (!kept.ok) {
+          out.innerHTML = `<p class="banner error">${esc(TV.t("common.error", { message: `${f.name}: ${TV.errText(kept)}` }))}</p>`;
+          return;
+        }
+        body.evidence.push({ sha256: kept.data.sha256, name: f.name.slice(0, 200), kind: (f.type || "file").split("/")[0] });
+      }
     }
     const r = await TV.api(`disposal/batches/${b.batch_id}/execution`, { body, key: TV.newKey() });
     if (!r.ok) {
