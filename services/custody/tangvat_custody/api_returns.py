@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from typing import Any
 
@@ -16,7 +18,9 @@ from tangvat_custody.schemas import CommandOut
 from tangvat_custody.schemas_returns import ReturnIn, ReturnOut, ReturnTaskOut
 from tangvat_custody.service import returns
 from tangvat_shared.auth import Principal
+from tangvat_shared.errors import RuleViolation
 from tangvat_shared.forms import release
+from tangvat_shared.forms.signing import DATA_URL
 from tangvat_shared.http import answer, command_context
 from tangvat_shared.rendering import Renderer
 from tangvat_shared.types import Code
@@ -36,6 +40,17 @@ async def return_tasks(request: Request, principal: WarehouseStaff, warehouse_id
     return await returns.return_tasks(_custody(request), principal, warehouse_id)
 
 
+def _owner_png(image: str | None) -> bytes | None:
+    """The pad's PNG (a data: URL or bare base64), refused in words when it is not base64 at all."""
+    if image is None:
+        return None
+    try:
+        return base64.b64decode(image.removeprefix(DATA_URL), validate=True)
+    except (binascii.Error, ValueError):
+        raise RuleViolation("the owner's signature is not base64 of a PNG image", code="signature_unreadable",
+                            details=[{"loc": ["body", "owner_signature_png"]}]) from None
+
+
 @router.post("/returns", status_code=201, response_model=CommandOut, responses=ERRORS,
              summary="Hand goods back to their owner on a release order (ID checked at the counter)")
 async def return_to_owner(request: Request, principal: WarehouseStaff, body: ReturnIn,
@@ -43,7 +58,7 @@ async def return_to_owner(request: Request, principal: WarehouseStaff, body: Ret
     ask = rules.OwnerReturn(body.seizure_id, body.warehouse_id, body.item_ids, body.owner_name.strip(),
                             body.id_type, body.id_number.strip())
     ctx = await command_context(request, principal, idempotency_key)
-    return answer(await returns.return_to_owner(_custody(request), ctx, ask, body.owner_signature_png))
+    return answer(await returns.return_to_owner(_custody(request), ctx, ask, _owner_png(body.owner_signature_png)))
 
 
 @router.get("/returns/{return_id}", response_model=ReturnOut, responses=ERRORS,

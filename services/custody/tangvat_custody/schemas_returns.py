@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tangvat_shared.events.custody import OwnerIdType
+from tangvat_shared.forms.signing import Base64Png
 from tangvat_shared.types import Code, ShortText
 
 
@@ -24,7 +25,7 @@ class ReturnIn(BaseModel):
     id_number: ShortText = Field(min_length=3)
     # The owner's signature drawn on the counter's pad, as a PNG (base64): kept in the file store by its SHA-256,
     # which the events record, and drawn into the return minutes.
-    owner_signature_png: Base64Bytes | None = Field(default=None, max_length=400_000)
+    owner_signature_png: Base64Png | None = None  # decoded by the route: unreadable base64 is a refusal in words
 
 
 class ReturnItemOut(BaseModel):
