@@ -32,10 +32,25 @@ def upload_body(field: str = "file", description: str = "a JPEG, PNG or WebP pho
         "properties": {field: {"type": "string", "format": "binary", "description": description}, **more}}}}}}
 
 
-async def bounded_body(request: Request, limit: int, code: str = "file_too_large") -> bytes:
-    """The request's body, refused with 413 as soon as it passes `limit`."""
+@dataclass(frozen=True)
+class UploadCodes:
+    """The codes a route refuses an upload with (custody's receipt photos keep their own `photo_*` ones)."""
+
+    too_large: str = "file_too_large"
+    wrong_type: str = "file_type"
+    missing: str = "file_missing_in_upload"
+
+
+FILE_CODES = UploadCodes()
+
+
+async def bounded_body(request: Request, limit: int, code: str = "file_too_large",
+                       max_bytes: int | None = None) -> bytes:
+    """The request's body, refused with 413 as soon as it passes `limit` (the answer names `max_bytes`, the file's
+    own limit, when given)."""
     declared = request.headers.get("content-length", "")
-    too_large = TooLarge(f"the upload is over {limit} bytes", code=code, details={"max_bytes": limit})
+    too_large = TooLarge(f"the upload is over {limit} bytes", code=code,
+                         details={"max_bytes": limit if max_bytes is None else max_bytes})
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
@@ -50,20 +65,21 @@ async def bounded_body(request: Request, limit: int, code: str = "file_too_large
 
 
 async def uploaded_file(request: Request, *, field: str = "file", max_bytes: int = DOCUMENT_MAX_BYTES,
-                        fields: tuple[str, ...] = ()) -> Upload:
+                        fields: tuple[str, ...] = (), codes: UploadCodes = FILE_CODES,
+                        accepted: tuple[str, ...] = ACCEPTED, report_max_bytes: int | None = None) -> Upload:
     """The file sent in `field` and the named text `fields` (absent ones left out)."""
-    await bounded_body(request, max_bytes + ENVELOPE_BYTES)
+    await bounded_body(request, max_bytes + ENVELOPE_BYTES, codes.too_large, report_max_bytes)
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise UnsupportedMedia(f"send the file as multipart/form-data, in a field named {field}", code="file_type",
-                               details={"accepted": list(ACCEPTED)})
+        raise UnsupportedMedia(f"send the file as multipart/form-data, in a field named {field}",
+                               code=codes.wrong_type, details={"accepted": list(accepted)})
     try:
         form = await request.form(max_files=1, max_fields=len(fields) + 2)
     except (MultiPartException, ValueError, KeyError):
-        raise RuleViolation("the upload is not a readable multipart form", code="file_missing_in_upload",
+        raise RuleViolation("the upload is not a readable multipart form", code=codes.missing,
                             details=[{"loc": ["body", field]}]) from None
     part = form.get(field)
     if not isinstance(part, UploadFile):
-        raise RuleViolation(f"no file in the upload: send it in a field named {field}", code="file_missing_in_upload",
+        raise RuleViolation(f"no file in the upload: send it in a field named {field}", code=codes.missing,
                             details=[{"loc": ["body", field]}])
     values = {name: value for name in fields if isinstance(value := form.get(name), str) and value.strip()}
     return Upload(await part.read(), part.filename, values)

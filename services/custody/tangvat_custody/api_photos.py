@@ -7,19 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 
 from tangvat_custody.api_deps import CustodyReader, IdempotencyKey, WarehouseStaff
 from tangvat_custody.api_deps import custody_of as _custody
 from tangvat_custody.domain_photos import MAX_PHOTO_BYTES, MEDIA_TYPES
 from tangvat_custody.schemas import CommandOut, PhotoOut
 from tangvat_custody.service import photos
-from tangvat_shared.errors import RuleViolation, TooLarge, UnsupportedMedia
 from tangvat_shared.http import answer, command_context
-
-# The multipart envelope around one photo: boundaries, the part's headers.
-ENVELOPE_BYTES = 64 * 1024
+from tangvat_shared.uploads import UploadCodes, uploaded_file
 
 router = APIRouter()
 
@@ -30,39 +25,13 @@ UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"mu
                                             "bytes"}}}}}}}
 
 
-async def _bounded_body(request: Request, limit: int) -> bytes:
-    """The request's body, refused with 413 as soon as it passes `limit` (never held whole in memory first)."""
-    declared = request.headers.get("content-length", "")
-    too_large = TooLarge(f"the upload is over {limit} bytes", code="photo_too_large",
-                         details={"max_bytes": MAX_PHOTO_BYTES})
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    request._body = b"".join(chunks)  # what `command_context` hashes and `form()` parses
-    return request._body
+PHOTO_CODES = UploadCodes(too_large="photo_too_large", wrong_type="photo_type", missing="photo_missing")
 
 
 async def _photo_part(request: Request) -> bytes:
-    await _bounded_body(request, MAX_PHOTO_BYTES + ENVELOPE_BYTES)
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise UnsupportedMedia("send the photo as multipart/form-data, in a field named photo", code="photo_type",
-                               details={"accepted": list(MEDIA_TYPES)})
-    try:
-        form = await request.form(max_files=1, max_fields=2)
-    except (MultiPartException, ValueError, KeyError):  # a torn or malformed body: the client's, said in words
-        raise RuleViolation("the upload is not a readable multipart form", code="photo_missing",
-                            details=[{"loc": ["body", "photo"]}]) from None
-    part = form.get("photo")
-    if not isinstance(part, UploadFile):
-        raise RuleViolation("no photo in the upload: send the image in a field named photo", code="photo_missing",
-                            details=[{"loc": ["body", "photo"]}])
-    return await part.read()
+    sent = await uploaded_file(request, field="photo", max_bytes=MAX_PHOTO_BYTES, codes=PHOTO_CODES,
+                               accepted=tuple(MEDIA_TYPES), report_max_bytes=MAX_PHOTO_BYTES)
+    return sent.content
 
 
 @router.post("/items/{item_id}/photos", status_code=201, response_model=CommandOut, openapi_extra=UPLOAD_BODY,
