@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tangvat_disposal import store
+from tangvat_disposal import store_execution
 from tangvat_disposal.schemas import EvidenceIn
 from tangvat_disposal.service.common import Disposal, batch
 from tangvat_shared.auth import Principal
@@ -29,8 +29,8 @@ async def upload(disposal: Disposal, principal: Principal, batch_id: uuid.UUID, 
     async with disposal.pool.acquire() as conn:
         await batch(conn, principal, batch_id)  # another unit's batch: 404, nothing kept
         await disposal.files.put(sent.content, accepted.media_type)
-        await store.insert_evidence(conn, batch_id, accepted.sha256, name, accepted.media_type, accepted.size_bytes,
-                                    principal.actor.user_id, datetime.now(UTC))
+        await store_execution.insert_evidence(conn, batch_id, accepted.sha256, name, accepted.media_type,
+                                              accepted.size_bytes, principal.actor.user_id, datetime.now(UTC))
     return {"sha256": accepted.sha256, "name": name, "media_type": accepted.media_type,
             "size_bytes": accepted.size_bytes, "url": f"/batches/{batch_id}/evidence/{accepted.sha256}"}
 
@@ -47,7 +47,7 @@ async def listed(disposal: Disposal, principal: Principal, batch_id: uuid.UUID) 
     """The batch's evidence: what its execution names (when recorded), and what was uploaded for it."""
     async with disposal.pool.acquire() as conn:
         current = await batch(conn, principal, batch_id)
-        uploaded = {r["sha256"]: dict(r) for r in await store.evidence(conn, batch_id)}
+        uploaded = {r["sha256"]: dict(r) for r in await store_execution.evidence(conn, batch_id)}
     named = (current.get("execution") or {}).get("evidence") or []
     out: list[dict[str, Any]] = []
     for entry in [*named, *(u for s, u in uploaded.items() if s not in {n["sha256"] for n in named})]:

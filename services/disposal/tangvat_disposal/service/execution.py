@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from tangvat_disposal import SERVICE, domain_execution, store
+from tangvat_disposal import SERVICE, domain_execution, store, store_execution
 from tangvat_disposal.domain import BatchStatus, Reservation
 from tangvat_disposal.schemas import ExecutionIn, WitnessIn
 from tangvat_disposal.service.common import Disposal, answer_body, batch, move, record_named
@@ -28,13 +28,13 @@ async def confirm_witness(disposal: Disposal, ctx: CommandContext, batch_id: uui
         confirmed: list[str] = []
         hit: str | None = None
         if current["status"] == BatchStatus.READY and current["method"] == Method.DESTROY:
-            confirmed = domain_execution.witness_ids(await store.witnesses(conn, batch_id))
+            confirmed = domain_execution.witness_ids(await store_execution.witnesses(conn, batch_id))
             reserved = await store.batch_item_ids(conn, batch_id, Reservation.RESERVED.value)
             if reserved:
                 hits = await store.chain_hits(conn, reserved, [canonical_user_id(ctx.principal.user_id)])
                 hit = next(iter(hits.values()), None)
         kept, drafts = domain_execution.confirm_witness(current, witness, confirmed=confirmed, in_chain=hit)
-        if not await store.insert_witness(conn, batch_id, kept, now):
+        if not await store_execution.insert_witness(conn, batch_id, kept, now):
             raise Conflict("this witness has already confirmed", code="already_witnessed")
         return Outcome.done(answer_body(batch_id, current["status"], [], witness=kept["user_id"],
                                         witnesses=len(confirmed) + 1)), drafts
@@ -48,10 +48,10 @@ async def withdraw_witness(disposal: Disposal, ctx: CommandContext, batch_id: uu
 
     async def work(conn: asyncpg.Connection, now: datetime) -> Decision:
         current = await batch(conn, ctx.principal, batch_id, for_update=True)
-        confirmed = (domain_execution.witness_ids(await store.witnesses(conn, batch_id))
+        confirmed = (domain_execution.witness_ids(await store_execution.witnesses(conn, batch_id))
                      if current["status"] == BatchStatus.READY else [])
         who, drafts = domain_execution.withdraw_witness(current, ctx.principal.user_id, confirmed=confirmed)
-        if not await store.delete_witness(conn, batch_id, who):
+        if not await store_execution.delete_witness(conn, batch_id, who):
             raise Conflict("this person has not confirmed as a witness of the batch", code="not_a_witness")
         return Outcome.done(answer_body(batch_id, current["status"], [], withdrawn=who,
                                         witnesses=len(confirmed) - 1)), drafts
@@ -74,12 +74,12 @@ async def execute(disposal: Disposal, ctx: CommandContext, batch_id: uuid.UUID, 
             reserved = await store.batch_item_ids(conn, batch_id, Reservation.RESERVED.value)
             waiting = await store.not_handed_over(conn, batch_id, reserved) if reserved else []
             if current["method"] == Method.DESTROY:
-                witnessed = await store.witnesses(conn, batch_id)
+                witnessed = await store_execution.witnesses(conn, batch_id)
                 ids = domain_execution.witness_ids(witnessed)
                 if reserved and ids:
                     # Checked again: someone may have handled an item after confirming as its witness.
                     in_chain = await store.chain_hits(conn, reserved, ids)
-                previous = await store.previous_witnesses(conn, current["unit"])
+                previous = await store_execution.previous_witnesses(conn, current["unit"])
         done, drafts = domain_execution.execute(current, execution, confirmed=body.confirmed_item_ids,
                                                 reserved=reserved, not_handed_over=waiting, witnessed=witnessed,
                                                 in_chain=in_chain, previous_pair=previous, recorder=ctx.user,

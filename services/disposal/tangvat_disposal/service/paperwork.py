@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from tangvat_disposal import SERVICE, domain_execution, domain_paperwork, reads, store
+from tangvat_disposal import SERVICE, domain_execution, domain_paperwork, reads, store_execution
 from tangvat_disposal.service.common import Disposal, batch
 from tangvat_disposal.service.queries import _batch_view
 from tangvat_shared.auth import Principal
@@ -48,7 +48,7 @@ async def sign_minutes(disposal: Disposal, ctx: CommandContext, batch_id: uuid.U
         pdf_sha256 = await disposal.files.put(pdf, PDF)
         row, draft = domain_paperwork.sign(view, items, captured, pdf_sha256, len(pdf), ctx.user, ctx.actor.role,
                                            now, uuid.uuid4())
-        await store.insert_signed_form(conn, row)
+        await store_execution.insert_signed_form(conn, row)
         form_id = row["form_id"]
         return Outcome.created({"status": "signed", "form_id": str(form_id), "form": domain_paperwork.FORM,
                                 "batch_id": str(batch_id), "pdf_sha256": pdf_sha256, "item_count": len(items),
