@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tangvat_shared.like import like_escaped
+
 ALL = "*"
 SEPARATOR = "-"
-_LIKE_SPECIAL = ("\\", "%", "_")  # the backslash first: it escapes the other two
 
 
 def parent(unit: str) -> str | None:
@@ -46,12 +47,6 @@ def covers_any(scopes: Iterable[str], unit: str) -> bool:
     return any(covers(scope, unit) for scope in scopes)
 
 
-def _like_escaped(text: str) -> str:
-    for special in _LIKE_SPECIAL:
-        text = text.replace(special, "\\" + special)
-    return text
-
-
 @dataclass(frozen=True)
 class UnitFilter:
     """A principal's scopes as SQL parameters: `unit = ANY($exact::text[]) OR unit LIKE ANY($below::text[])`
@@ -66,4 +61,4 @@ def sql_filter(scopes: Iterable[str]) -> UnitFilter | None:
     codes = sorted({s for s in scopes if s})
     if ALL in codes:
         return None
-    return UnitFilter(exact=codes, below=[_like_escaped(code + SEPARATOR) + "%" for code in codes])
+    return UnitFilter(exact=codes, below=[like_escaped(code + SEPARATOR) + "%" for code in codes])

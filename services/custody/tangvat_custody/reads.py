@@ -11,6 +11,7 @@ import asyncpg
 
 from tangvat_custody.store import ON_SHELF_STATES
 from tangvat_shared.events.custody import LOCATION_EVENTS
+from tangvat_shared.like import like_escaped
 from tangvat_shared.transitions import TERMINAL, TRANSITIONS, ItemState, Place
 
 _RETURNING = [t for t, transition in TRANSITIONS.items() if transition.place is Place.RETURNS]
@@ -103,7 +104,7 @@ async def overdue(conn: asyncpg.Connection, warehouse_id: str, now: datetime, li
 
 def _like(text: str) -> str:
     """`text` as a LIKE pattern matching it anywhere: its own `%`, `_` and `\\` match only themselves."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return f"%{like_escaped(text)}%"
 
 
 # The folded label code and description (migration 0008: search_fold, its trigram index item_search) contain the

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from tangvat_shared.like import like_escaped
+
 
 def _base_letter(char: str) -> str | None:
     """The ASCII letter under a Latin letter with marks (ắ → a, Ơ → O), or None."""
@@ -45,10 +47,7 @@ def fold(text: str) -> str:
 
 def like_contains(text: str) -> str:
     """A LIKE pattern finding `text` folded anywhere (`%`, `_` and `\\` taken literally)."""
-    folded = fold(text)
-    for special in ("\\", "%", "_"):
-        folded = folded.replace(special, "\\" + special)
-    return f"%{folded}%"
+    return f"%{like_escaped(fold(text))}%"
 
 
 def sql_translate_arguments() -> tuple[str, str]:
